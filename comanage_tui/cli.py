@@ -1,0 +1,172 @@
+"""The `comanage` command: parses arguments and calls into the package. No domain logic here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from comanage_tui import __version__
+from comanage_tui.locations import DB_ENV, default_db_path
+
+
+class Ctx:
+    """What every sub-command needs: where the database is and who is acting."""
+
+    def __init__(self, db: Path, actor: str | None, read_only: bool, shared: bool):
+        self.db, self.actor, self.read_only, self.shared = db, actor, read_only, shared
+
+    def store(self, *, create: bool = False, read_only: bool | None = None):  # noqa: ANN201 - Store
+        """Open the Store, turning any ComanageError into a one-line message and exit code 1."""
+        from comanage_tui.data.errors import ComanageError
+        from comanage_tui.data.store import Store
+
+        try:
+            return Store(self.db, actor=self.actor, create=create, shared=self.shared,
+                         read_only=self.read_only if read_only is None else read_only)
+        except ComanageError as exc:
+            fail(str(exc))
+
+
+def fail(message: str, code: int = 1) -> None:
+    click.echo(f"comanage: {message}", err=True)
+    sys.exit(code)
+
+
+def parse_instant(value: str | None, param: str) -> int | None:
+    """ISO-8601 with an offset (or `Z`) into epoch seconds; naive times are refused, not guessed."""
+    if value is None:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not an ISO-8601 date-time such as 2026-11-23T08:00:00+01:00", param_hint=param) from None
+    if when.tzinfo is None:
+        raise click.BadParameter(f"'{value}' has no UTC offset; add one, e.g. +00:00 or Z", param_hint=param)
+    return int(when.timestamp())
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), envvar=DB_ENV, default=None,
+              help=f"Database file. Default: ${DB_ENV}, else the user data directory.")
+@click.option("--as", "actor", metavar="NAME", default=None, help="Name written to the audit log (default: the OS user).")
+@click.option("--read-only", is_flag=True, help="Open for viewing only: no change can be saved.")
+@click.option("--shared", is_flag=True, envvar="COMANAGE_SHARED",
+              help="Create new database files group-writable (0660) for a team sharing one jump box; default 0600.")
+@click.version_option(__version__, prog_name="comanage")
+@click.pass_context
+def main(ctx: click.Context, db: Path | None, actor: str | None, read_only: bool, shared: bool) -> None:
+    """comanage: the morning dashboard for co-managed IT.
+
+    Without a sub-command, opens the dashboard on the database.
+    """
+    ctx.obj = Ctx(db or default_db_path(), actor, read_only, shared)
+    if ctx.invoked_subcommand is None:
+        run_dashboard(ctx.obj)
+
+
+def run_dashboard(c: Ctx, now: int | None = None) -> None:
+    if not c.db.exists():
+        fail(f"no database at {c.db}; create the demo with 'comanage demo' or an empty one with 'comanage init'")
+    store = c.store()
+    from comanage_tui.app import ComanageApp
+
+    try:
+        ComanageApp(store, now=now).run()
+    finally:
+        store.close()
+
+
+@main.command()
+@click.option("--seed", type=int, default=7, show_default=True, help="Same seed, same organisation and tickets.")
+@click.option("--tickets", type=click.IntRange(0, 2_000_000), default=400, show_default=True, help="How many tickets to generate.")
+@click.option("--now", "now_text", metavar="ISO", default=None, help="Pretend it is this moment (demo history ends here). Default: now.")
+@click.option("--force", is_flag=True, help="Replace an existing database at the path (it is deleted first).")
+@click.option("--open", "open_after", is_flag=True, help="Open the dashboard on the demo afterwards.")
+@click.pass_obj
+def demo(c: Ctx, seed: int, tickets: int, now_text: str | None, force: bool, open_after: bool) -> None:
+    """Create a demo database: an internal team, an MSP and a security firm, with history.
+
+    Refuses to touch an existing database unless --force is given.
+    """
+    import time
+
+    from comanage_tui.data.demo import DemoOptions, build_demo
+
+    now = parse_instant(now_text, "--now") or int(time.time())
+    if c.db.exists():
+        if not force:
+            fail(f"{c.db} already exists; use --force to replace it, or --db to choose another path")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{c.db}{suffix}").unlink(missing_ok=True)
+    store = c.store(create=True)
+    try:
+        started = time.perf_counter()
+        summary = build_demo(store, DemoOptions(seed=seed, tickets=tickets, now=now))
+        took = time.perf_counter() - started
+    finally:
+        store.close()
+    click.echo(f"Demo database written to {c.db} in {took:.1f}s: " + ", ".join(f"{n} {k}" for k, n in summary.items()))
+    if open_after:
+        run_dashboard(c, now=None)
+
+
+@main.command()
+@click.pass_obj
+def init(c: Ctx) -> None:
+    """Create an empty database (schema only) at the path."""
+    if c.db.exists():
+        fail(f"{c.db} already exists")
+    c.store(create=True).close()
+    click.echo(f"Empty database created at {c.db}")
+
+
+@main.command()
+@click.pass_obj
+def info(c: Ctx) -> None:
+    """Where the database is, its schema version and how much is in it."""
+    from comanage_tui.data.db import applied_migrations
+
+    store = c.store()
+    try:
+        click.echo(f"database: {c.db}")
+        click.echo(f"schema:   {applied_migrations(store.conn)[-1]}")
+        for table, n in store.counts().items():
+            click.echo(f"{table:<14}{n:>10,}")
+    finally:
+        store.close()
+
+
+@main.group()
+def sla() -> None:
+    """Business calendars and SLA policies (edited as a TOML file)."""
+
+
+@sla.command("show")
+@click.pass_obj
+def sla_show(c: Ctx) -> None:
+    """Print the calendars and the ordered policy list as TOML."""
+    store = c.store()
+    try:
+        click.echo(store.sla.dump_toml(), nl=False)
+    finally:
+        store.close()
+
+
+@sla.command("load")
+@click.argument("config", type=click.File("r", encoding="utf-8"))
+@click.pass_obj
+def sla_load(c: Ctx, config) -> None:  # noqa: ANN001 - click file
+    """Apply a TOML file of [[calendar]] and [[policy]] tables (policies replace the list)."""
+    from comanage_tui.data.errors import ComanageError
+
+    store = c.store()
+    try:
+        ncal, npol = store.sla.load_toml(config.read())
+    except ComanageError as exc:
+        fail(f"{config.name}: {exc}; nothing was changed")
+    finally:
+        store.close()
+    click.echo(f"Loaded {ncal} calendar(s) and {npol} policy(ies); every clock is recomputed from now on.")

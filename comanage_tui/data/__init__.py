@@ -1,0 +1,1 @@
+"""Headless core: models, database, SLA engine, exporters. Never imports Textual."""

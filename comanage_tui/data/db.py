@@ -1,0 +1,154 @@
+"""Open the database: file creation and mode, pragmas, version check, backup, migrations."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import time
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from comanage_tui.data.errors import DatabaseProblem
+from comanage_tui.data.migrations import MIGRATION_SET, known_migrations, migrations
+
+BUSY_TIMEOUT_MS = 5_000
+PRIVATE_MODE = 0o600
+SHARED_MODE = 0o660  # a team on one jump box sharing the file through a common group
+
+
+def file_mode(shared: bool) -> int:
+    return SHARED_MODE if shared else PRIVATE_MODE
+
+
+def _create_file(path: Path, mode: int) -> None:
+    """Create an empty database file with exactly `mode` (umask would otherwise widen or narrow it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, mode)
+    try:
+        os.fchmod(fd, mode)
+    finally:
+        os.close(fd)
+
+
+def connect(path: Path | str, *, read_only: bool = False) -> sqlite3.Connection:
+    """A connection for use from any thread (callers serialise access with a lock).
+
+    `isolation_level=None` leaves transactions to us: every write is `BEGIN IMMEDIATE`,
+    because a deferred read-then-write fails at once when another process writes.
+    """
+    path = Path(path)
+    if read_only:
+        uri = f"file:{path}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+    else:
+        conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    if not read_only:
+        # WAL lets dashboards keep reading while another session writes.
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+def applied_migrations(conn: sqlite3.Connection) -> list[str]:
+    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='_sqlite_migrations'").fetchone()
+    if not exists:
+        return []
+    rows = conn.execute(
+        "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY id", (MIGRATION_SET,)
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def backup_to(conn: sqlite3.Connection, target: Path, mode: int) -> Path:
+    """Copy the live database with SQLite's online backup API (safe while others write)."""
+    _create_file(target, mode)
+    dest = sqlite3.connect(str(target))
+    try:
+        conn.backup(dest)
+    finally:
+        dest.close()
+    return target
+
+
+def _damaged(path: Path, exc: sqlite3.Error) -> DatabaseProblem:
+    return DatabaseProblem(
+        f"{path} is not a comanage database or is damaged ({exc}); restore it with 'comanage restore BACKUP' or point --db elsewhere"
+    )
+
+
+def _check_sqlite(conn: sqlite3.Connection, path: Path) -> None:
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise _damaged(path, exc) from None
+
+
+def open_database(
+    path: Path | str,
+    *,
+    create: bool = True,
+    shared: bool = False,
+    read_only: bool = False,
+    now: float | None = None,
+) -> tuple[sqlite3.Connection, Database]:
+    """Open (creating and migrating as needed) the database at `path`.
+
+    Raises:
+        DatabaseProblem: missing file with create=False, a damaged file, a schema newer than
+            this code, or a read-only database that needs upgrading. Nothing is changed then.
+    """
+    path = Path(path)
+    is_new = not path.exists()
+    if is_new:
+        if not create or read_only:
+            raise DatabaseProblem(f"no database at {path}; create one with 'comanage demo' or 'comanage init'")
+        try:
+            _create_file(path, file_mode(shared))
+        except OSError as exc:
+            raise DatabaseProblem(f"cannot create {path}: {exc.strerror}; choose a writable folder with --db") from None
+    try:
+        conn = connect(path, read_only=read_only)
+    except sqlite3.OperationalError as exc:
+        raise DatabaseProblem(f"cannot open {path}: {exc}; check the path and its permissions") from None
+    except sqlite3.DatabaseError as exc:
+        raise _damaged(path, exc) from None
+    try:
+        _check_sqlite(conn, path)
+        applied = applied_migrations(conn)
+        known = known_migrations()
+        unknown = [name for name in applied if name not in known]
+        if unknown:
+            raise DatabaseProblem(
+                f"{path} was written by a newer comanage (schema {applied[-1]}); upgrade comanage to open it"
+            )
+        pending = [name for name in known if name not in applied]
+        if pending:
+            if read_only:
+                raise DatabaseProblem(f"{path} needs upgrading to schema {known[-1]}; open it once without --read-only")
+            if applied:
+                stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now if now is not None else time.time()))
+                backup = path.with_name(f"{path.name}.bak-{applied[-1]}-{stamp}")
+                # The backup is as private as the database it copies.
+                backup_to(conn, backup, os.stat(path).st_mode & 0o777)
+            migrate(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn, Database(conn)
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Apply pending migrations as one IMMEDIATE transaction: all of them, or none."""
+    db = Database(conn)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        migrations.apply(db)  # nested atomic() blocks become savepoints inside ours
+        conn.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        raise

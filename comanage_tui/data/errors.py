@@ -1,0 +1,41 @@
+"""Domain errors: each says what went wrong in one line a person can act on."""
+
+from __future__ import annotations
+
+
+class ComanageError(Exception):
+    """Base class for every error comanage reports to a user instead of a traceback."""
+
+
+class InvalidInput(ComanageError):
+    """A value failed validation; `field` names it."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+    @classmethod
+    def from_pydantic(cls, exc, prefix: str = "") -> InvalidInput:  # noqa: ANN001 - pydantic.ValidationError
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first.get("loc", ())) or "input"
+        msg = first.get("msg", "invalid value")
+        return cls(f"{prefix}{field}", msg)
+
+
+class NotFound(ComanageError):
+    """A record that was asked for does not exist."""
+
+
+class Conflict(ComanageError):
+    """The record changed underneath an edit (another session saved first)."""
+
+    def __init__(self, entity: str, entity_id: object, expected: int, actual: int):
+        self.entity, self.entity_id, self.expected, self.actual = entity, entity_id, expected, actual
+        super().__init__(
+            f"{entity} {entity_id} was changed by someone else (version {actual}, you edited {expected}); reload or overwrite"
+        )
+
+
+class DatabaseProblem(ComanageError):
+    """The database file cannot be used as it is (corrupt, too new, locked, read-only…)."""

@@ -1,0 +1,192 @@
+"""Schema migrations (sqlite-utils `Migrations`). A migration that has shipped is never edited.
+
+Times are INTEGER unix epoch seconds (UTC); calendar dates are ISO TEXT. Every table the
+user edits carries `version` (bumped on each write, for lost-update detection) and
+`updated_at`.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+MIGRATION_SET = "comanage"
+migrations = Migrations(MIGRATION_SET)
+
+
+@migrations()
+def m001_core_schema(db: Database) -> None:
+    """Every table of the domain in PRODUCT.md."""
+    db.executescript(
+        """
+        CREATE TABLE meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE TABLE parties (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('internal', 'partner')),
+            description TEXT NOT NULL DEFAULT '',
+            calendar TEXT,
+            version INTEGER NOT NULL DEFAULT 1,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE TABLE people (
+            id INTEGER PRIMARY KEY,
+            party_id INTEGER NOT NULL REFERENCES parties(id),
+            name TEXT NOT NULL,
+            email TEXT NOT NULL DEFAULT '',
+            role TEXT NOT NULL DEFAULT '',
+            active INTEGER NOT NULL DEFAULT 1,
+            version INTEGER NOT NULL DEFAULT 1,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE TABLE areas (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            criticality TEXT NOT NULL CHECK (criticality IN ('low', 'medium', 'high', 'critical')),
+            description TEXT NOT NULL DEFAULT '',
+            version INTEGER NOT NULL DEFAULT 1,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE TABLE raci (
+            area_id INTEGER NOT NULL REFERENCES areas(id) ON DELETE CASCADE,
+            party_id INTEGER NOT NULL REFERENCES parties(id),
+            letter TEXT NOT NULL CHECK (letter IN ('R', 'A', 'C', 'I')),
+            PRIMARY KEY (area_id, party_id)
+        );
+        -- Who can actually do the work of an area: single points of knowledge come from here.
+        CREATE TABLE capabilities (
+            area_id INTEGER NOT NULL REFERENCES areas(id) ON DELETE CASCADE,
+            person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+            PRIMARY KEY (area_id, person_id)
+        );
+        CREATE TABLE tickets (
+            id INTEGER PRIMARY KEY,
+            ref TEXT NOT NULL UNIQUE,
+            source TEXT NOT NULL DEFAULT 'manual',
+            title TEXT NOT NULL,
+            area_id INTEGER REFERENCES areas(id),
+            priority TEXT NOT NULL CHECK (priority IN ('P1', 'P2', 'P3', 'P4')),
+            kind TEXT NOT NULL DEFAULT 'incident',
+            status TEXT NOT NULL,
+            holder_party_id INTEGER NOT NULL REFERENCES parties(id),
+            holder_person_id INTEGER REFERENCES people(id),
+            opened_at INTEGER NOT NULL,
+            first_response_at INTEGER,
+            resolved_at INTEGER,
+            closed_at INTEGER,
+            hours_spent REAL NOT NULL DEFAULT 0,
+            reassignment_count INTEGER NOT NULL DEFAULT 0,
+            reopen_count INTEGER NOT NULL DEFAULT 0,
+            source_sla_met INTEGER,
+            notes TEXT NOT NULL DEFAULT '',
+            version INTEGER NOT NULL DEFAULT 1,
+            updated_at INTEGER NOT NULL
+        );
+        -- The source of truth for SLA clocks: replayed, never summarised into counters.
+        CREATE TABLE ticket_events (
+            id INTEGER PRIMARY KEY,
+            ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            at INTEGER NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('opened', 'status', 'assign', 'priority', 'response', 'note')),
+            status TEXT,
+            party_id INTEGER REFERENCES parties(id),
+            person_id INTEGER REFERENCES people(id),
+            priority TEXT,
+            note TEXT NOT NULL DEFAULT '',
+            UNIQUE (ticket_id, seq)
+        );
+        CREATE TABLE calendars (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            spec TEXT NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE TABLE sla_policies (
+            id INTEGER PRIMARY KEY,
+            position INTEGER NOT NULL,
+            name TEXT NOT NULL UNIQUE,
+            spec TEXT NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE TABLE handoffs (
+            id INTEGER PRIMARY KEY,
+            ticket_id INTEGER REFERENCES tickets(id) ON DELETE SET NULL,
+            from_party_id INTEGER NOT NULL REFERENCES parties(id),
+            from_person_id INTEGER REFERENCES people(id),
+            to_party_id INTEGER NOT NULL REFERENCES parties(id),
+            to_person_id INTEGER REFERENCES people(id),
+            summary TEXT NOT NULL,
+            context TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL CHECK (state IN ('requested', 'acknowledged', 'accepted', 'returned')),
+            ack_target_minutes INTEGER NOT NULL,
+            bounce_count INTEGER NOT NULL DEFAULT 0,
+            requested_at INTEGER NOT NULL,
+            acknowledged_at INTEGER,
+            closed_at INTEGER,
+            return_reason TEXT NOT NULL DEFAULT '',
+            version INTEGER NOT NULL DEFAULT 1,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE TABLE kt_items (
+            id INTEGER PRIMARY KEY,
+            area_id INTEGER NOT NULL REFERENCES areas(id),
+            topic TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('runbook', 'walkthrough', 'shadowing', 'reverse_shadowing', 'access_handover')),
+            direction TEXT NOT NULL CHECK (direction IN ('partner_to_internal', 'internal_to_partner')),
+            teacher_id INTEGER REFERENCES people(id),
+            status TEXT NOT NULL CHECK (status IN ('planned', 'in_progress', 'done', 'verified')),
+            due_date TEXT,
+            doc_link TEXT NOT NULL DEFAULT '',
+            last_reviewed TEXT,
+            review_interval_days INTEGER,
+            notes TEXT NOT NULL DEFAULT '',
+            version INTEGER NOT NULL DEFAULT 1,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE TABLE kt_learners (
+            kt_id INTEGER NOT NULL REFERENCES kt_items(id) ON DELETE CASCADE,
+            person_id INTEGER NOT NULL REFERENCES people(id),
+            PRIMARY KEY (kt_id, person_id)
+        );
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at INTEGER NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            entity TEXT NOT NULL,
+            entity_id TEXT,
+            before TEXT,
+            after TEXT
+        );
+        """
+    )
+
+
+@migrations()
+def m002_query_indexes(db: Database) -> None:
+    """Indexes for what the screens and exporters ask most: open work, by holder, by time."""
+    db.executescript(
+        """
+        CREATE INDEX idx_tickets_status ON tickets(status, priority);
+        CREATE INDEX idx_tickets_holder ON tickets(holder_party_id, status);
+        CREATE INDEX idx_tickets_area ON tickets(area_id, status);
+        CREATE INDEX idx_tickets_opened ON tickets(opened_at);
+        CREATE INDEX idx_events_ticket ON ticket_events(ticket_id, seq);
+        CREATE INDEX idx_handoffs_state ON handoffs(state, requested_at);
+        CREATE INDEX idx_kt_area ON kt_items(area_id, status);
+        CREATE INDEX idx_audit_entity ON audit_log(entity, entity_id);
+        """
+    )
+
+
+def known_migrations() -> list[str]:
+    """Names of the migrations this version of the code knows, in order."""
+    return [m.name for m in migrations._migrations]  # noqa: SLF001 - sqlite-utils exposes no public list

@@ -1,0 +1,126 @@
+"""Business calendars and the ordered SLA policy list: stored as JSON, edited as TOML.
+
+Policies are matched in `position` order, first match wins. Changing a calendar or a
+policy changes every clock on the next read: nothing derived from them is stored.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import tomli_w
+from pydantic import ValidationError
+
+from comanage_tui.data.calendar import BusinessCalendar, CalendarSpec
+from comanage_tui.data.errors import InvalidInput
+from comanage_tui.data.repos.base import Repo
+from comanage_tui.data.sla import SlaPolicy
+
+
+class SlaRepo(Repo):
+    """Read and replace calendars and policies; hands out cached BusinessCalendar objects."""
+
+    def __init__(self, store):  # noqa: ANN001 - Store (import cycle)
+        super().__init__(store)
+        self._calendar_cache: dict[str, tuple[str, BusinessCalendar]] = {}
+
+    def calendars(self) -> list[CalendarSpec]:
+        rows = self.store.query("SELECT spec FROM calendars ORDER BY name")
+        return [CalendarSpec.model_validate_json(r[0]) for r in rows]
+
+    def policies(self) -> list[SlaPolicy]:
+        rows = self.store.query("SELECT spec FROM sla_policies ORDER BY position, id")
+        return [SlaPolicy.model_validate_json(r[0]) for r in rows]
+
+    def business_calendar(self, spec: CalendarSpec) -> BusinessCalendar:
+        """One BusinessCalendar per distinct spec: its precomputed tables are reused across reads."""
+        key = spec.model_dump_json()
+        cached = self._calendar_cache.get(spec.name)
+        if cached is None or cached[0] != key:
+            cached = (key, BusinessCalendar(spec))
+            self._calendar_cache[spec.name] = cached
+        return cached[1]
+
+    def calendar_map(self) -> dict[str, BusinessCalendar]:
+        return {spec.name: self.business_calendar(spec) for spec in self.calendars()}
+
+    def put_calendar(self, spec: CalendarSpec | Mapping[str, Any]) -> CalendarSpec:
+        cal = _validate(CalendarSpec, spec, "calendar")
+        with self.store.write() as conn:
+            self._upsert_calendar(conn, cal)
+        return cal
+
+    def replace_policies(self, policies: Iterable[SlaPolicy | Mapping[str, Any]]) -> list[SlaPolicy]:
+        """Replace the whole ordered list (position = list order)."""
+        items = [_validate(SlaPolicy, p, f"policy[{i}]") for i, p in enumerate(policies)]
+        with self.store.write() as conn:
+            self._replace_policies(conn, items)
+        return items
+
+    def load_toml(self, text: str) -> tuple[int, int]:
+        """Apply a TOML config (`[[calendar]]` and `[[policy]]` tables) in one transaction.
+
+        Calendars are upserted by name; when `[[policy]]` entries are present they replace
+        the whole policy list. Returns (calendars, policies) counts.
+        """
+        try:
+            doc = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise InvalidInput("config", f"not valid TOML: {exc}") from None
+        unknown = set(doc) - {"calendar", "policy"}
+        if unknown:
+            raise InvalidInput("config", f"unknown section(s): {', '.join(sorted(unknown))}")
+        cals = [_validate(CalendarSpec, c, f"calendar[{i}]") for i, c in enumerate(doc.get("calendar", []))]
+        pols = [_validate(SlaPolicy, p, f"policy[{i}]") for i, p in enumerate(doc.get("policy", []))]
+        with self.store.write() as conn:
+            for cal in cals:
+                self._upsert_calendar(conn, cal)
+            if pols:
+                self._replace_policies(conn, pols)
+        return len(cals), len(pols)
+
+    def dump_toml(self) -> str:
+        doc = {
+            "calendar": [c.model_dump(mode="json", exclude_defaults=True) | {"name": c.name} for c in self.calendars()],
+            "policy": [p.model_dump(mode="json", exclude_defaults=True) | {"name": p.name} for p in self.policies()],
+        }
+        return tomli_w.dumps(doc)
+
+    # --- inside a transaction ----------------------------------------------------
+
+    def _upsert_calendar(self, conn, cal: CalendarSpec) -> None:  # noqa: ANN001
+        before = conn.execute("SELECT spec FROM calendars WHERE name = ?", (cal.name,)).fetchone()
+        spec = cal.model_dump_json()
+        if before and before[0] == spec:
+            return
+        conn.execute(
+            "INSERT INTO calendars (name, spec, updated_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
+            "spec = excluded.spec, version = version + 1, updated_at = excluded.updated_at",
+            (cal.name, spec, self.store.now()),
+        )
+        self.store.audit(conn, "update" if before else "insert", "calendar", cal.name, before and before[0], spec)
+
+    def _replace_policies(self, conn, items: list[SlaPolicy]) -> None:  # noqa: ANN001
+        names = {r[0] for r in conn.execute("SELECT name FROM calendars")}
+        for i, pol in enumerate(items):
+            if pol.calendar not in names:
+                raise InvalidInput(f"policy[{i}].calendar", f"unknown calendar '{pol.calendar}'")
+        before = [r[0] for r in conn.execute("SELECT spec FROM sla_policies ORDER BY position")]
+        conn.execute("DELETE FROM sla_policies")
+        now = self.store.now()
+        conn.executemany(
+            "INSERT INTO sla_policies (position, name, spec, updated_at) VALUES (?, ?, ?, ?)",
+            [(i, p.name, p.model_dump_json(), now) for i, p in enumerate(items)],
+        )
+        self.store.audit(conn, "replace", "sla_policies", None, before, [p.model_dump_json() for p in items])
+
+
+def _validate(model, data, where: str):  # noqa: ANN001, ANN202 - generic over pydantic models
+    if isinstance(data, model):
+        return data
+    try:
+        return model.model_validate(dict(data))
+    except ValidationError as exc:
+        raise InvalidInput.from_pydantic(exc, prefix=f"{where}.") from None

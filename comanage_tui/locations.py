@@ -1,0 +1,34 @@
+"""Where comanage keeps its files: functions only, nothing happens at import."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "comanage"
+DB_ENV = "COMANAGE_DB"
+EXPORT_DIR_ENV = "COMANAGE_EXPORT_DIR"
+
+
+def data_dir() -> Path:
+    """The platform's user data directory for comanage (not created here)."""
+    return platformdirs.user_data_path(APP_NAME, appauthor=False)
+
+
+def default_db_path() -> Path:
+    """The database path: `$COMANAGE_DB` if set, else `<user data dir>/comanage.db`."""
+    override = os.environ.get(DB_ENV)
+    if override:
+        return Path(override).expanduser()
+    return data_dir() / "comanage.db"
+
+
+def export_dir() -> Path:
+    """Default folder for snapshots: `$COMANAGE_EXPORT_DIR`, the documents folder, or the data dir."""
+    override = os.environ.get(EXPORT_DIR_ENV)
+    if override:
+        return Path(override).expanduser()
+    docs = platformdirs.user_documents_path()
+    return docs if docs.is_dir() else data_dir() / "snapshots"

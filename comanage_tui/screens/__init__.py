@@ -1,0 +1,1 @@
+"""One Screen per file: the dashboard's views."""

@@ -1,0 +1,1 @@
+"""Reusable widgets that render the models they are given."""
