@@ -1,0 +1,364 @@
+"""SLA policies and clocks, recomputed from a ticket's event log on every read.
+
+Semantics (decided once; tested in tests/data/test_sla*.py):
+
+* Time is unix epoch seconds. Events are taken in the given order (ties keep it); a log
+  that goes back in time is sorted stably first. Events after ``now`` are ignored, so a
+  past ``now`` reconstructs history. The first event at or before ``now`` opens the ticket.
+* A status is *stopped* when it ends the resolution clock (``resolution_stop="resolved"``:
+  resolved or closed; ``"closed"``: closed only), *paused* when listed in
+  ``pause_statuses``, else *running*. Both clocks count only business seconds of the
+  policy's calendar spent in a running status, so a ticket opened after hours starts at the
+  next opening and a pause consumes business time only.
+* Response stops at the first "response" event (``first_response``) or the first "assign"
+  naming a person / first status to in_progress (``first_assignment``; an "opened" event
+  carrying a person or in_progress counts too). Any resolution (status resolved or closed)
+  also stops it. It never restarts.
+* Reopen: leaving a stopped status resumes the resolution clock from its accumulated
+  elapsed; it stops again at the next stop. ``stopped_at`` is the latest stop.
+* Priority changed mid-flight: the target of the priority in force at ``now`` applies to
+  all elapsed time (a downgrade can turn a breach back into "running").
+* States, first that applies: stopped -> met (elapsed <= target) or missed; breached
+  (elapsed > target; reaching exactly the target is not a breach); paused; at_risk
+  (elapsed >= at_risk_percent of target, or remaining <= at_risk_minutes_remaining);
+  running.
+* ``breached_at`` is the instant the remaining time ran out (elapsed first reached the
+  target) for clocks that went on to exceed it; ``breach_holder`` held the ticket then.
+  ``due_at`` for an open clock is that instant when breached, else ``now`` plus the
+  remaining business time (so it moves out while paused); None when stopped.
+* Holder: the party key last named on "opened"/"assign" ("unassigned" before any), or the
+  pause status itself while paused. ``attribute`` sums business seconds per holder over
+  every non-stopped span (reopened spans included), paused spans under the pause status.
+
+compute_clocks is the hot path (every ticket on every refresh): one pass over the events,
+plain tuples and attribute reads only, no pydantic or datetime work per ticket.
+
+``explain``, ``format_explanation``, ``compliance`` and ``COMPLIANCE_RULE`` live in
+``sla_explain`` and are re-exported here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from operator import itemgetter
+from typing import Any, Literal, NamedTuple
+
+from pydantic import BaseModel, Field, field_validator
+
+from comanage_tui.data.calendar import BusinessCalendar
+
+PRIORITIES = ("P1", "P2", "P3", "P4")
+STATUSES = ("new", "assigned", "in_progress", "waiting_customer", "waiting_vendor", "resolved", "closed")
+UNASSIGNED = "unassigned"
+_RESOLVED = frozenset({"resolved", "closed"})
+_STOPS = {"resolved": _RESOLVED, "closed": frozenset({"closed"})}
+RUNNING, PAUSED, STOPPED = 0, 1, 2  # segment phases
+
+
+class Event(NamedTuple):
+    """One row of a ticket's event log."""
+
+    at: int | float
+    kind: str  # "opened" | "status" | "assign" | "priority" | "response" | "note"
+    status: str | None = None
+    party: str | None = None
+    person: str | None = None
+    priority: str | None = None
+
+
+class PriorityTarget(BaseModel):
+    response_minutes: int = Field(gt=0)
+    resolution_minutes: int = Field(gt=0)
+
+
+class SlaPolicy(BaseModel):
+    """Targets per priority on one business calendar; matched in order, first match wins."""
+
+    name: str
+    calendar: str
+    """CalendarSpec.name whose business hours the clocks count."""
+    targets: dict[str, PriorityTarget]
+    pause_statuses: list[str] = ["waiting_customer", "waiting_vendor"]
+    resolution_stop: Literal["resolved", "closed"] = "resolved"
+    response_stop: Literal["first_response", "first_assignment"] = "first_response"
+    at_risk_percent: float = Field(default=75.0, gt=0, le=100)
+    at_risk_minutes_remaining: int | None = Field(default=None, ge=0)
+    match_parties: list[str] = []
+    match_areas: list[str] = []
+    match_priorities: list[str] = []
+    match_kinds: list[str] = []
+
+    @field_validator("targets")
+    @classmethod
+    def _check_targets(cls, value: dict[str, PriorityTarget]) -> dict[str, PriorityTarget]:
+        unknown = sorted(set(value) - set(PRIORITIES))
+        if unknown:
+            raise ValueError(f"targets: unknown priority {', '.join(unknown)} (use P1..P4)")
+        if not value:
+            raise ValueError("targets: at least one priority needs a target")
+        return value
+
+    @field_validator("match_priorities")
+    @classmethod
+    def _check_match_priorities(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(PRIORITIES))
+        if unknown:
+            raise ValueError(f"match_priorities: unknown priority {', '.join(unknown)}")
+        return value
+
+
+def match_policy(
+    policies: Sequence[SlaPolicy], *, party: str | None, area: str | None, priority: str, kind: str | None
+) -> SlaPolicy | None:
+    """First policy whose non-empty match lists all contain the ticket's value."""
+    for policy in policies:
+        if (
+            (not policy.match_parties or party in policy.match_parties)
+            and (not policy.match_areas or area in policy.match_areas)
+            and (not policy.match_priorities or priority in policy.match_priorities)
+            and (not policy.match_kinds or kind in policy.match_kinds)
+        ):
+            return policy
+    return None
+
+
+class ClockState(StrEnum):
+    RUNNING = "running"
+    PAUSED = "paused"
+    AT_RISK = "at_risk"
+    BREACHED = "breached"
+    MET = "met"
+    MISSED = "missed"
+
+
+@dataclass(slots=True)
+class Clock:
+    name: str
+    state: ClockState
+    target_seconds: float
+    elapsed_seconds: float
+    remaining_seconds: float
+    elapsed_percent: float
+    due_at: float | None
+    breached_at: float | None
+    stopped_at: float | None
+    breach_holder: str | None
+
+
+@dataclass(slots=True)
+class TicketClocks:
+    response: Clock
+    resolution: Clock
+
+
+class Walk(NamedTuple):
+    """A ticket's life up to ``now`` as segments (start, end, phase, holder, status, response_open)."""
+
+    segments: list[tuple[Any, Any, int, str, str, bool]]
+    opened: float | None
+    status: str
+    priority: str | None
+    phase: int
+    response_stop: float | None
+    resolution_stop: float | None
+
+
+_AT = itemgetter(0)
+
+
+def walk(events: Sequence[Event], policy: SlaPolicy, now: float) -> Walk:
+    """Replay the event log up to ``now`` (the single pass every computation here builds on)."""
+    pause = policy.pause_statuses
+    stop = _STOPS[policy.resolution_stop]
+    by_assign = policy.response_stop == "first_assignment"
+    segments: list = []
+    status, holder, priority = "new", UNASSIGNED, None
+    phase = RUNNING
+    opened = t_prev = resp_stop = res_stop = None
+    last = -math.inf
+    for ev in events:
+        at, kind, st, party, person, prio = ev
+        if at < last:
+            return walk(sorted(events, key=_AT), policy, now)
+        last = at
+        if at > now:
+            continue
+        if t_prev is None:
+            opened = at
+        elif at > t_prev:
+            segments.append((t_prev, at, phase, holder, status, resp_stop is None))
+        t_prev = at
+        if party is not None:
+            holder = party
+        if prio is not None:
+            priority = prio
+        if st is not None:
+            status = st
+            phase = STOPPED if st in stop else PAUSED if st in pause else RUNNING
+            if phase == STOPPED:
+                if res_stop is None:
+                    res_stop = at
+            else:
+                res_stop = None
+        if resp_stop is None:
+            if st in _RESOLVED:
+                resp_stop = at
+            elif by_assign:
+                if st == "in_progress" or (person is not None and (kind == "assign" or kind == "opened")):
+                    resp_stop = at
+            elif kind == "response":
+                resp_stop = at
+    if t_prev is not None and now > t_prev:
+        segments.append((t_prev, now, phase, holder, status, resp_stop is None))
+    if priority is None and events:
+        # Not opened yet as of ``now``: take the priority it will open with.
+        priority = next((e[5] for e in events if e[5] is not None), None)
+    return Walk(segments, opened, status, priority, phase, resp_stop, res_stop)
+
+
+def _targets(policy: SlaPolicy, priority: str | None) -> tuple[int, int]:
+    target = policy.targets.get(priority) if priority is not None else None
+    if target is None:
+        raise ValueError(f"policy {policy.name!r} has no target for priority {priority!r}")
+    return target.response_minutes * 60, target.resolution_minutes * 60
+
+
+def compute_clocks(events: Sequence[Event], policy: SlaPolicy, calendar: BusinessCalendar, now: float) -> TicketClocks:
+    """Response and resolution clocks of one ticket as of ``now`` (see the module docstring).
+
+    Raises:
+        ValueError: the log is empty or the policy has no target for the ticket's priority.
+    """
+    if not events:
+        raise ValueError("empty event log: a ticket needs at least its 'opened' event")
+    w = walk(events, policy, now)
+    resp_target, res_target = _targets(policy, w.priority)
+    bs = calendar.business_seconds
+    resp_el = res_el = 0
+    running = []  # (start, business seconds, holder, response_open), reused to date a breach
+    for s, e, phase, holder, _status, resp_open in w.segments:
+        if phase == RUNNING:
+            b = bs(s, e)
+            res_el += b
+            if resp_open:
+                resp_el += b
+            running.append((s, b, holder, resp_open))
+    paused = w.phase == PAUSED
+    response = _clock("response", resp_target, resp_el, w.response_stop, paused, running, True, policy, calendar, now)
+    resolution = _clock(
+        "resolution", res_target, res_el, w.resolution_stop, paused, running, False, policy, calendar, now
+    )
+    if w.opened is None:  # not opened yet as of ``now``: nothing is due
+        response.due_at = resolution.due_at = None
+    return TicketClocks(response, resolution)
+
+
+def _clock(
+    name: str,
+    target: float,
+    elapsed: float,
+    stopped_at: float | None,
+    paused: bool,
+    running: list,
+    response_only: bool,
+    policy: SlaPolicy,
+    calendar: BusinessCalendar,
+    now: float,
+) -> Clock:
+    remaining = target - elapsed
+    breached_at = holder = None
+    if elapsed > target:
+        breached_at, holder = _ran_out(running, target, response_only, calendar)
+    if stopped_at is not None:
+        state = ClockState.MISSED if elapsed > target else ClockState.MET
+        due_at = None
+    elif elapsed > target:
+        state, due_at = ClockState.BREACHED, breached_at
+    else:
+        due_at = calendar.add_business_seconds(now, remaining)
+        if due_at == math.inf:
+            due_at = None
+        minutes_left = policy.at_risk_minutes_remaining
+        if paused:
+            state = ClockState.PAUSED
+        elif elapsed * 100 >= target * policy.at_risk_percent or (
+            minutes_left is not None and remaining <= minutes_left * 60
+        ):
+            state = ClockState.AT_RISK
+        else:
+            state = ClockState.RUNNING
+    return Clock(name, state, target, elapsed, remaining, elapsed * 100 / target, due_at, breached_at, stopped_at, holder)
+
+
+def _ran_out(running: list, target: float, response_only: bool, calendar: BusinessCalendar) -> tuple[float, str]:
+    """Instant and holder at which accumulated running time first reached ``target``."""
+    acc = 0
+    for start, b, holder, resp_open in running:
+        if response_only and not resp_open:
+            break  # the response clock never restarts once stopped
+        if acc + b >= target:
+            return calendar.add_business_seconds(start, target - acc), holder
+        acc += b
+    raise AssertionError("elapsed exceeds target but no segment reaches it")  # pragma: no cover
+
+
+def attribute(events: Sequence[Event], policy: SlaPolicy, calendar: BusinessCalendar, now: float) -> dict[str, float]:
+    """Business seconds of the ticket's non-stopped life per holder (party key or pause status)."""
+    out: dict[str, float] = {}
+    for s, e, phase, holder, status, _resp in walk(events, policy, now).segments:
+        if phase != STOPPED:
+            key = status if phase == PAUSED else holder
+            out[key] = out.get(key, 0) + calendar.business_seconds(s, e)
+    return out
+
+
+def ack_clock(
+    requested_at: float,
+    acknowledged_at: float | None,
+    target_minutes: int,
+    calendar: BusinessCalendar,
+    now: float,
+    *,
+    holder: str | None = None,
+    at_risk_percent: float = 75.0,
+) -> Clock:
+    """Handoff acknowledgement clock: runs in business time from request to acknowledgement.
+
+    ``holder`` (the receiving party) is reported as ``breach_holder`` when it breaches.
+    An acknowledgement after ``now`` is ignored, like any future event.
+    """
+    target = target_minutes * 60
+    stopped = acknowledged_at if acknowledged_at is not None and acknowledged_at <= now else None
+    end = stopped if stopped is not None else now
+    elapsed = calendar.business_seconds(requested_at, end)
+    remaining = target - elapsed
+    breached_at = calendar.add_business_seconds(requested_at, target) if elapsed > target else None
+    due_at = None
+    if stopped is not None:
+        state = ClockState.MISSED if elapsed > target else ClockState.MET
+    elif elapsed > target:
+        state, due_at = ClockState.BREACHED, breached_at
+    else:
+        due = calendar.add_business_seconds(max(now, requested_at), remaining)
+        due_at = None if due == math.inf else due
+        state = ClockState.AT_RISK if elapsed * 100 >= target * at_risk_percent else ClockState.RUNNING
+    return Clock(
+        "ack", state, target, elapsed, remaining, elapsed * 100 / target, due_at, breached_at, stopped,
+        holder if breached_at is not None else None,
+    )
+
+
+_EXPLAIN_NAMES = frozenset({"explain", "format_explanation", "compliance", "COMPLIANCE_RULE", "Explanation",
+                            "Segment", "ComplianceRow", "format_duration"})
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy re-export: sla_explain imports this module, so an eager import here would cycle.
+    if name in _EXPLAIN_NAMES:
+        from comanage_tui.data import sla_explain
+
+        return getattr(sla_explain, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
