@@ -1,0 +1,301 @@
+"""Generate the demo database: a believable co-managed operation over the last 90 days.
+
+Each ticket's life is scheduled in *business time* on the calendar of the SLA policy it
+falls under (response and resolution effort drawn relative to the targets, so some
+breach and more come close), with pauses, handoffs that bounce, escalations and
+reopens. Everything after `now` is cut off, which leaves the recent tickets open in
+whatever state they had reached. Deterministic for a given (seed, now, tickets).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+from dataclasses import dataclass, field
+
+from comanage_tui.data import demo_org as org
+from comanage_tui.data.sla import match_policy
+from comanage_tui.data.store import Store
+
+DAY = 86_400
+HOUR = 3_600
+HISTORY_DAYS = 90
+HOURS_LOGGED = {"P1": 4.0, "P2": 2.0, "P3": 0.8, "P4": 0.5}  # median hands-on hours per ticket
+PRIORITY_WEIGHTS = {"P1": 2, "P2": 12, "P3": 56, "P4": 30}
+RETURN_REASONS = [
+    "Not in our scope per the RACI: belongs to the internal team",
+    "Missing the affected device names and a screenshot",
+    "Needs a change approval first",
+    "Wrong queue: this is a network issue, not endpoints",
+]
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    seed: int = 7
+    tickets: int = 400
+    now: int = 0
+
+
+@dataclass
+class _Ticket:
+    """A ticket being scheduled: its events and handoffs before the cut-off at `now`."""
+
+    ref: str
+    title: str
+    area_id: int
+    priority: str
+    kind: str
+    opened_at: int
+    events: list[tuple] = field(default_factory=list)  # (at, kind, status, party_id, person_id, priority, note)
+    handoffs: list[dict] = field(default_factory=list)
+    hours: float = 0.0
+    notes: str = ""
+
+
+def build_demo(store: Store, opts: DemoOptions) -> dict[str, int]:
+    """Fill an empty store with the demo organisation and `opts.tickets` tickets. Returns counts."""
+    if not store.is_empty():
+        raise ValueError("the demo goes into an empty database")
+    rng = random.Random(opts.seed)
+    now = opts.now
+    today = dt.datetime.fromtimestamp(now, dt.timezone.utc).date()
+    for spec in org.CALENDARS:
+        store.sla.put_calendar(spec)
+    store.sla.replace_policies(org.POLICIES)
+    for key, name, kind, calendar, description in org.PARTIES:
+        store.org.add_party({"key": key, "name": name, "kind": kind, "calendar": calendar, "description": description})
+    people = {p.name: p for p in (store.org.add_person({"party": party, "name": name, "role": role}) for party, name, role in org.PEOPLE)}
+    parties = {p.key: p for p in store.org.parties()}
+    for key, name, crit, _w, raci, _drift, able in org.AREAS:
+        store.org.add_area({"key": key, "name": name, "criticality": crit})
+        for party, letter in raci.items():
+            store.org.set_raci(key, party, letter)
+        for person in able:
+            store.org.add_capability(key, people[person].id)
+    _kt(store, people, today)
+
+    gen = _Generator(store, rng, now, parties, people)
+    tickets = [gen.ticket(i) for i in range(opts.tickets)]
+    gen.standalone_handoffs(tickets)
+    written = _write(store, tickets, now, opts)
+    store.set_meta("demo", f"seed={opts.seed} tickets={opts.tickets} now={now}")
+    return {"parties": len(parties), "people": len(people), "areas": len(org.AREAS), **written}
+
+
+class _Generator:
+    def __init__(self, store: Store, rng: random.Random, now: int, parties, people):  # noqa: ANN001
+        self.rng, self.now = rng, now
+        self.policies = store.sla.policies()
+        self.calendars = store.sla.calendar_map()
+        self.party_id = {k: p.id for k, p in parties.items()}
+        self.by_party: dict[int, list[int]] = {}
+        for p in people.values():
+            self.by_party.setdefault(p.party_id, []).append(p.id)
+        self.areas = {a.key: a.id for a in store.org.areas()}
+        self.able = {key: [people[n].id for n in able] for key, *_rest, able in org.AREAS}
+        self.area_rows = org.AREAS
+        self.area_weights = [row[3] for row in org.AREAS]
+
+    def _person(self, party_id: int, area: str) -> int:
+        able = [p for p in self.able[area] if p in self.by_party[party_id]]
+        return self.rng.choice(able or self.by_party[party_id])
+
+    def _effort(self, target_s: float, median: float, sigma: float) -> float:
+        """Business seconds of effort: log-normal around a share of the target, so a tail breaches."""
+        return target_s * median * math.exp(self.rng.gauss(0, sigma))
+
+    def ticket(self, i: int) -> _Ticket:
+        rng = self.rng
+        key, _name, _crit, _w, raci, drift, _able = rng.choices(self.area_rows, self.area_weights)[0]
+        owner = org.owner_of(raci)
+        priority = rng.choices(list(PRIORITY_WEIGHTS), list(PRIORITY_WEIGHTS.values()))[0]
+        if key == "secmon" and priority == "P4":
+            priority = "P2"
+        holder = self.party_id[owner]
+        if drift and rng.random() < drift[1]:
+            holder = self.party_id[drift[0]]
+        policy = match_policy(self.policies, party=None, area=key, priority=priority, kind="incident")
+        cal = self.calendars[policy.calendar]
+        target = policy.targets[priority]
+        opened = self.now - int(rng.random() * HISTORY_DAYS * DAY)
+        if not cal.is_open(opened) and rng.random() < 0.8:
+            # Most tickets arrive during the working day; a fifth come in after hours.
+            moved = int(cal.add_business_seconds(cal.next_open(opened), rng.random() * 4 * HOUR))
+            opened = moved if moved <= self.now else opened
+        kind = "request" if key in ("onboarding", "vendors") or rng.random() < 0.25 else "incident"
+        title = rng.choice(org.TITLES[key]).format(who=rng.choice(org.REQUESTERS), n=rng.randint(2, 9))
+        t = _Ticket(f"INC{100_000 + i}", title, self.areas[key], priority, kind, opened)
+        t.events.append((opened, "opened", "new", holder, None, priority, ""))
+
+        resp = int(cal.add_business_seconds(opened, self._effort(target.response_minutes * 60, 0.35, 0.7)))
+        person = self._person(holder, key)
+        t.events.append((max(opened, resp - 60), "assign", None, holder, person, None, ""))
+        t.events.append((resp, "status", "in_progress", None, None, None, ""))
+        t.events.append((resp, "response", None, None, None, None, "First reply to the requester"))
+
+        work = self._effort(target.resolution_minutes * 60, 0.45, 0.6)
+        clock = resp
+        steps = [("work", work * 0.4)]
+        if rng.random() < 0.25:
+            steps.append(("pause", rng.choice(["waiting_customer", "waiting_customer", "waiting_vendor"])))
+        if rng.random() < (0.45 if drift else 0.18):
+            steps.append(("handoff", None))
+        if priority == "P3" and rng.random() < 0.04:
+            steps.append(("escalate", "P2"))
+        steps.append(("work", work * 0.6))
+        for step, arg in steps:
+            if step == "work":
+                clock = int(cal.add_business_seconds(clock, arg))
+            elif step == "pause":
+                t.events.append((clock, "status", arg, None, None, None, "Waiting for an answer"))
+                clock += int(rng.uniform(2 * HOUR, 4 * DAY))
+                t.events.append((clock, "status", "in_progress", None, None, None, ""))
+            elif step == "escalate":
+                t.priority = arg
+                t.events.append((clock, "priority", None, None, None, arg, "Escalated: more users affected"))
+            else:
+                clock, holder = self._handoff(t, cal, key, clock, holder)
+        t.events.append((clock, "status", "resolved", None, None, None, "Fixed and confirmed"))
+        if rng.random() < 0.03:
+            clock += int(rng.uniform(4 * HOUR, 2 * DAY))
+            t.events.append((clock, "status", "in_progress", None, None, None, "Reopened: the problem came back"))
+            clock = int(cal.add_business_seconds(clock, work * 0.3))
+            t.events.append((clock, "status", "resolved", None, None, None, "Fixed for good"))
+        t.events.append((clock + int(rng.uniform(1, 3) * DAY), "status", "closed", None, None, None, ""))
+        # Effort logged is far below the elapsed business time: most of a ticket's life is queueing.
+        t.hours = round(min(work / HOUR, rng.lognormvariate(math.log(HOURS_LOGGED[t.priority]), 0.6)), 1)
+        if rng.random() < 0.05:
+            t.notes = "Private: requester escalated to their director; handle with care."
+        return t
+
+    def _handoff(self, t: _Ticket, cal, area: str, clock: int, holder: int) -> tuple[int, int]:  # noqa: ANN001
+        """Pass the ticket to another party; a fifth bounce back once, some twice."""
+        rng = self.rng
+        target = rng.choice([p for p in self.party_id.values() if p != holder])
+        bounces = 2 if rng.random() < 0.06 else (1 if rng.random() < 0.2 else 0)
+        ack_target = 60 if t.priority in ("P1", "P2") else 240
+        h = {"from": holder, "to": target, "requested_at": clock, "ack_target": ack_target,
+             "summary": f"Please take over: {t.title}", "stages": []}
+        at = clock
+        for b in range(bounces + 1):
+            ack = int(cal.add_business_seconds(at, ack_target * 60 * rng.uniform(0.1, 1.6)))
+            h["stages"].append(("acknowledged", ack, None))
+            at = int(cal.add_business_seconds(ack, rng.uniform(0.2, 3) * HOUR))
+            if b < bounces:
+                h["stages"].append(("returned", at, rng.choice(RETURN_REASONS)))
+                at = int(cal.add_business_seconds(at, rng.uniform(0.5, 6) * HOUR))
+                h["stages"].append(("requested", at, None))
+            else:
+                h["stages"].append(("accepted", at, None))
+        person = self._person(target, area)
+        t.events.append((at, "assign", None, target, person, None, "Handoff accepted"))
+        t.handoffs.append(h)
+        return at, target
+
+    def standalone_handoffs(self, tickets: list[_Ticket]) -> None:
+        """A few open requests between the teams not tied to one ticket (reviews, chores)."""
+        rng = self.rng
+        chores = [("internal", "msp", "Quarterly firewall rule review"), ("msp", "internal", "Approve printer fleet replacement quote"),
+                  ("secops", "internal", "Confirm owners of 14 dormant admin accounts"), ("internal", "secops", "Review new SIEM use cases")]
+        for i, (frm, to, summary) in enumerate(chores):
+            asked = self.now - int(rng.uniform(2, 60) * HOUR)
+            stages = []
+            if i == 0:
+                # The one that keeps coming back: returned twice, asked a third time and still not acknowledged.
+                asked = self.now - 9 * DAY
+                stages = [("acknowledged", asked + 2 * HOUR, None), ("returned", asked + DAY, "Scope unclear: which rule sets?"),
+                          ("requested", asked + 3 * DAY, None), ("acknowledged", asked + 4 * DAY, None),
+                          ("returned", asked + 5 * DAY, "Needs the change freeze dates first"), ("requested", asked + 6 * DAY, None)]
+            tickets.append(_Ticket("", summary, 0, "P3", "request", asked, handoffs=[{
+                "from": self.party_id[frm], "to": self.party_id[to], "requested_at": asked, "ack_target": 480,
+                "summary": summary, "stages": stages, "context": "Raised in the weekly service review."}]))
+
+
+def _fold(events: list[tuple]) -> dict:
+    """The ticket row's summary fields, from its (already cut-off) events."""
+    s = {"status": "new", "party": None, "person": None, "priority": None, "first_response_at": None,
+         "resolved_at": None, "closed_at": None, "reassign": 0, "reopen": 0}
+    for at, kind, status, party, person, priority, _note in events:
+        if status:
+            if status in ("in_progress", "new") and s["status"] in ("resolved", "closed"):
+                s["reopen"] += 1
+                s["resolved_at"] = s["closed_at"] = None
+            s["status"] = status
+            if status == "resolved":
+                s["resolved_at"] = at
+            elif status == "closed":
+                s["closed_at"] = at
+        if party is not None:
+            if s["party"] is not None and party != s["party"]:
+                s["reassign"] += 1
+            s["party"] = party
+        if kind in ("assign", "opened"):
+            s["person"] = person
+        if priority:
+            s["priority"] = priority
+        if kind == "response" and s["first_response_at"] is None:
+            s["first_response_at"] = at
+    return s
+
+
+def _write(store: Store, tickets: list[_Ticket], now: int, opts: DemoOptions) -> dict[str, int]:
+    """Insert everything in one transaction with executemany; one audit row for the whole seed."""
+    counts = {"tickets": 0, "events": 0, "handoffs": 0}
+    with store.write() as conn:
+        ticket_rows, event_rows, handoff_rows = [], [], []
+        next_id = 1
+        for t in tickets:
+            ticket_id = None
+            if t.ref:
+                events = sorted((e for e in t.events if e[0] <= now), key=lambda e: e[0])
+                s = _fold(events)
+                ticket_id = next_id
+                next_id += 1
+                ticket_rows.append((ticket_id, t.ref, "demo", t.title, t.area_id, s["priority"], t.kind, s["status"], s["party"], s["person"],
+                                    t.opened_at, s["first_response_at"], s["resolved_at"], s["closed_at"], t.hours, s["reassign"], s["reopen"], t.notes, now))
+                event_rows += [(ticket_id, seq, *e) for seq, e in enumerate(events, 1)]
+            for h in t.handoffs:
+                if h["requested_at"] > now:
+                    continue
+                state, acked, closed, reason, bounces, requested = "requested", None, None, "", 0, h["requested_at"]
+                for stage, at, why in h["stages"]:
+                    if at > now:
+                        break
+                    state = stage
+                    if stage == "acknowledged":
+                        acked = at
+                    elif stage == "returned":
+                        closed, reason, bounces = at, why, bounces + 1
+                    elif stage == "requested":
+                        requested, acked, closed = at, None, None
+                    else:
+                        closed = at
+                handoff_rows.append((ticket_id, h["from"], h["to"], h["summary"], h.get("context", ""), state, h["ack_target"],
+                                     bounces, requested, acked, closed, reason, now))
+        conn.executemany(
+            "INSERT INTO tickets (id, ref, source, title, area_id, priority, kind, status, holder_party_id, holder_person_id, opened_at, "
+            "first_response_at, resolved_at, closed_at, hours_spent, reassignment_count, reopen_count, notes, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ticket_rows)
+        conn.executemany(
+            "INSERT INTO ticket_events (ticket_id, seq, at, kind, status, party_id, person_id, priority, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            event_rows)
+        conn.executemany(
+            "INSERT INTO handoffs (ticket_id, from_party_id, to_party_id, summary, context, state, ack_target_minutes, bounce_count, "
+            "requested_at, acknowledged_at, closed_at, return_reason, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", handoff_rows)
+        counts = {"tickets": len(ticket_rows), "events": len(event_rows), "handoffs": len(handoff_rows)}
+        store.audit(conn, "seed", "demo", None, None, {"seed": opts.seed, "now": now, **counts})
+    return counts
+
+
+def _kt(store: Store, people, today: dt.date) -> None:  # noqa: ANN001
+    for area, topic, kind, direction, teacher, learners, status, due, reviewed, interval in org.KT_ITEMS:
+        store.kt.add({
+            "area": area, "topic": topic, "kind": kind, "direction": direction, "teacher_id": people[teacher].id,
+            "learner_ids": [people[n].id for n in learners], "status": status,
+            "due_date": today + dt.timedelta(days=due),
+            "last_reviewed": None if reviewed is None else today - dt.timedelta(days=reviewed),
+            "review_interval_days": interval,
+            "doc_link": f"https://wiki.nordwind.example/it/{area}/{topic.lower().replace(' ', '-')[:40]}" if kind == "runbook" else "",
+        })
