@@ -170,3 +170,64 @@ def sla_load(c: Ctx, config) -> None:  # noqa: ANN001 - click file
     finally:
         store.close()
     click.echo(f"Loaded {ncal} calendar(s) and {npol} policy(ies); every clock is recomputed from now on.")
+
+
+@main.command()
+@click.argument("ref")
+@click.option("--as-of", "as_of", metavar="ISO", default=None, help="Explain the clocks as they stood at this moment.")
+@click.pass_obj
+def explain(c: Ctx, ref: str, as_of: str | None) -> None:
+    """Print a ticket's SLA timeline: segments, pauses, who held it, policy and calendar."""
+    import time
+
+    from comanage_tui.data.errors import ComanageError
+    from comanage_tui.data.ticket_view import explain_ticket
+
+    now = parse_instant(as_of, "--as-of") or int(time.time())
+    store = c.store(read_only=True)
+    try:
+        click.echo(explain_ticket(store, ref, now))
+    except ComanageError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+
+
+@main.command("backup")
+@click.argument("dest", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def backup_cmd(c: Ctx, dest: Path | None) -> None:
+    """Copy the database safely while others use it (default: next to it, dated)."""
+    from comanage_tui.data.backup import backup
+    from comanage_tui.data.errors import ComanageError
+
+    try:
+        written = backup(c.db, dest)
+    except ComanageError as exc:
+        fail(str(exc))
+    click.echo(f"Backup written to {written}")
+
+
+@main.command("restore")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_obj
+def restore_cmd(c: Ctx, source: Path, yes: bool) -> None:
+    """Replace the database with a backup, after checking the backup's integrity."""
+    from comanage_tui.data.backup import restore, verify
+    from comanage_tui.data.errors import ComanageError
+
+    try:
+        verify(source)
+        if not yes and not click.confirm(f"Replace {c.db} with {source}? (the current one is kept as a copy)"):
+            fail("nothing was changed")
+        safety = restore(source, c.db)
+    except ComanageError as exc:
+        fail(str(exc))
+    click.echo(f"Restored {c.db} from {source}" + (f"; the previous database is kept as {safety}" if safety else ""))
+
+
+from comanage_tui.cli_snapshot import check_cmd, snapshot_cmd  # noqa: E402
+
+main.add_command(snapshot_cmd)
+main.add_command(check_cmd)
