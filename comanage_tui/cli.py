@@ -30,6 +30,18 @@ class Ctx:
             fail(str(exc))
 
 
+def run() -> None:
+    """Console-script entry: `main`, with OS and SQLite failures reported in one line, not a traceback."""
+    import sqlite3
+
+    try:
+        main()
+    except sqlite3.Error as exc:
+        fail(f"database error: {exc}")
+    except OSError as exc:
+        fail(f"{exc.filename or 'file'}: {exc.strerror or exc}")
+
+
 def fail(message: str, code: int = 1) -> None:
     click.echo(f"comanage: {message}", err=True)
     sys.exit(code)
@@ -93,21 +105,17 @@ def demo(c: Ctx, seed: int, tickets: int, now_text: str | None, force: bool, ope
     """
     import time
 
-    from comanage_tui.data.demo import DemoOptions, build_demo
+    from comanage_tui.data.demo import DemoOptions, write_demo_file
+    from comanage_tui.data.errors import ComanageError
 
     now = parse_instant(now_text, "--now") or int(time.time())
-    if c.db.exists():
-        if not force:
-            fail(f"{c.db} already exists; use --force to replace it, or --db to choose another path")
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{c.db}{suffix}").unlink(missing_ok=True)
-    store = c.store(create=True)
+    started = time.perf_counter()
     try:
-        started = time.perf_counter()
-        summary = build_demo(store, DemoOptions(seed=seed, tickets=tickets, now=now))
-        took = time.perf_counter() - started
-    finally:
-        store.close()
+        summary = write_demo_file(c.db, DemoOptions(seed=seed, tickets=tickets, now=now), replace=force,
+                                  shared=c.shared, actor=c.actor)
+    except ComanageError as exc:
+        fail(str(exc))
+    took = time.perf_counter() - started
     click.echo(f"Demo database written to {c.db} in {took:.1f}s: " + ", ".join(f"{n} {k}" for k, n in summary.items()))
     if open_after:
         run_dashboard(c, now=None)
@@ -225,6 +233,3 @@ def restore_cmd(c: Ctx, source: Path, yes: bool) -> None:
     except ComanageError as exc:
         fail(str(exc))
     click.echo(f"Restored {c.db} from {source}" + (f"; the previous database is kept as {safety}" if safety else ""))
-
-
-

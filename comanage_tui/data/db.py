@@ -46,11 +46,16 @@ def connect(path: Path | str, *, read_only: bool = False) -> sqlite3.Connection:
         conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
-    if not read_only:
-        # WAL lets dashboards keep reading while another session writes.
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
     return conn
+
+
+def enable_wal(conn: sqlite3.Connection) -> None:
+    """WAL lets dashboards keep reading while another session writes.
+
+    Called only once the file is known to be ours: switching modes rewrites its header.
+    """
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
 
 
 def applied_migrations(conn: sqlite3.Connection) -> list[str]:
@@ -87,6 +92,13 @@ def _check_sqlite(conn: sqlite3.Connection, path: Path) -> None:
         raise _damaged(path, exc) from None
 
 
+def _refuse_foreign(conn: sqlite3.Connection, path: Path) -> None:
+    """An existing file without our schema is someone else's: never adopt it silently."""
+    tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+    if tables:
+        raise DatabaseProblem(f"{path} is a SQLite database of another application; choose another --db")
+
+
 def open_database(
     path: Path | str,
     *,
@@ -103,6 +115,9 @@ def open_database(
     """
     path = Path(path)
     is_new = not path.exists()
+    if not is_new and path.stat().st_size == 0:
+        # Checked before connecting: switching to WAL would write a header into it.
+        raise DatabaseProblem(f"{path} is an empty file, not a comanage database; delete it or choose another --db")
     if is_new:
         if not create or read_only:
             raise DatabaseProblem(f"no database at {path}; create one with 'comanage demo' or 'comanage init'")
@@ -113,18 +128,29 @@ def open_database(
     try:
         conn = connect(path, read_only=read_only)
     except sqlite3.OperationalError as exc:
+        if "readonly" in str(exc):
+            raise DatabaseProblem(f"{path} is read-only for this user; open it with --read-only to view it") from None
         raise DatabaseProblem(f"cannot open {path}: {exc}; check the path and its permissions") from None
     except sqlite3.DatabaseError as exc:
         raise _damaged(path, exc) from None
     try:
         _check_sqlite(conn, path)
         applied = applied_migrations(conn)
+        if not applied and not is_new:
+            _refuse_foreign(conn, path)
         known = known_migrations()
         unknown = [name for name in applied if name not in known]
         if unknown:
             raise DatabaseProblem(
                 f"{path} was written by a newer comanage (schema {applied[-1]}); upgrade comanage to open it"
             )
+        if not read_only:
+            try:
+                enable_wal(conn)
+            except sqlite3.OperationalError as exc:
+                if "readonly" in str(exc):
+                    raise DatabaseProblem(f"{path} is read-only for this user; open it with --read-only to view it") from None
+                raise
         pending = [name for name in known if name not in applied]
         if pending:
             if read_only:

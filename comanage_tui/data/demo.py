@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import random
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from comanage_tui.data import demo_org as org
+from comanage_tui.data.errors import DatabaseProblem
 from comanage_tui.data.sla import match_policy
 from comanage_tui.data.store import Store
 
@@ -299,3 +302,31 @@ def _kt(store: Store, people, today: dt.date) -> None:  # noqa: ANN001
             "review_interval_days": interval,
             "doc_link": f"https://wiki.nordwind.example/it/{area}/{topic.lower().replace(' ', '-')[:40]}" if kind == "runbook" else "",
         })
+
+
+def write_demo_file(path: Path, opts: DemoOptions, *, replace: bool = False, shared: bool = False, actor: str | None = None) -> dict[str, int]:
+    """Build the demo in a temporary file beside `path`, then move it into place.
+
+    A failure (disk full, interrupted) leaves `path` exactly as it was: the half-built
+    file is removed, and an existing database is only replaced once the new one is complete.
+    """
+    path = Path(path)
+    if path.exists() and not replace:
+        raise DatabaseProblem(f"{path} already exists; use --force to replace it, or --db to choose another path")
+    tmp = path.with_name(f".{path.name}.building-{os.getpid()}")
+    _remove_db_files(tmp)
+    try:
+        with Store(tmp, create=True, shared=shared, actor=actor, clock=lambda: opts.now) as store:
+            summary = build_demo(store, opts)
+            store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        _remove_db_files(path, keep_main=True)
+        os.replace(tmp, path)
+    except BaseException:
+        _remove_db_files(tmp)
+        raise
+    return summary
+
+
+def _remove_db_files(path: Path, *, keep_main: bool = False) -> None:
+    for suffix in ("-wal", "-shm") if keep_main else ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)

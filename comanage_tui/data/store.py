@@ -140,6 +140,8 @@ class Store:
                 f"{self.path} is locked by another comanage session or process (waited "
                 f"{self.conn.execute('PRAGMA busy_timeout').fetchone()[0] / 1000:.0f}s); try again"
             )
+        if "disk is full" in text or "disk I/O" in text:
+            return DatabaseProblem(f"could not write {self.path}: the disk is full (or a file size limit was hit); nothing was saved")
         if "readonly" in text or "read-only" in text:
             return DatabaseProblem(f"{self.path} is read-only for this user; nothing was changed")
         return DatabaseProblem(f"database error: {text}")

@@ -87,3 +87,18 @@ def test_sla_config_round_trip(tmp_path: Path, fmt_ok: bool) -> None:
     cfg.write_text('[[policy]]\nname = "x"\ncalendar = "nope"\n[policy.targets.P1]\nresponse_minutes = 1\nresolution_minutes = 2\n')
     bad = run("--db", str(db), "sla", "load", str(cfg))
     assert bad.returncode == 1 and "unknown calendar 'nope'" in bad.stderr and "nothing was changed" in bad.stderr
+
+
+def test_explain_prints_the_timeline(tmp_path: Path) -> None:
+    db = tmp_path / "x.db"
+    assert run("--db", str(db), "demo", "--tickets", "60", "--now", "2026-11-23T08:30:00Z").returncode == 0
+    with Store(db) as s:
+        ref = s.scalar("SELECT ref FROM tickets WHERE id IN (SELECT ticket_id FROM ticket_events WHERE status = 'waiting_customer') LIMIT 1")
+    out = run("--db", str(db), "explain", ref, "--as-of", "2026-11-23T08:30:00Z")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith(ref)
+    for words in ("Policy 'Business hours'", "calendar 'office' (Europe/Berlin)", "Response", "Resolution", "paused",
+                  "status waiting_customer pauses the clock", "outside business hours"):
+        assert words in out.stdout
+    missing = run("--db", str(db), "explain", "NOPE-1")
+    assert missing.returncode == 1 and "no ticket with reference 'NOPE-1'" in missing.stderr
