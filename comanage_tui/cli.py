@@ -233,3 +233,10 @@ def restore_cmd(c: Ctx, source: Path, yes: bool) -> None:
     except ComanageError as exc:
         fail(str(exc))
     click.echo(f"Restored {c.db} from {source}" + (f"; the previous database is kept as {safety}" if safety else ""))
+
+
+
+from comanage_tui.cli_import import import_cmd, import_verdicts_cmd  # noqa: E402
+
+main.add_command(import_cmd)
+main.add_command(import_verdicts_cmd)

@@ -1,0 +1,289 @@
+"""The import mapping: how a PSA/ITSM CSV export's columns and values become comanage tickets.
+
+A mapping is a TOML file (documented in docs/IMPORT.md) laid over a preset's defaults:
+tables merge key by key, lists and plain values replace. Matching of source values
+(states, priorities, groups, categories) ignores case and surrounding spaces.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from comanage_tui.data.errors import InvalidInput
+from comanage_tui.data.models import Criticality, Key, Name, PartyKind, Priority, TicketKind, TicketStatus
+
+KEEP = "keep"
+"""A state mapped to "keep" leaves the status as it was (for stray values such as ServiceNow's -100)."""
+
+PRESETS = ("servicenow", "generic")
+RESPONSE_RULES = ("first_touch", "first_non_new", "first_person", "none")
+
+
+def norm(value: str) -> str:
+    """How source values are compared: case and surrounding spaces do not matter."""
+    return value.strip().casefold()
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Columns(_Strict):
+    """Source column names. `None` means the export has no such column."""
+
+    ref: str = "ref"
+    title: str | None = None
+    title_template: str | None = None
+    """Alternative to `title`: "{colA} / {colB}" built from any columns of the row."""
+    opened_at: str = "opened_at"
+    updated_at: str | None = None
+    """When the row's change happened (required with event_rows)."""
+    order: str | None = None
+    """Integer column ordering an incident's update rows (ServiceNow: sys_mod_count)."""
+    status: str | None = None
+    priority: str | None = None
+    group: str | None = None
+    """Queue / assignment group / board: decides the holder party."""
+    assignee: str | None = None
+    category: str | None = None
+    """Decides the area (see [areas] and [[area]])."""
+    resolved_at: str | None = None
+    closed_at: str | None = None
+    first_response_at: str | None = None
+    sla_met: str | None = None
+    reassignment_count: str | None = None
+    reopen_count: str | None = None
+
+
+class PartySpec(_Strict):
+    key: Key
+    name: Name
+    kind: PartyKind = PartyKind.PARTNER
+    groups: list[str] = []
+    """Source group/queue names this party works under."""
+
+
+class PartiesSettings(_Strict):
+    default: Key
+    """Party for groups the mapping does not name (each such group is reported)."""
+    missing: Literal["keep", "default"] = "keep"
+    """A row with no group keeps the current holder ("keep") or goes to the default party."""
+
+
+class AreaSpec(_Strict):
+    key: Key
+    name: Name
+    criticality: Criticality = Criticality.MEDIUM
+    categories: list[str] = []
+
+
+class AreasSettings(_Strict):
+    auto_create: bool = False
+    """Create an area per unmapped category (key from its name) instead of leaving the ticket without one."""
+    default: Key | None = None
+    """Area for unmapped categories when auto_create is off (None: no area; reported either way)."""
+
+
+class ResponseSettings(_Strict):
+    rule: Literal["first_touch", "first_non_new", "first_person", "none"] = "first_touch"
+
+
+class SlaMetValues(_Strict):
+    true: list[str] = ["true", "yes", "1", "met"]
+    false: list[str] = ["false", "no", "0", "missed", "breached"]
+
+
+class Mapping(_Strict):
+    """A validated mapping; build it with `load_mapping`."""
+
+    preset: Literal["servicenow", "generic"] = "generic"
+    source: str = Field(default="csv", min_length=1, max_length=40)
+    """Written to tickets.source; a ref already owned by another source is rejected."""
+    kind: TicketKind = TicketKind.INCIDENT
+    timezone: str = "UTC"
+    date_format: str = "iso"
+    """"iso" (offsets honoured; naive times in `timezone`) or a strptime pattern."""
+    missing_values: list[str] = [""]
+    event_rows: bool = False
+    """True: one row per update, grouped by ref; False: one row per ticket."""
+    default_priority: Priority | None = None
+    columns: Columns = Columns()
+    status: dict[str, str] = {}
+    priority: dict[str, Priority] = {}
+    sla_met: SlaMetValues = SlaMetValues()
+    parties: PartiesSettings
+    party: list[PartySpec] = []
+    areas: AreasSettings = AreasSettings()
+    area: list[AreaSpec] = []
+    response: ResponseSettings = ResponseSettings()
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use a name such as Europe/Lisbon)") from None
+        return value
+
+    @field_validator("status")
+    @classmethod
+    def _statuses(cls, value: dict[str, str]) -> dict[str, str]:
+        allowed = {s.value for s in TicketStatus} | {KEEP}
+        for source, target in value.items():
+            if target not in allowed:
+                raise ValueError(f"{source!r} = {target!r}: use one of {', '.join(sorted(allowed))}")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Mapping:
+        keys = [p.key for p in self.party]
+        if len(set(keys)) != len(keys):
+            raise ValueError("party: the same key appears twice")
+        _no_value_twice("party", "groups", [(p.key, p.groups) for p in self.party])
+        _no_value_twice("area", "categories", [(a.key, a.categories) for a in self.area])
+        if self.parties.default not in keys:
+            raise ValueError(f"parties.default: '{self.parties.default}' is not one of the [[party]] keys")
+        if self.areas.default is not None and self.areas.default not in {a.key for a in self.area}:
+            raise ValueError(f"areas.default: '{self.areas.default}' is not one of the [[area]] keys")
+        if self.columns.title is None and self.columns.title_template is None:
+            raise ValueError("columns: give `title` (a column) or `title_template`")
+        if self.event_rows and self.columns.updated_at is None:
+            raise ValueError("columns.updated_at: needed when event_rows = true (when did each update happen?)")
+        if self.columns.priority is None and self.default_priority is None:
+            raise ValueError("default_priority: needed when the export has no priority column")
+        return self
+
+    def party_of_group(self) -> dict[str, str]:
+        return {norm(g): p.key for p in self.party for g in p.groups}
+
+    def area_of_category(self) -> dict[str, str]:
+        return {norm(c): a.key for a in self.area for c in a.categories}
+
+    def status_map(self) -> dict[str, str]:
+        return {norm(k): v for k, v in self.status.items()}
+
+    def priority_map(self) -> dict[str, str]:
+        out = {norm(k): v.value for k, v in self.priority.items()}
+        # P1..P4 written as such always mean themselves.
+        out.update({p.value.casefold(): p.value for p in Priority})
+        return out
+
+
+def _no_value_twice(table: str, field: str, entries: list[tuple[str, list[str]]]) -> None:
+    seen: dict[str, str] = {}
+    for key, values in entries:
+        for value in values:
+            other = seen.setdefault(norm(value), key)
+            if other != key:
+                raise ValueError(f"{table}.{field}: {value!r} is given to both '{other}' and '{key}'")
+
+
+# A preset is a plain TOML-shaped dict: what the mapping file would say for that export.
+_SERVICENOW: dict[str, Any] = {
+    "preset": "servicenow",
+    "source": "servicenow",
+    "date_format": "%d/%m/%Y %H:%M",
+    "missing_values": ["?", ""],
+    "event_rows": True,
+    "columns": {
+        "ref": "number",
+        "title_template": "{u_symptom} ({category} / {subcategory})",
+        "opened_at": "opened_at",
+        "updated_at": "sys_updated_at",
+        "order": "sys_mod_count",
+        "status": "incident_state",
+        "priority": "priority",
+        "group": "assignment_group",
+        "assignee": "assigned_to",
+        "category": "category",
+        "sla_met": "made_sla",
+        "reassignment_count": "reassignment_count",
+        "reopen_count": "reopen_count",
+    },
+    "status": {
+        "New": "new",
+        "Active": "in_progress",
+        "Awaiting User Info": "waiting_customer",
+        "Awaiting Evidence": "waiting_customer",
+        "Awaiting Vendor": "waiting_vendor",
+        "Awaiting Problem": "waiting_vendor",
+        "Resolved": "resolved",
+        "Closed": "closed",
+        "Canceled": "closed",
+    },
+    "priority": {"1 - Critical": "P1", "2 - High": "P2", "3 - Moderate": "P3", "4 - Low": "P4", "5 - Planning": "P4"},
+    "parties": {"default": "internal"},
+    "party": [{"key": "internal", "name": "Internal IT", "kind": "internal"}],
+    "response": {"rule": "first_touch"},
+}
+
+_GENERIC: dict[str, Any] = {
+    "preset": "generic",
+    "source": "csv",
+    "columns": {"ref": "ref", "title": "title", "opened_at": "opened_at", "status": "status", "priority": "priority"},
+    "status": {s.value: s.value for s in TicketStatus},
+    "parties": {"default": "internal"},
+    "party": [{"key": "internal", "name": "Internal IT", "kind": "internal"}],
+    "response": {"rule": "none"},
+}
+
+_PRESET_DEFAULTS = {"servicenow": _SERVICENOW, "generic": _GENERIC}
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Tables merge key by key; everything else (lists included) is replaced."""
+    out = copy.deepcopy(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def load_mapping(
+    path: Path | str | None = None, *, preset: str | None = None, timezone: str | None = None, text: str | None = None
+) -> Mapping:
+    """The mapping for an import: preset defaults, then the TOML file (or `text`), then `--tz`.
+
+    The preset comes from `preset`, else the file's `preset = ...`, else "generic".
+
+    Raises:
+        InvalidInput: unreadable TOML, an unknown preset or a value the mapping cannot accept.
+    """
+    doc: dict[str, Any] = {}
+    where = "mapping"
+    if path is not None:
+        where = str(path)
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InvalidInput(where, f"cannot read the mapping: {exc}") from None
+    if text is not None:
+        try:
+            doc = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise InvalidInput(where, f"not valid TOML: {exc}") from None
+    chosen = preset or doc.get("preset") or "generic"
+    if chosen not in PRESETS:
+        raise InvalidInput("preset", f"unknown preset {chosen!r} (use {' or '.join(PRESETS)})")
+    if preset and doc.get("preset") not in (None, preset):
+        raise InvalidInput("preset", f"--preset {preset} but {where} says preset = {doc['preset']!r}")
+    base = _PRESET_DEFAULTS[chosen]
+    if "party" in doc and "parties" not in doc:
+        # A file that lists its own parties must say which is the default; the preset's would not exist.
+        base = {k: v for k, v in base.items() if k != "parties"}
+    merged = _merge(base, doc | {"preset": chosen})
+    if timezone is not None:
+        merged["timezone"] = timezone
+    try:
+        return Mapping.model_validate(merged)
+    except ValidationError as exc:
+        raise InvalidInput.from_pydantic(exc, prefix=f"{where}: ") from None

@@ -1,0 +1,186 @@
+"""Where imported tickets go: the dry run resolves ids and counts; SqlSink writes in batches.
+
+Both run inside the caller's transaction (or, for a dry run, under the store's lock) and
+read what they need up front: party, area and ticket ids by key/ref, so no row needs a query.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+
+from comanage_tui.data.import_mapping import Mapping, norm
+from comanage_tui.data.import_replay import TicketRecord
+from comanage_tui.data.import_report import ImportReport
+
+_BATCH = 500  # tickets per executemany round: big enough to be fast, small enough to keep memory flat
+_UNSEEN = object()  # "not looked up yet" (None is a real answer: no area)
+
+
+def _slug(text: str) -> str:
+    """An area key from a category name ("Category 26" -> "category-26")."""
+    key = re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")[:40].rstrip("-")
+    # Names with no ASCII letters or digits still need distinct keys.
+    return key or "area-" + hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
+class DrySink:
+    """Where tickets go. This base class is the dry run: it resolves ids and counts, writes nothing."""
+
+    def __init__(self, conn: sqlite3.Connection | None, m: Mapping, report: ImportReport, now: int):
+        self.conn, self.m, self.report, self.now = conn, m, report, now
+        rows = conn.execute("SELECT key, id FROM parties").fetchall() if conn else []
+        self.party_ids: dict[str, int] = {k: i for k, i in rows}
+        rows = conn.execute("SELECT key, id FROM areas").fetchall() if conn else []
+        self.area_ids: dict[str, int] = {k: i for k, i in rows}
+        self.ids: dict[str, int] = {}
+        self.sources: dict[str, str] = {}
+        for ref, tid, src in (conn.execute("SELECT ref, id, source FROM tickets") if conn else ()):
+            self.ids[ref], self.sources[ref] = tid, src
+        self.written: dict[str, int] = {}  # ref -> events written by this import
+        self._fake = -1
+        self.next_id = (conn.execute("SELECT coalesce(max(id), 0) + 1 FROM tickets").fetchone()[0] if conn else 1)
+        self.max_existing = self.next_id - 1
+        for p in m.party:
+            if p.key not in self.party_ids:
+                self.party_ids[p.key] = self._insert_party(p.key, p.name, p.kind.value)
+                report.parties_created.append(p.key)
+        for a in m.area:
+            if a.key not in self.area_ids:
+                self.area_ids[a.key] = self._insert_area(a.key, a.name, a.criticality.value)
+                report.areas_created.append(a.key)
+        self.default_party = self.party_ids[m.parties.default]
+        self.group_party = {g: self.party_ids[k] for g, k in m.party_of_group().items()}
+        self.category_area: dict[str, int | None] = {c: self.area_ids[k] for c, k in m.area_of_category().items()}
+        self._groups: dict[str, tuple[int, bool]] = {}  # raw value -> (id, unmapped?)
+        self._categories: dict[str, tuple[int | None, bool]] = {}
+
+    def party_for(self, group: str, quiet: bool) -> int:
+        """Holder party of a source group; unmapped groups go to the default party and are counted."""
+        hit = self._groups.get(group)
+        if hit is None:
+            pid = self.group_party.get(norm(group))
+            hit = self._groups[group] = (self.default_party, True) if pid is None else (pid, False)
+        if hit[1] and not quiet:
+            self.report.unmapped_value("group", group)
+        return hit[0]
+
+    def area_for(self, category: str, quiet: bool) -> int | None:
+        """Area of a source category; unmapped ones are counted and auto-created or defaulted."""
+        hit = self._categories.get(category)
+        if hit is None:
+            area = self.category_area.get(norm(category), _UNSEEN)
+            if area is not _UNSEEN:
+                hit = (area, False)
+            elif self.m.areas.auto_create:
+                slug = _slug(category)
+                if slug not in self.area_ids:
+                    name = re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", category)[:200]
+                    self.area_ids[slug] = self._insert_area(slug, name, "medium")
+                    self.report.areas_created.append(slug)
+                hit = (self.area_ids[slug], True)
+            else:
+                hit = (self.area_ids[self.m.areas.default] if self.m.areas.default else None, True)
+            self._categories[category] = hit
+        if hit[1] and not quiet:
+            self.report.unmapped_value("category", category)
+        return hit[0]
+
+    def put(self, ref: str, t: TicketRecord, rebuild: bool = False) -> None:
+        if rebuild:
+            self.report.events -= self.written.get(ref, 0)
+        elif ref in self.ids:
+            self.report.tickets_existing += 1
+        else:
+            self.report.tickets_new += 1
+            self.ids[ref] = self.next_id
+            self.next_id += 1
+        self.written[ref] = len(t.events)
+        self.report.events += len(t.events)
+        tid = self.ids[ref]
+        # Rows already there (before the import, or written earlier by it) are updated by ref.
+        self._write(tid, ref, t, existed=rebuild or tid <= self.max_existing, rebuild=rebuild)
+
+    def _write(self, tid: int, ref: str, t: TicketRecord, existed: bool, rebuild: bool) -> None:
+        """Nothing to do for a dry run."""
+
+    def flush(self) -> None:
+        """Nothing to do for a dry run."""
+
+    def changed(self) -> int:
+        return 0
+
+    def _insert_party(self, key: str, name: str, kind: str) -> int:
+        self._fake -= 1
+        return self._fake
+
+    def _insert_area(self, key: str, name: str, criticality: str) -> int:
+        self._fake -= 1
+        return self._fake
+
+
+_UPSERT_COLS = ("source", "title", "area_id", "priority", "kind", "status", "holder_party_id", "opened_at",
+                "first_response_at", "resolved_at", "closed_at", "reassignment_count", "reopen_count", "source_sla_met")
+_UPSERT = (
+    f"INSERT INTO tickets (id, ref, {', '.join(_UPSERT_COLS)}, updated_at) VALUES (?, ?, {', '.join('?' * len(_UPSERT_COLS))}, ?) "
+    "ON CONFLICT(ref) DO UPDATE SET "
+    # The person belongs to the holder party: keep them only while the party stays.
+    "holder_person_id = CASE WHEN holder_party_id = excluded.holder_party_id THEN holder_person_id END, "
+    + ", ".join(f"{c} = excluded.{c}" for c in _UPSERT_COLS)
+    + ", version = version + 1, updated_at = excluded.updated_at "
+    f"WHERE ({', '.join(_UPSERT_COLS)}) IS NOT ({', '.join('excluded.' + c for c in _UPSERT_COLS)})"
+)
+_EVENT = "INSERT INTO ticket_events (ticket_id, seq, at, kind, status, party_id, priority, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+
+
+class SqlSink(DrySink):
+    """Writes inside the caller's transaction, `_BATCH` tickets per executemany round."""
+
+    def __init__(self, conn: sqlite3.Connection, m: Mapping, report: ImportReport, now: int):
+        super().__init__(conn, m, report, now)
+        # Versions before the import tell afterwards how many existing tickets really changed.
+        conn.execute("DROP TABLE IF EXISTS temp.import_versions")
+        conn.execute("CREATE TEMP TABLE import_versions AS SELECT id, version FROM main.tickets")
+        self.tickets: list[tuple] = []
+        self.events: list[tuple] = []
+        self.replace: list[tuple[int]] = []
+
+    def _write(self, tid: int, ref: str, t: TicketRecord, existed: bool, rebuild: bool) -> None:
+        if rebuild:
+            self.flush()
+        self.tickets.append((None if existed else tid, ref, self.m.source, t.title, t.area, t.priority, self.m.kind.value,
+                             t.status, t.party, t.opened, t.responded, t.resolved, t.closed, t.reassign, t.reopen,
+                             None if t.met is None else int(t.met), self.now))
+        if existed:
+            self.replace.append((tid,))
+        self.events.extend((tid, seq, *e) for seq, e in enumerate(t.events, 1))
+        if len(self.tickets) >= _BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.tickets:
+            return
+        conn = self.conn
+        conn.executemany(_UPSERT, self.tickets)
+        if self.replace:
+            conn.executemany("DELETE FROM ticket_events WHERE ticket_id = ?", self.replace)
+        conn.executemany(_EVENT, self.events)
+        self.tickets, self.events, self.replace = [], [], []
+
+    def changed(self) -> int:
+        n = self.conn.execute(
+            "SELECT count(*) FROM main.tickets t JOIN temp.import_versions v ON v.id = t.id WHERE t.version != v.version"
+        ).fetchone()[0]
+        self.conn.execute("DROP TABLE temp.import_versions")
+        return int(n)
+
+    def _insert_party(self, key: str, name: str, kind: str) -> int:
+        cur = self.conn.execute("INSERT INTO parties (key, name, kind, updated_at) VALUES (?, ?, ?, ?)",
+                                (key, name, kind, self.now))
+        return int(cur.lastrowid)
+
+    def _insert_area(self, key: str, name: str, criticality: str) -> int:
+        cur = self.conn.execute("INSERT INTO areas (key, name, criticality, updated_at) VALUES (?, ?, ?, ?)",
+                                (key, name, criticality, self.now))
+        return int(cur.lastrowid)
