@@ -83,3 +83,35 @@ def test_concurrent_processes_lose_no_write(tmp_path: Path, workers: int) -> Non
             handoff = s.handoffs.get(w + 1)
             assert handoff.bounce_count == len([i for i in range(writes) if i % 3 == 1 and (i // 3) % 3 == 1])
             assert s.kt.get(w + 1).version == 1 + len(range(2, writes, 3))
+
+
+def test_a_write_blocked_by_another_process_waits_then_says_who_holds_the_lock(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    import sqlite3
+    import time
+
+    from comanage_tui.data import db as dbmod
+    from comanage_tui.data.errors import DatabaseProblem
+
+    path = tmp_path / "locked.db"
+    _setup(path, 1)
+    monkeypatch.setattr(dbmod, "BUSY_TIMEOUT_MS", 700)  # the real wait is 5 s; the behaviour is the same
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process mid-write, holding the write lock
+    try:
+        with Store(path) as s:
+            started = time.monotonic()
+            try:
+                s.tickets.update(1, {"title": "blocked"})
+            except DatabaseProblem as exc:
+                waited = time.monotonic() - started
+                message = str(exc)
+            else:
+                raise AssertionError("the write went through while another process held the lock")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert 0.6 <= waited < 5
+    assert "locked by another comanage session or process" in message and "try again" in message
+    assert "database is locked" not in message
+    with Store(path) as s:
+        assert s.tickets.by_ref("W0").title == "start"
