@@ -235,7 +235,10 @@ def restore_cmd(c: Ctx, source: Path, yes: bool) -> None:
     click.echo(f"Restored {c.db} from {source}" + (f"; the previous database is kept as {safety}" if safety else ""))
 
 
+from comanage_tui.cli_snapshot import check_cmd, snapshot_cmd  # noqa: E402
 
+main.add_command(snapshot_cmd)
+main.add_command(check_cmd)
 from comanage_tui.cli_import import import_cmd, import_verdicts_cmd  # noqa: E402
 
 main.add_command(import_cmd)

@@ -1,0 +1,115 @@
+"""`comanage snapshot` and `comanage check`: argument parsing only; the work is in comanage_tui.data.
+
+Imports of the data layer stay inside the commands so `comanage --help` and `comanage
+check` pay only for what they use (check never loads the Store, let alone Textual).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from comanage_tui.cli import Ctx, fail, parse_instant
+
+UNKNOWN = 3  # Nagios: the check itself could not run
+
+
+@click.command("snapshot")
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "json", "csv"]), default="md", show_default=True,
+              help="Markdown for mail/chat, one self-contained HTML page, JSON data, or CSV tables.")
+@click.option("--out", "out", metavar="PATH|-", default=None,
+              help="Where to write; '-' or omitted: standard output. CSV needs a directory or a path ending in .zip.")
+@click.option("--as-of", "as_of", metavar="ISO", default=None,
+              help="Describe this moment (e.g. 2026-11-23T08:30:00Z) instead of now; same database + same --as-of = same bytes.")
+@click.option("--since", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="PREV.json",
+              help="A previous JSON snapshot: add what changed since then.")
+@click.option("--party", metavar="KEY", default=None, help="Only what concerns this party (e.g. to send the MSP its view).")
+@click.option("--include-notes", is_flag=True, help="Include private notes (ticket notes, KT notes, handoff context).")
+@click.option("--schema", is_flag=True, help="Print the JSON Schema of the JSON format and exit.")
+@click.pass_obj
+def snapshot_cmd(c: Ctx, fmt: str, out: str | None, as_of: str | None, since: Path | None, party: str | None,
+                 include_notes: bool, schema: bool) -> None:
+    """Export a status snapshot: KPIs, SLA compliance, breaches, handoffs, RACI, knowledge transfer."""
+    if schema:
+        from comanage_tui.data.snapshot_model import json_schema_text
+
+        click.get_binary_stream("stdout").write(json_schema_text().encode("utf-8"))
+        return
+    to_stdout = out in (None, "-")
+    if fmt == "csv" and to_stdout:
+        raise click.BadParameter("CSV is one file per table: give a directory, or a path ending in .zip", param_hint="--out")
+    now = parse_instant(as_of, "--as-of")
+    if now is None:
+        now = int(time.time())  # the only wall-clock read: everything below takes `now`
+    from comanage_tui.data.errors import ComanageError
+    from comanage_tui.data.snapshot import SnapshotOptions, build_snapshot
+    from comanage_tui.data.snapshot_delta import load_previous
+    from comanage_tui.data.snapshot_io import render_text, write_snapshot
+
+    if not c.db.exists():
+        fail(f"no database at {c.db}; create the demo with 'comanage demo' or point --db at yours")
+    try:
+        previous = load_previous(since) if since is not None else None
+    except ComanageError as exc:
+        fail(str(exc))
+    store = c.store(read_only=True)
+    try:
+        snap = build_snapshot(store, SnapshotOptions(as_of=now, party=party, include_notes=include_notes, since=previous))
+    except ComanageError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    if to_stdout:
+        click.get_binary_stream("stdout").write(render_text(snap, fmt).encode("utf-8"))
+        return
+    try:
+        written = write_snapshot(snap, fmt, Path(out))
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror or exc}")
+    click.echo(f"Snapshot written to {written}", err=True)
+
+
+class _MonitoringCommand(click.Command):
+    """A command whose every failure, even a mistyped option, exits UNKNOWN (3), never 1 or 2.
+
+    Monitoring systems read exit 2 as CRITICAL and 1 as WARNING: a broken probe must not page
+    anyone as if the service were down.
+    """
+
+    def make_context(self, info_name, args, parent=None, **extra):  # noqa: ANN001, ANN201 - click's signature
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:
+            click.echo(f"COMANAGE UNKNOWN - {exc.format_message()}")
+            sys.exit(UNKNOWN)
+
+
+@click.command("check", cls=_MonitoringCommand)
+@click.option("--warn-at-risk", is_flag=True, help="Also WARN (exit 1) when a clock is at risk.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object instead of the Nagios line.")
+@click.option("--as-of", "as_of", metavar="ISO", default=None, help="Evaluate this moment instead of now.")
+@click.pass_obj
+def check_cmd(c: Ctx, warn_at_risk: bool, as_json: bool, as_of: str | None) -> None:
+    """Health check for cron and monitoring: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+
+    CRITICAL when an SLA clock is breached; WARNING when a handoff waits past its
+    acknowledgement target (or, with --warn-at-risk, a clock is at risk); UNKNOWN when
+    the database is missing or unreadable.
+    """
+    try:
+        from comanage_tui.data.check import format_line, run_check, to_json
+
+        try:
+            now = parse_instant(as_of, "--as-of")
+        except click.BadParameter as exc:
+            click.echo(f"COMANAGE UNKNOWN - {exc.format_message()}")
+            sys.exit(UNKNOWN)
+        result = run_check(c.db, now if now is not None else int(time.time()), warn_at_risk=warn_at_risk)
+        click.echo(to_json(result) if as_json else format_line(result, warn_at_risk=warn_at_risk))
+    except Exception as exc:  # noqa: BLE001 - whatever broke, the probe reports UNKNOWN rather than a traceback
+        click.echo(f"COMANAGE UNKNOWN - internal error: {type(exc).__name__}: {exc}")
+        sys.exit(UNKNOWN)
+    sys.exit(result.code)

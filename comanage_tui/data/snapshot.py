@@ -1,0 +1,346 @@
+"""Build the status snapshot model once from the read model (status.py); renderers only format it.
+
+Determinism: nothing here reads the wall clock: `as_of` is the only "now", and every list
+is sorted by an explicit key. User text is cleaned once here (control and bidi characters
+removed), so no format can leak an escape sequence even before its own escaping.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from comanage_tui.data import status as S
+from comanage_tui.data.errors import InvalidInput
+from comanage_tui.data.models import KtItem, KtStatus
+from comanage_tui.data.sla import Clock, ClockState
+from comanage_tui.data.sla_explain import COMPLIANCE_RULE, compliance
+from comanage_tui.data.sla_explain import ComplianceRow as EngineRow
+from comanage_tui.data.snapshot_model import (
+    ClockCompliance,
+    ClockRow,
+    Compliance,
+    ComplianceRow,
+    Drift,
+    HandoffRow,
+    Knowledge,
+    Kpis,
+    KtCoverageRow,
+    KtItemRow,
+    PartyRef,
+    RaciArea,
+    Snapshot,
+    TimeFreed,
+    TrendWeek,
+    WorkloadRow,
+)
+from comanage_tui.data.store import Store
+
+WINDOW_DAYS = 30  # compliance, workload, drift and time freed: the same window as the dashboard's
+TREND_WEEKS = 12
+DAY = 86_400
+KT_STATUSES = tuple(s.value for s in KtStatus)
+# C0 controls (tab/newline handled separately), DEL, C1 controls and bidi overrides/isolates.
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(value: object, *, multi_line: bool = False) -> str:
+    """User text made inert for every format: unsafe characters removed (not replaced)."""
+    s = "" if value is None else str(value)
+    s = s.replace("\r\n", "\n").replace("\r", "\n")
+    if not multi_line:
+        s = " ".join(s.replace("\t", " ").split("\n"))
+    return _UNSAFE.sub("", s)
+
+
+@dataclass(frozen=True)
+class SnapshotOptions:
+    as_of: int
+    """Epoch seconds: the moment the snapshot describes (also its generated_at)."""
+    party: str | None = None
+    include_notes: bool = False
+    since: Snapshot | None = None
+    """A previous snapshot: adds the delta section."""
+
+
+def build_snapshot(store: Store, opts: SnapshotOptions) -> Snapshot:
+    """Everything the snapshot shows, computed from the read model at `opts.as_of`.
+
+    Raises:
+        InvalidInput: `opts.party` is not a party key.
+    """
+    now = opts.as_of
+    ctx = S.load_context(store)
+    cal = ctx.internal_calendar()
+    zone = ZoneInfo(cal.spec.timezone) if cal is not None else dt.timezone.utc
+    parties = sorted(ctx.parties.values(), key=lambda p: (p.kind != "internal", p.key))
+    if opts.party is not None and opts.party not in {p.key for p in parties}:
+        known = ", ".join(p.key for p in parties) or "none"
+        raise InvalidInput("party", f"unknown party '{opts.party}' (known: {known})")
+    b = _Builder(store, ctx, zone, now, opts, [p.key for p in parties])
+
+    open_rows = S.open_ticket_clocks(store, ctx, now)
+    trend_start = now - TREND_WEEKS * 7 * DAY
+    # One pass over stopped clocks serves both the 30-day compliance and the 12-week trend.
+    stopped = S.stopped_clocks(store, ctx, min(trend_start, now - WINDOW_DAYS * DAY), now)
+    if opts.party:
+        open_rows_scope = [r for r in open_rows if r.holder == opts.party]
+        stopped = [(r, c) for r, c in stopped if r.holder == opts.party]
+    else:
+        open_rows_scope = open_rows
+
+    snap_compliance = compliance_from(stopped, open_rows_scope, now - WINDOW_DAYS * DAY, now, b.iso)
+    trend = [TrendWeek(week_start=b.iso(s), week_end=b.iso(s + 7 * DAY), percent=_r(p), closed_clocks=n)
+             for s, p, n in trend_from(stopped, now, TREND_WEEKS)]
+    clocks = b.clock_rows(open_rows)
+    handoffs = b.handoff_rows()
+    raci = b.raci_rows()
+    workload, freed = b.workload_rows()
+    knowledge = b.knowledge(raci)
+    counts = {s: 0 for s in ClockState}
+    for r in open_rows_scope:
+        for c in r.open_clocks:
+            counts[c.state] += 1
+    overall = {c.clock: c.overall.percent for c in snap_compliance.clocks}
+    kpis = Kpis(
+        open_tickets=len(open_rows_scope),
+        breached_clocks=sum(1 for c in clocks if c.state == "breached"),
+        at_risk_clocks=sum(1 for c in clocks if c.state == "at_risk"),
+        paused_clocks=counts[ClockState.PAUSED],
+        running_clocks=counts[ClockState.RUNNING],
+        open_handoffs=len(handoffs),
+        late_handoffs=sum(1 for h in handoffs if h.ack_state == "breached"),
+        response_compliance_percent=overall.get("response"),
+        resolution_compliance_percent=overall.get("resolution"),
+        kt_open_items=sum(1 for i in knowledge.items if i.status in ("planned", "in_progress")),
+        kt_overdue_items=sum(1 for i in knowledge.items if i.overdue),
+        stale_documents=sum(1 for i in knowledge.items if i.stale),
+        raci_gaps=sum(1 for a in raci if a.gaps),
+        raci_overlaps=sum(1 for a in raci if a.overlap),
+        raci_drift=sum(1 for a in raci if a.drift),
+        single_points_of_knowledge=sum(1 for c in knowledge.coverage if c.single_point),
+        time_freed_hours=freed.hours,
+    )
+    snap = Snapshot(
+        generated_at=b.iso(now), as_of=b.iso(now), timezone=getattr(zone, "key", "UTC"), scope=opts.party,
+        include_notes=opts.include_notes,
+        parties=[PartyRef(key=clean(p.key), name=clean(p.name), kind=p.kind.value) for p in parties],
+        kpis=kpis, compliance=snap_compliance, trend=trend, clocks=clocks, handoffs=handoffs, raci=raci,
+        workload=workload, time_freed=freed, knowledge=knowledge, limits=b.limits(),
+    )
+    if opts.since is not None:
+        from comanage_tui.data.snapshot_delta import compute_delta
+
+        snap.delta = compute_delta(opts.since, snap)
+    return snap
+
+
+def _r(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _row(r: EngineRow) -> ComplianceRow:
+    return ComplianceRow(key=clean(r.key), met=r.met, missed=r.missed, in_flight=r.in_flight, breached=r.breached,
+                         percent=_r(r.percent))
+
+
+def _attrs(r: S.TicketClock) -> dict[str, str]:
+    # The same grouping attributes status.compliance_in_window uses.
+    return {"party": r.holder, "area": r.area or "", "priority": r.priority}
+
+
+def compliance_from(stopped: list[tuple[S.TicketClock, Clock]], open_rows: list[S.TicketClock], start: float, end: float,
+                    iso) -> Compliance:  # noqa: ANN001 - the builder's formatter
+    """status.compliance_in_window over clocks already computed (tests assert both agree)."""
+    per_clock: dict[str, list] = {"response": [], "resolution": []}
+    for r, c in stopped:
+        if start <= c.stopped_at < end:
+            per_clock[c.name].append((_attrs(r), c))
+    for r in open_rows:
+        for c in r.open_clocks:
+            per_clock[c.name].append((_attrs(r), c))
+    clocks = []
+    for name, rows in per_clock.items():
+        total = compliance([({"all": "all"}, c) for _a, c in rows], "all")
+        overall = total[0] if total else EngineRow("all", 0, 0, 0, 0, None)
+        clocks.append(ClockCompliance(
+            clock=name, overall=_row(overall),
+            by_party=[_row(x) for x in compliance(rows, "party")],
+            by_area=[_row(x) for x in compliance(rows, "area")],
+            by_priority=[_row(x) for x in compliance(rows, "priority")],
+        ))
+    return Compliance(window_start=iso(start), window_end=iso(end), window_days=round((end - start) / DAY),
+                      rule=COMPLIANCE_RULE, clocks=clocks)
+
+
+def trend_from(stopped: list[tuple[S.TicketClock, Clock]], now: float, weeks: int) -> list[tuple[float, float | None, int]]:
+    """status.weekly_trend over clocks already computed (tests assert both agree)."""
+    start = now - weeks * 7 * DAY
+    buckets = [[0, 0] for _ in range(weeks)]
+    for _row_, c in stopped:
+        if c.name != "resolution" or not start <= c.stopped_at < now:
+            continue
+        i = min(int((c.stopped_at - start) // (7 * DAY)), weeks - 1)
+        buckets[i][0 if c.state == ClockState.MET else 1] += 1
+    return [(start + i * 7 * DAY, (m * 100 / (m + x)) if m + x else None, m + x) for i, (m, x) in enumerate(buckets)]
+
+
+class _Builder:
+    """The sections of one snapshot; holds the context so each section stays a small method."""
+
+    def __init__(self, store: Store, ctx: S.Context, zone: dt.tzinfo, now: int, opts: SnapshotOptions,
+                 party_order: list[str]):
+        self.store, self.ctx, self.zone, self.now, self.opts = store, ctx, zone, now, opts
+        self.party = opts.party
+        self.party_order = party_order
+        """Internal party first, then partners by key: the column order of every per-party table."""
+
+    def iso(self, t: float | None) -> str | None:
+        return None if t is None else dt.datetime.fromtimestamp(int(t), self.zone).isoformat(timespec="seconds")
+
+    def note(self, value: str | None) -> str | None:
+        return clean(value, multi_line=True) if self.opts.include_notes else None
+
+    def clock_rows(self, open_rows: list[S.TicketClock]) -> list[ClockRow]:
+        picked = []
+        for r in open_rows:
+            for c in r.open_clocks:
+                if c.state not in (ClockState.BREACHED, ClockState.AT_RISK):
+                    continue
+                if self.party and self.party not in (r.holder, c.breach_holder):
+                    continue
+                picked.append((r, c))
+        notes = self._ticket_notes([r.ticket_id for r, _c in picked]) if self.opts.include_notes else {}
+        inf = float("inf")
+        # Breached first, longest overdue first; then at risk, soonest due first.
+        picked.sort(key=lambda rc: (rc[1].state != ClockState.BREACHED,
+                                    (rc[1].breached_at if rc[1].state == ClockState.BREACHED else rc[1].due_at) or inf,
+                                    rc[0].ref, rc[1].name))
+        return [ClockRow(
+            ticket_ref=clean(r.ref), title=clean(r.title), area=None if r.area is None else clean(r.area), priority=r.priority,
+            kind=clean(r.kind), status=clean(r.status), policy=clean(r.policy), clock=c.name, state=c.state.value,
+            elapsed_minutes=int(c.elapsed_seconds // 60), target_minutes=int(c.target_seconds // 60),
+            elapsed_percent=round(c.elapsed_percent, 1), due_at=self.iso(c.due_at), breached_at=self.iso(c.breached_at),
+            holder=clean(r.holder), breach_holder=None if c.breach_holder is None else clean(c.breach_holder),
+            notes=self.note(notes.get(r.ticket_id, "")),
+        ) for r, c in picked]
+
+    def _ticket_notes(self, ids: list[int]) -> dict[int, str]:
+        out: dict[int, str] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update({tid: n for tid, n in self.store.query(f"SELECT id, notes FROM tickets WHERE id IN ({marks})", chunk)})
+        return out
+
+    def handoff_rows(self) -> list[HandoffRow]:
+        out = []
+        # "Open at as-of": requested by then and not closed by then. Only a past as-of needs the
+        # closed ones too (20k rows at 100k tickets): when nothing closed after it, open_only is the same set.
+        closed_later = self.store.scalar("SELECT EXISTS (SELECT 1 FROM handoffs WHERE closed_at > ?)", (self.now,))
+        for s in S.handoff_statuses(self.store, self.ctx, self.now, open_only=not closed_later):
+            h = s.handoff
+            if h.closed_at is not None and h.closed_at <= self.now:
+                continue
+            if self.party and self.party not in (h.from_party_key, h.to_party_key):
+                continue
+            acked = h.acknowledged_at is not None and h.acknowledged_at <= self.now
+            out.append(HandoffRow(
+                id=h.id, ticket_ref=None if h.ticket_ref is None else clean(h.ticket_ref), from_party=clean(h.from_party_key),
+                to_party=clean(h.to_party_key), summary=clean(h.summary), state="acknowledged" if acked else "requested",
+                requested_at=self.iso(h.requested_at), age_business_hours=round(s.age_seconds / 3600, 1),
+                ack_state=s.ack.state.value, ack_target_minutes=h.ack_target_minutes,
+                ack_due_at=None if s.ack.state == ClockState.BREACHED else self.iso(s.ack.due_at),
+                ack_breached_at=self.iso(s.ack.breached_at), bounce_count=h.bounce_count,
+                last_return_reason=clean(h.return_reason), waiting_on=clean(s.waiting_on), context=self.note(h.context),
+            ))
+        return out  # handoff_statuses sorts: longest waiting first, then id
+
+    def raci_rows(self) -> list[RaciArea]:
+        out = []
+        for a in S.raci_split(self.store, self.ctx, self.now, window_days=WINDOW_DAYS):
+            if self.party and self.party not in a.letters and self.party not in a.drift:
+                continue
+            letters = {p: a.letters[p] for p in self.party_order if p in a.letters}
+            letters.update({p: a.letters[p] for p in sorted(a.letters) if p not in letters})
+            out.append(RaciArea(
+                area=clean(a.area.key), name=clean(a.area.name), criticality=a.area.criticality.value,
+                letters={clean(p): v for p, v in letters.items()}, gaps=list(a.gap), overlap=[clean(p) for p in a.overlap],
+                drift=[Drift(party=clean(p), share_percent=round(v * 100, 1)) for p, v in sorted(a.drift.items())],
+                recent_tickets=a.recent_tickets, problems=[clean(p) for p in a.problems],
+            ))
+        return out  # raci_split sorts by area name
+
+    def workload_rows(self) -> tuple[list[WorkloadRow], TimeFreed]:
+        loads = S.workload(self.store, self.ctx, self.now, window_days=WINDOW_DAYS)
+        internal_scope = self.party is None or any(
+            p.key == self.party and p.kind == "internal" for p in self.ctx.parties.values())
+        # The internal team's view is the whole operation; a partner sees its own row.
+        shown = [w for w in loads if internal_scope or w.party.key == self.party]
+        shown.sort(key=lambda w: self.party_order.index(w.party.key) if w.party.key in self.party_order else 999)
+        rows = [WorkloadRow(party=clean(w.party.key), name=clean(w.party.name), kind=w.party.kind.value,
+                            open_tickets=w.open_tickets, business_hours_held=w.business_hours_held,
+                            hours_logged=w.hours_logged) for w in shown]
+        return rows, TimeFreed(hours=S.time_freed_hours(shown), window_days=WINDOW_DAYS, rule=S.TIME_FREED_RULE)
+
+    def knowledge(self, raci: list[RaciArea]) -> Knowledge:
+        items = self.store.kt.list()
+        today = S.local_today(self.ctx, self.now)
+        coverage = S.kt_coverage(self.store, self.ctx, today, items)
+        people = {p.id: p for p in self.store.org.people()}
+        if self.party:
+            mine = {pid for pid, p in people.items() if p.party_key == self.party}
+            items = [i for i in items if i.teacher_id in mine or mine.intersection(i.learner_ids)]
+            areas = {a.area for a in raci} | {i.area_key for i in items}
+            coverage = [c for c in coverage if c.area.key in areas]
+        rows = [self._kt_row(i, people, today) for i in sorted(items, key=_kt_order)]
+        by_status = {s: sum(1 for i in items if i.status == s) for s in KT_STATUSES}
+        return Knowledge(by_status=by_status, items=rows, coverage=[KtCoverageRow(
+            area=clean(c.area.key), name=clean(c.area.name), documented=c.documented, stale=c.stale,
+            internal_people=c.internal_people, partner_people=c.partner_people, open_items=c.open_items,
+            overdue=c.overdue, single_point=c.single_point) for c in coverage])
+
+    def _kt_row(self, i: KtItem, people: dict, today: dt.date) -> KtItemRow:
+        def name(pid: int | None) -> str | None:
+            return None if pid is None or pid not in people else clean(people[pid].name)
+
+        return KtItemRow(
+            id=i.id, area=clean(i.area_key), topic=clean(i.topic), kind=i.kind.value, direction=i.direction.value,
+            status=i.status.value, due_date=None if i.due_date is None else i.due_date.isoformat(),
+            overdue=i.is_overdue(today), last_reviewed=None if i.last_reviewed is None else i.last_reviewed.isoformat(),
+            review_interval_days=i.review_interval_days, stale=i.is_stale(today), doc_link=clean(i.doc_link),
+            teacher=name(i.teacher_id), learners=sorted(n for n in (name(p) for p in i.learner_ids) if n),
+            notes=self.note(i.notes),
+        )
+
+    def limits(self) -> list[str]:
+        day = S.local_today(self.ctx, self.now).isoformat()
+        out = [
+            f"SLA clocks, compliance, the trend, workload and RACI drift are recomputed from the ticket event log as of "
+            f"{self.iso(self.now)}, with the SLA policies and calendars in force today; each ticket's policy is matched "
+            "by its current holder, area and priority.",
+            "Handoffs keep only their current record (the audit log holds their history): one counts as open if it was "
+            "requested by the as-of time and not closed by then, and its state comes from its acknowledgement time; "
+            "bounce counts and return reasons are today's, and a handoff asked for again later shows that later request.",
+            f"Knowledge-transfer statuses, the RACI matrix and who can do what are today's records (their history is in "
+            f"the audit log); due dates and review intervals are judged on {day}.",
+            f"Compliance, workload, drift and time freed cover the {WINDOW_DAYS} days before the as-of time; the trend "
+            f"covers {TREND_WEEKS} weeks.",
+        ]
+        if self.opts.include_notes:
+            out.append("Includes private notes (ticket notes, knowledge-transfer notes, handoff context).")
+        else:
+            out.append("Private notes (ticket notes, knowledge-transfer notes, handoff context) are left out; "
+                       "--include-notes adds them.")
+        if self.party:
+            out.append(f"Restricted to party '{clean(self.party)}': tickets it holds or held when a clock ran out, "
+                       "handoffs from or to it, areas where it has a RACI letter or holds drifting work, and "
+                       "knowledge-transfer items it teaches or learns.")
+        return out
+
+
+def _kt_order(i: KtItem) -> tuple:
+    return (i.area_key, i.due_date or dt.date.max, i.id)
+

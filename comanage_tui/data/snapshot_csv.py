@@ -1,0 +1,144 @@
+"""Render a Snapshot as CSV: one file per table, into a directory or a deterministic .zip.
+
+Spreadsheets execute cells that look like formulas, so any text cell starting with
+`=`, `+`, `-`, `@`, tab or CR gets a leading `'` (OWASP's CSV-injection advice); numbers
+we produced stay numbers. Files are UTF-8 with a BOM so Excel reads accents correctly.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from comanage_tui.data import snapshot_model
+from comanage_tui.data.snapshot import clean
+from comanage_tui.data.snapshot_model import Snapshot
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the zip epoch: the archive's bytes must not depend on when it was written
+
+
+def cell(value: object) -> object:
+    """A CSV cell: text neutralised against formula injection, control characters removed."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return value
+    raw = str(value)
+    s = clean(raw)
+    if raw.startswith(_FORMULA_START) or s.startswith(_FORMULA_START):
+        s = "'" + s
+    return s
+
+
+def _csv(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")  # LF: golden files and git never fight over CRLF
+    w.writerow([cell(h) for h in headers])
+    for r in rows:
+        w.writerow([cell(c) for c in r])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def tables(s: Snapshot) -> dict[str, bytes]:
+    """File name -> CSV bytes, in a fixed order."""
+    out: dict[str, bytes] = {}
+    meta = [("schema_version", s.schema_version), ("generated_at", s.generated_at), ("as_of", s.as_of),
+            ("timezone", s.timezone), ("scope", s.scope or "all"), ("include_notes", s.include_notes),
+            ("compliance_window_start", s.compliance.window_start), ("compliance_window_end", s.compliance.window_end),
+            ("compliance_rule", s.compliance.rule), ("time_freed_rule", s.time_freed.rule)]
+    meta += [(f"limit_{i}", text) for i, text in enumerate(s.limits, 1)]
+    out["meta.csv"] = _csv(["field", "value"], meta)
+    out["kpis.csv"] = _csv(["kpi", "value"], s.kpis.model_dump().items())
+    rows = []
+    for c in s.compliance.clocks:
+        rows.append([c.clock, "overall", c.overall.key, c.overall.met, c.overall.missed, c.overall.in_flight,
+                     c.overall.breached, c.overall.percent])
+        for grouping in ("party", "area", "priority"):
+            for r in getattr(c, f"by_{grouping}"):
+                rows.append([c.clock, grouping, r.key, r.met, r.missed, r.in_flight, r.breached, r.percent])
+    out["compliance.csv"] = _csv(["clock", "grouping", "key", "met", "missed", "in_flight", "breached", "percent"], rows)
+    out["trend.csv"] = _csv(["week_start", "week_end", "resolution_compliance_percent", "closed_clocks"],
+                            ([w.week_start, w.week_end, w.percent, w.closed_clocks] for w in s.trend))
+    out["clocks.csv"] = _model_table(s.clocks, _fields(s, "ClockRow"))
+    out["handoffs.csv"] = _model_table(s.handoffs, _fields(s, "HandoffRow"))
+    parties = [p.key for p in s.parties]
+    out["raci.csv"] = _csv(
+        ["area", "name", "criticality", *parties, "gaps", "overlap", "drift", "recent_tickets", "problems"],
+        ([a.area, a.name, a.criticality, *(a.letters.get(p, "") for p in parties), "; ".join(a.gaps), "; ".join(a.overlap),
+          "; ".join(f"{d.party} {d.share_percent:g}%" for d in a.drift), a.recent_tickets, "; ".join(a.problems)]
+         for a in s.raci))
+    out["workload.csv"] = _model_table(s.workload, _fields(s, "WorkloadRow"))
+    k = s.knowledge
+    out["kt_items.csv"] = _model_table(k.items, _fields(s, "KtItemRow"))
+    out["kt_coverage.csv"] = _model_table(k.coverage, _fields(s, "KtCoverageRow"))
+    if s.delta is not None:
+        out["delta.csv"] = _delta(s.delta)
+    return out
+
+
+def _fields(s: Snapshot, model: str) -> list[str]:
+    """Column names of a row model, without the private-notes column unless notes are included."""
+    names = list(getattr(snapshot_model, model).model_fields)
+    private = {"notes", "context"}
+    return [n for n in names if s.include_notes or n not in private]
+
+
+def _model_table(items: Sequence, fields: list[str]) -> bytes:
+    return _csv(fields, ([_flat(getattr(i, f)) for f in fields] for i in items))
+
+
+def _flat(value: object) -> object:
+    return "; ".join(str(v) for v in value) if isinstance(value, list) else value
+
+
+def _delta(d) -> bytes:  # noqa: ANN001 - snapshot_model.Delta
+    """All changes in one long table: change, subject, before, after, detail."""
+    rows: list[list[object]] = [["since", "", "", d.since, d.previous_scope or "all"]]
+    rows += [["note", "", "", "", n] for n in d.notes]
+    rows += [["new_breach", f"{c.ticket_ref} {c.clock}", "", c.breached_at, f"{c.title} (held by {c.breach_holder or '?'})"]
+             for c in d.new_breaches]
+    rows += [["cleared_breach", f"{c.ticket_ref} {c.clock}", "breached", "", c.title] for c in d.cleared_breaches]
+    rows += [["handoff_now_late", f"handoff {h.id}", "", h.ack_breached_at, f"{h.summary} ({h.from_party} -> {h.to_party})"]
+             for h in d.handoffs_now_late]
+    rows += [["kt_completed", f"kt {k.id}", k.before, k.after, f"{k.topic} ({k.area})"] for k in d.kt_completed]
+    rows += [["raci_change", f"{r.area}/{r.party}", r.before or "", r.after or "", ""] for r in d.raci_changes]
+    rows += [["problem_new", p, "", "", ""] for p in d.problems_new]
+    rows += [["problem_resolved", p, "", "", ""] for p in d.problems_resolved]
+    rows += [["kpi", k.kpi, k.before, k.after, ""] for k in d.kpi_changes]
+    return _csv(["change", "subject", "before", "after", "detail"], rows)
+
+
+def write_csv(s: Snapshot, out: Path) -> list[Path]:
+    """Write the tables into directory `out`, or into a zip when `out` ends in .zip. Returns what was written."""
+    files = tables(s)
+    if out.suffix.lower() == ".zip":
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(zip_bytes(files))
+        return [out]
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(f"{out} exists and is not a directory (CSV writes one file per table; end the path in .zip for one file)")
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, data in files.items():
+        (out / name).write_bytes(data)
+        written.append(out / name)
+    return written
+
+
+def zip_bytes(files: dict[str, bytes]) -> bytes:
+    """A zip whose bytes depend only on the files: fixed timestamps, order and permissions."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in files.items():
+            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            info.create_system = 3  # "unix", whatever the platform that writes it
+            z.writestr(info, data)
+    return buf.getvalue()

@@ -1,0 +1,109 @@
+"""What changed between a previous snapshot (`--since PREV.json`) and the one being built.
+
+The delta compares the two snapshots' content, not the database: the previous file is
+what the reader saw, so "new" means new to them. Items are matched by stable identifiers
+(ticket ref + clock, handoff id, KT item id, area + party).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from comanage_tui.data.errors import InvalidInput
+from comanage_tui.data.snapshot_model import (
+    SCHEMA_VERSION,
+    ClockChange,
+    ClockRow,
+    Delta,
+    HandoffChange,
+    KpiChange,
+    KtChange,
+    RaciChange,
+    Snapshot,
+)
+
+_DONE = ("done", "verified")
+
+
+def load_previous(path: Path | str) -> Snapshot:
+    """Read a JSON snapshot written earlier, refusing anything this version did not write.
+
+    Raises:
+        InvalidInput: unreadable file, not JSON, another schema version, or not a snapshot.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput("--since", f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise InvalidInput("--since", f"{path} is not a UTF-8 JSON snapshot") from None
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput("--since", f"{path} is not JSON ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
+        found = data.get("schema_version") if isinstance(data, dict) else None
+        raise InvalidInput("--since", f"{path} is not a comanage snapshot of schema version {SCHEMA_VERSION} (found {found!r}); "
+                                      "write one with 'comanage snapshot --format json'")
+    try:
+        return Snapshot.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        raise InvalidInput("--since", f"{path} is not a valid snapshot: {where}: {first.get('msg')}") from None
+
+
+def _clock_change(c: ClockRow) -> ClockChange:
+    return ClockChange(ticket_ref=c.ticket_ref, clock=c.clock, title=c.title, breached_at=c.breached_at,
+                       breach_holder=c.breach_holder)
+
+
+def _problems(snap: Snapshot) -> list[str]:
+    return [f"{a.name}: {p}" for a in snap.raci for p in a.problems]
+
+
+def compute_delta(prev: Snapshot, cur: Snapshot) -> Delta:
+    """Changes from `prev` to `cur`, each list in the current snapshot's order (or sorted by key)."""
+    notes = []
+    if prev.scope != cur.scope:
+        notes.append(f"The previous snapshot had a different scope ({prev.scope or 'all parties'}); "
+                     "items outside one of the two scopes show as new or gone.")
+    if dt.datetime.fromisoformat(prev.as_of) > dt.datetime.fromisoformat(cur.as_of):
+        notes.append("The previous snapshot is later than this one: changes read backwards.")
+    prev_breached = {(c.ticket_ref, c.clock) for c in prev.clocks if c.state == "breached"}
+    cur_breached = {(c.ticket_ref, c.clock) for c in cur.clocks if c.state == "breached"}
+    new_breaches = [_clock_change(c) for c in cur.clocks if c.state == "breached" and (c.ticket_ref, c.clock) not in prev_breached]
+    cleared = [_clock_change(c) for c in prev.clocks if c.state == "breached" and (c.ticket_ref, c.clock) not in cur_breached]
+
+    prev_late = {h.id for h in prev.handoffs if h.ack_state == "breached"}
+    now_late = [HandoffChange(id=h.id, summary=h.summary, from_party=h.from_party, to_party=h.to_party,
+                              ack_breached_at=h.ack_breached_at)
+                for h in cur.handoffs if h.ack_state == "breached" and h.id not in prev_late]
+
+    prev_kt = {i.id: i for i in prev.knowledge.items}
+    kt_done = [KtChange(id=i.id, area=i.area, topic=i.topic, before=prev_kt[i.id].status, after=i.status)
+               for i in cur.knowledge.items
+               if i.id in prev_kt and i.status in _DONE and prev_kt[i.id].status not in _DONE]
+
+    before = {(a.area, p): letter for a in prev.raci for p, letter in a.letters.items()}
+    after = {(a.area, p): letter for a in cur.raci for p, letter in a.letters.items()}
+    raci = [RaciChange(area=k[0], party=k[1], before=before.get(k), after=after.get(k))
+            for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)]
+
+    old_p, new_p = _problems(prev), _problems(cur)
+    kpis = []
+    prev_k, cur_k = prev.kpis.model_dump(), cur.kpis.model_dump()
+    for name, value in cur_k.items():
+        if prev_k.get(name) != value:
+            kpis.append(KpiChange(kpi=name, before=prev_k.get(name), after=value))
+    return Delta(
+        since=prev.as_of, previous_scope=prev.scope, notes=notes, new_breaches=new_breaches, cleared_breaches=cleared,
+        handoffs_now_late=now_late, kt_completed=kt_done, raci_changes=raci,
+        problems_new=[p for p in new_p if p not in set(old_p)], problems_resolved=[p for p in old_p if p not in set(new_p)],
+        kpi_changes=kpis,
+    )

@@ -1,0 +1,278 @@
+"""The status snapshot as data: pydantic models that every format renders and the JSON Schema comes from.
+
+Times are ISO-8601 strings with the UTC offset of the internal team's time zone; dates
+are ISO dates. Percentages are rounded to one decimal. Lists are in a documented, stable
+order so the same database and as-of time always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+SCHEMA_ID = "https://comanage.example/schemas/snapshot-v1.json"
+
+
+class _M(BaseModel):
+    # extra="forbid": a previous snapshot read for --since must be one we could have written.
+    model_config = ConfigDict(extra="forbid")
+
+
+class PartyRef(_M):
+    key: str
+    name: str
+    kind: Literal["internal", "partner"]
+
+
+class Kpis(_M):
+    """The headline figures, computed over what the snapshot's scope includes."""
+
+    open_tickets: int = Field(description="Tickets with at least one open SLA clock.")
+    breached_clocks: int
+    at_risk_clocks: int
+    paused_clocks: int
+    running_clocks: int
+    open_handoffs: int
+    late_handoffs: int = Field(description="Open handoffs not acknowledged within their target.")
+    response_compliance_percent: float | None
+    resolution_compliance_percent: float | None
+    kt_open_items: int
+    kt_overdue_items: int
+    stale_documents: int
+    raci_gaps: int
+    raci_overlaps: int
+    raci_drift: int
+    single_points_of_knowledge: int
+    time_freed_hours: float
+
+
+class ComplianceRow(_M):
+    key: str
+    met: int
+    missed: int
+    in_flight: int
+    breached: int
+    percent: float | None = Field(description="met / (met + missed) * 100; null when no clock stopped.")
+
+
+class ClockCompliance(_M):
+    clock: Literal["response", "resolution"]
+    overall: ComplianceRow
+    by_party: list[ComplianceRow]
+    by_area: list[ComplianceRow]
+    by_priority: list[ComplianceRow]
+
+
+class Compliance(_M):
+    window_start: str
+    window_end: str
+    window_days: int
+    rule: str
+    clocks: list[ClockCompliance]
+
+
+class TrendWeek(_M):
+    week_start: str
+    week_end: str
+    percent: float | None
+    closed_clocks: int
+
+
+class ClockRow(_M):
+    """One breached or at-risk clock. Order: breached (longest overdue first), then at risk (soonest due)."""
+
+    ticket_ref: str
+    title: str
+    area: str | None
+    priority: str
+    kind: str
+    status: str
+    policy: str
+    clock: Literal["response", "resolution"]
+    state: Literal["breached", "at_risk"]
+    elapsed_minutes: int
+    target_minutes: int
+    elapsed_percent: float
+    due_at: str | None = Field(description="When the target runs out (for breached clocks: when it ran out).")
+    breached_at: str | None
+    holder: str = Field(description="Party holding the ticket at the as-of time.")
+    breach_holder: str | None = Field(description="Party holding the ticket when the clock ran out.")
+    notes: str | None = Field(description="Private ticket notes; null unless --include-notes.")
+
+
+class HandoffRow(_M):
+    """An open handoff. Order: longest waiting (business time) first."""
+
+    id: int
+    ticket_ref: str | None
+    from_party: str
+    to_party: str
+    summary: str
+    state: Literal["requested", "acknowledged"]
+    requested_at: str
+    age_business_hours: float
+    ack_state: Literal["running", "at_risk", "breached", "met", "missed"]
+    ack_target_minutes: int
+    ack_due_at: str | None
+    ack_breached_at: str | None
+    bounce_count: int
+    last_return_reason: str
+    waiting_on: str
+    context: str | None = Field(description="Private handoff context; null unless --include-notes.")
+
+
+class Drift(_M):
+    party: str
+    share_percent: float
+
+
+class RaciArea(_M):
+    area: str
+    name: str
+    criticality: str
+    letters: dict[str, str] = Field(description="Party key -> R, A, C or I (parties without a letter are absent).")
+    gaps: list[str]
+    overlap: list[str] = Field(description="Parties that are all Accountable.")
+    drift: list[Drift]
+    recent_tickets: int
+    problems: list[str]
+
+
+class WorkloadRow(_M):
+    party: str
+    name: str
+    kind: Literal["internal", "partner"]
+    open_tickets: int
+    business_hours_held: float
+    hours_logged: float
+
+
+class TimeFreed(_M):
+    hours: float
+    window_days: int
+    rule: str
+
+
+class KtItemRow(_M):
+    id: int
+    area: str
+    topic: str
+    kind: str
+    direction: str
+    status: Literal["planned", "in_progress", "done", "verified"]
+    due_date: str | None
+    overdue: bool
+    last_reviewed: str | None
+    review_interval_days: int | None
+    stale: bool
+    doc_link: str
+    teacher: str | None
+    learners: list[str]
+    notes: str | None = Field(description="Private notes; null unless --include-notes.")
+
+
+class KtCoverageRow(_M):
+    area: str
+    name: str
+    documented: bool
+    stale: int
+    internal_people: int
+    partner_people: int
+    open_items: int
+    overdue: int
+    single_point: str | None
+
+
+class Knowledge(_M):
+    by_status: dict[str, int] = Field(description="planned, in_progress, done, verified -> count.")
+    items: list[KtItemRow] = Field(description="Every item in scope, by area, due date, id.")
+    coverage: list[KtCoverageRow]
+
+
+class ClockChange(_M):
+    ticket_ref: str
+    clock: str
+    title: str
+    breached_at: str | None
+    breach_holder: str | None
+
+
+class HandoffChange(_M):
+    id: int
+    summary: str
+    from_party: str
+    to_party: str
+    ack_breached_at: str | None
+
+
+class KtChange(_M):
+    id: int
+    area: str
+    topic: str
+    before: str
+    after: str
+
+
+class RaciChange(_M):
+    area: str
+    party: str
+    before: str | None
+    after: str | None
+
+
+class KpiChange(_M):
+    kpi: str
+    before: float | None
+    after: float | None
+
+
+class Delta(_M):
+    """What changed since a previous snapshot (--since); computed by comparing the two."""
+
+    since: str = Field(description="The previous snapshot's as-of time.")
+    previous_scope: str | None
+    notes: list[str]
+    new_breaches: list[ClockChange]
+    cleared_breaches: list[ClockChange]
+    handoffs_now_late: list[HandoffChange]
+    kt_completed: list[KtChange]
+    raci_changes: list[RaciChange]
+    problems_new: list[str]
+    problems_resolved: list[str]
+    kpi_changes: list[KpiChange]
+
+
+class Snapshot(_M):
+    """A status snapshot of a co-managed IT operation at one moment."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    generated_at: str = Field(description="Equals as_of: the snapshot never reads the wall clock.")
+    as_of: str
+    timezone: str
+    scope: str | None = Field(description="Party key when restricted with --party, else null (everything).")
+    include_notes: bool
+    parties: list[PartyRef]
+    kpis: Kpis
+    compliance: Compliance
+    trend: list[TrendWeek]
+    clocks: list[ClockRow]
+    handoffs: list[HandoffRow]
+    raci: list[RaciArea]
+    workload: list[WorkloadRow]
+    time_freed: TimeFreed
+    knowledge: Knowledge
+    delta: Delta | None = None
+    limits: list[str] = Field(description="What this snapshot cannot know (e.g. past handoff states).")
+
+
+def json_schema() -> dict:
+    """The published JSON Schema of the snapshot (docs/snapshot.schema.json is this, committed)."""
+    schema = Snapshot.model_json_schema()
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}
+
+
+def json_schema_text() -> str:
+    return json.dumps(json_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -1,0 +1,299 @@
+"""The status snapshot: agrees with the read model, scopes, notes, hostile text, delta, schema."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from comanage_tui.data import status as S
+from comanage_tui.data.errors import InvalidInput
+from comanage_tui.data.snapshot import SnapshotOptions, build_snapshot, compliance_from, trend_from
+from comanage_tui.data.snapshot_csv import tables, write_csv, zip_bytes
+from comanage_tui.data.snapshot_delta import load_previous
+from comanage_tui.data.snapshot_html import render_html
+from comanage_tui.data.snapshot_model import json_schema, json_schema_text
+from comanage_tui.data.snapshot_render import md, render_json, render_markdown
+from comanage_tui.data.store import Store
+from tests.conftest import FIXED_NOW
+
+DAY = 86_400
+ROOT = Path(__file__).resolve().parents[2]
+HOSTILE_TITLE = "|pipe| <script>alert(1)</script> \x1b[31mred\x1b]52;c;ZXZpbA==\x07 \x9b2J **bold** [x](javascript:y) \u202eevil"
+
+
+@pytest.fixture(scope="session")
+def snap_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo the golden files are made from: seed 7, 400 tickets, history ending at FIXED_NOW."""
+    from comanage_tui.data.demo import DemoOptions, build_demo
+
+    path = tmp_path_factory.mktemp("snapshot-demo") / "demo.db"
+    with Store(path, actor="tester", clock=lambda: FIXED_NOW) as store:
+        build_demo(store, DemoOptions(seed=7, tickets=400, now=FIXED_NOW))
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+@pytest.fixture
+def snap_db(snap_template: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "demo.db"
+    shutil.copy(snap_template, path)
+    return path
+
+
+def _open(path: Path) -> Store:
+    return Store(path, actor="tester", clock=lambda: FIXED_NOW)
+
+
+def build(path: Path, as_of: int = FIXED_NOW, **kw):  # noqa: ANN003, ANN201 - options pass through
+    with _open(path) as store:
+        return build_snapshot(store, SnapshotOptions(as_of=as_of, **kw))
+
+
+def every_format(snap) -> dict[str, bytes]:  # noqa: ANN001 - Snapshot
+    out = {"md": render_markdown(snap).encode(), "html": render_html(snap).encode(), "json": render_json(snap).encode()}
+    out.update({f"csv/{k}": v for k, v in tables(snap).items()})
+    return out
+
+
+# --- agreement with the read model ---------------------------------------------------
+
+
+@pytest.mark.parametrize("offset_days", [0, -3, -40])
+def test_compliance_trend_and_clocks_equal_the_read_model(snap_db: Path, offset_days: int) -> None:
+    now = FIXED_NOW + offset_days * DAY
+    with _open(snap_db) as store:
+        ctx = S.load_context(store)
+        open_rows = S.open_ticket_clocks(store, ctx, now)
+        stopped = S.stopped_clocks(store, ctx, now - 84 * DAY, now)
+        expected = S.compliance_in_window(store, ctx, now - 30 * DAY, now, open_rows)
+        ours = compliance_from(stopped, open_rows, now - 30 * DAY, now, str)
+        for clock in ours.clocks:
+            want = expected.overall[clock.clock]
+            assert (clock.overall.met, clock.overall.missed, clock.overall.in_flight) == (want.met, want.missed, want.in_flight)
+            for grouping in ("party", "area", "priority"):
+                got = [(r.key, r.met, r.missed, r.in_flight, r.breached) for r in getattr(clock, f"by_{grouping}")]
+                assert got == [(r.key, r.met, r.missed, r.in_flight, r.breached) for r in expected.by[clock.clock][grouping]]
+        assert trend_from(stopped, now, 12) == S.weekly_trend(store, ctx, now)
+        snap = build_snapshot(store, SnapshotOptions(as_of=now))
+    states = [c.state for r in open_rows for c in r.open_clocks]
+    assert snap.kpis.breached_clocks == states.count("breached") == sum(c.state == "breached" for c in snap.clocks)
+    assert snap.kpis.at_risk_clocks == states.count("at_risk")
+    assert snap.kpis.open_tickets == len(open_rows)
+    assert snap.kpis.resolution_compliance_percent == round(expected.overall["resolution"].percent, 1)
+
+
+def test_breached_clocks_say_whose_side_held_them_and_come_first(snap_db: Path) -> None:
+    snap = build(snap_db, FIXED_NOW - 3 * DAY)  # the demo has two open breaches then
+    breached = [c for c in snap.clocks if c.state == "breached"]
+    assert len(breached) == 2 and snap.clocks[:2] == breached
+    assert all(c.breach_holder and c.breached_at and c.elapsed_percent > 100 for c in breached)
+    assert [c.breached_at for c in breached] == sorted(c.breached_at for c in breached)
+
+
+def test_generated_at_is_the_as_of_time_and_history_after_it_is_ignored(snap_db: Path) -> None:
+    as_of = FIXED_NOW - 20 * DAY
+    snap = build(snap_db, as_of)
+    assert snap.generated_at == snap.as_of == "2026-11-03T09:30:00+01:00"
+    with _open(snap_db) as store:
+        requested = {h.id: h.requested_at for h in store.handoffs.list(open_only=False)}
+    assert all(requested[h.id] <= as_of for h in snap.handoffs)
+    assert snap.trend[-1].week_end == snap.as_of
+    assert any("audit log" in limit for limit in snap.limits)
+
+
+def test_handoffs_open_at_now_are_the_read_models_open_handoffs(snap_db: Path) -> None:
+    snap = build(snap_db)
+    with _open(snap_db) as store:
+        expected = S.handoff_statuses(store, S.load_context(store), FIXED_NOW)
+    assert [h.id for h in snap.handoffs] == [s.handoff.id for s in expected]
+    assert snap.kpis.late_handoffs == sum(s.ack.state == "breached" for s in expected) == 3
+
+
+# --- scope and private notes -----------------------------------------------------------
+
+
+def test_party_scope_keeps_only_what_concerns_the_party(snap_db: Path) -> None:
+    earlier = build(snap_db, FIXED_NOW - 3 * DAY, party="msp")
+    assert earlier.clocks and all("msp" in (c.holder, c.breach_holder) for c in earlier.clocks)
+    snap = build(snap_db, party="secops")
+    assert snap.scope == "secops"
+    assert all("secops" in (c.holder, c.breach_holder) for c in snap.clocks)
+    assert snap.handoffs and all("secops" in (h.from_party, h.to_party) for h in snap.handoffs)
+    assert [w.party for w in snap.workload] == ["secops"]
+    assert all("secops" in a.letters or any(d.party == "secops" for d in a.drift) for a in snap.raci)
+    assert all(c.key == "secops" for cc in snap.compliance.clocks for c in cc.by_party)
+    assert len(snap.knowledge.items) < len(build(snap_db).knowledge.items)
+    with pytest.raises(InvalidInput, match="unknown party 'nope'"):
+        build(snap_db, party="nope")
+
+
+def _add_private_things(path: Path) -> None:
+    with _open(path) as store:
+        store.tickets.add({"ref": "SECRET-1", "title": HOSTILE_TITLE, "priority": "P1", "party": "msp", "area": "desk-l1",
+                           "opened_at": FIXED_NOW - 2 * DAY, "notes": "NOTE-TICKET line one\nline two \x1b[2J"})
+        store.handoffs.create({"from_party": "msp", "to_party": "internal", "summary": '=HYPERLINK("http://evil.example")',
+                               "context": "NOTE-HANDOFF we tried rebooting", "requested_at": FIXED_NOW - DAY})
+        item = store.kt.list()[0]
+        store.kt.update(item.id, {"notes": "NOTE-KT ask Elif", "topic": "+SUM(A1) @risk -2 \x1b]8;;x\x07"})
+
+
+def test_private_notes_stay_out_unless_asked_for(snap_db: Path) -> None:
+    _add_private_things(snap_db)
+    hidden = every_format(build(snap_db))
+    for name, data in hidden.items():
+        assert b"NOTE-" not in data, name
+    shown = every_format(build(snap_db, include_notes=True))
+    for name in ("md", "html", "json", "csv/clocks.csv", "csv/handoffs.csv", "csv/kt_items.csv"):
+        assert b"NOTE-" in shown[name], name
+    assert b"NOTE-TICKET" in shown["md"] and b"NOTE-HANDOFF" in shown["html"] and b"NOTE-KT" in shown["json"]
+
+
+# --- hostile text --------------------------------------------------------------------------
+
+
+def test_no_escape_or_c1_character_reaches_any_format(snap_db: Path) -> None:
+    _add_private_things(snap_db)
+    for notes in (False, True):
+        for name, data in every_format(build(snap_db, include_notes=notes)).items():
+            text = data.decode("utf-8-sig")
+            bad = [c for c in text if c in "\x1b\x07\u202e" or "\x80" <= c <= "\x9f"]
+            assert not bad, (name, bad[:3])
+            assert b"\x1b" not in data
+
+
+def test_html_escapes_user_text(snap_db: Path) -> None:
+    _add_private_things(snap_db)
+    page = render_html(build(snap_db))
+    assert "<script" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "javascript:" not in page.replace("[x](javascript:y)", "")  # only as escaped text, never a link
+    assert '<a href="javascript' not in page
+
+
+def test_markdown_escapes_pipes_markup_and_html(snap_db: Path) -> None:
+    _add_private_things(snap_db)
+    text = render_markdown(build(snap_db))
+    line = next(x for x in text.splitlines() if "SECRET-1" in x)
+    assert r"\|pipe\|" in line and "&lt;script&gt;" in line and r"\*\*bold\*\*" in line and r"\[x\](javascript:y)" in line
+    cells = [c for c in line.replace(r"\|", "").split("|")]
+    header = next(x for x in text.splitlines() if x.startswith("| Ticket "))
+    assert len(cells) == len(header.split("|"))  # the title's pipes did not add columns
+    assert md("- item") == r"\- item" and md("1. first") == r"1\. first" and md("a\\b") == "a\\\\b"
+
+
+def test_csv_neutralises_formulas_and_keeps_numbers(snap_db: Path) -> None:
+    _add_private_things(snap_db)
+    files = tables(build(snap_db))
+    rows = {name: list(csv.reader(io.StringIO(data.decode("utf-8-sig")))) for name, data in files.items()}
+    summaries = [r[4] for r in rows["handoffs.csv"][1:]]
+    assert "'=HYPERLINK(\"http://evil.example\")" in summaries
+    assert any(r[2].startswith("'+SUM(A1)") for r in rows["kt_items.csv"][1:])
+    for name, table in rows.items():
+        for row in table:
+            for value in row:
+                if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+                    float(value)  # only numbers we wrote may start like a formula
+    assert all(data.startswith("\ufeff".encode()) for data in files.values())
+
+
+def test_markdown_tables_are_aligned(snap_db: Path) -> None:
+    lines = render_markdown(build(snap_db)).splitlines()
+    tables_, current = [], []
+    for line in lines + [""]:
+        if line.startswith("|"):
+            current.append(line)
+        elif current:
+            tables_.append(current)
+            current = []
+    assert len(tables_) >= 10
+    for t in tables_:
+        assert len({len(x) for x in t}) == 1, t[0]  # ASCII demo data: equal widths mean aligned columns
+        assert set(t[1]) <= set("|-: ")
+
+
+# --- delta ------------------------------------------------------------------------------------
+
+
+def test_delta_reports_breaches_handoffs_kt_and_raci_changes(snap_db: Path, tmp_path: Path) -> None:
+    prev_file = tmp_path / "prev.json"
+    prev_file.write_text(render_json(build(snap_db, FIXED_NOW - 3 * DAY)), encoding="utf-8")
+    with _open(snap_db) as store:
+        open_item = next(i for i in store.kt.list() if i.status.value in ("planned", "in_progress"))
+        store.kt.set_status(open_item.id, "done")
+        store.org.set_raci("printing", "msp", "R")
+    snap = build(snap_db, since=load_previous(prev_file))
+    d = snap.delta
+    assert d is not None and d.since == "2026-11-20T09:30:00+01:00"
+    assert len(d.cleared_breaches) == 2 and not d.new_breaches
+    assert any(h.id == 8 for h in d.handoffs_now_late)  # requested on the 21st, ack target ran out that day
+    assert [(k.id, k.after) for k in d.kt_completed] == [(open_item.id, "done")]
+    assert [(r.area, r.party, r.before, r.after) for r in d.raci_changes] == [("printing", "msp", "C", "R")]
+    assert "Printing and scanning: no Responsible" in d.problems_resolved
+    assert any(k.kpi == "breached_clocks" and k.before == 2 and k.after == 0 for k in d.kpi_changes)
+    text = render_markdown(snap)
+    assert "## Changes since 2026-11-20 09:30" in text and "Knowledge transfer completed" in text
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("{not json", "is not JSON"),
+    ('{"schema_version": 99}', "schema version 1 (found 99)"),
+    ('{"schema_version": 1, "as_of": 3}', "not a valid snapshot"),
+])
+def test_since_refuses_what_is_not_a_snapshot(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "prev.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(InvalidInput, match=re.escape(message)):
+        load_previous(path)
+    with pytest.raises(InvalidInput, match="cannot read"):
+        load_previous(tmp_path / "missing.json")
+
+
+# --- schema and files ------------------------------------------------------------------------
+
+
+def test_committed_schema_is_the_generated_one() -> None:
+    committed = (ROOT / "docs" / "snapshot.schema.json").read_text(encoding="utf-8")
+    assert committed == json_schema_text(), "regenerate: comanage snapshot --schema > docs/snapshot.schema.json"
+
+
+def test_json_output_validates_against_the_schema(snap_db: Path, tmp_path: Path) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    validator = jsonschema.Draft202012Validator(json_schema())
+    validator.check_schema(json_schema())
+    _add_private_things(snap_db)
+    prev = tmp_path / "prev.json"
+    prev.write_text(render_json(build(snap_db, FIXED_NOW - 3 * DAY)), encoding="utf-8")
+    for kw in ({}, {"include_notes": True, "party": "msp"}, {"since": load_previous(prev)}):
+        data = json.loads(render_json(build(snap_db, **kw)))
+        validator.validate(data)
+    data["kpis"]["breached_clocks"] = "many"
+    assert not validator.is_valid(data)
+
+
+def test_csv_goes_to_a_directory_or_a_deterministic_zip(snap_db: Path, tmp_path: Path) -> None:
+    snap = build(snap_db)
+    written = write_csv(snap, tmp_path / "out")
+    assert {p.name for p in written} == set(tables(snap)) and "clocks.csv" in {p.name for p in written}
+    write_csv(snap, tmp_path / "s.zip")
+    with zipfile.ZipFile(tmp_path / "s.zip") as z:
+        assert z.namelist() == list(tables(snap))
+        assert z.read("kpis.csv") == (tmp_path / "out" / "kpis.csv").read_bytes()
+    assert zip_bytes(tables(build(snap_db))) == (tmp_path / "s.zip").read_bytes()
+
+
+def test_building_never_reads_the_wall_clock(snap_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    with _open(snap_db) as store:
+        def no_clock() -> float:
+            raise AssertionError("the snapshot read the wall clock")
+
+        monkeypatch.setattr(time, "time", no_clock)
+        snap = build_snapshot(store, SnapshotOptions(as_of=FIXED_NOW))
+        every_format(snap)
