@@ -15,8 +15,7 @@ from zoneinfo import ZoneInfo
 from comanage_tui.data import status as S
 from comanage_tui.data.errors import InvalidInput
 from comanage_tui.data.models import KtItem, KtStatus
-from comanage_tui.data.sla import Clock, ClockState
-from comanage_tui.data.sla_explain import COMPLIANCE_RULE, compliance
+from comanage_tui.data.sla import ClockState
 from comanage_tui.data.sla_explain import ComplianceRow as EngineRow
 from comanage_tui.data.snapshot_model import (
     ClockCompliance,
@@ -91,9 +90,10 @@ def build_snapshot(store: Store, opts: SnapshotOptions) -> Snapshot:
     else:
         open_rows_scope = open_rows
 
-    snap_compliance = compliance_from(stopped, open_rows_scope, now - WINDOW_DAYS * DAY, now, b.iso)
+    window = S.compliance_in_window(store, ctx, now - WINDOW_DAYS * DAY, now, open_rows=open_rows_scope, stopped=stopped)
+    snap_compliance = _compliance_model(window, b.iso)
     trend = [TrendWeek(week_start=b.iso(s), week_end=b.iso(s + 7 * DAY), percent=_r(p), closed_clocks=n)
-             for s, p, n in trend_from(stopped, now, TREND_WEEKS)]
+             for s, p, n in S.weekly_trend(store, ctx, now, TREND_WEEKS, stopped=stopped)]
     clocks = b.clock_rows(open_rows)
     handoffs = b.handoff_rows()
     raci = b.raci_rows()
@@ -146,45 +146,19 @@ def _row(r: EngineRow) -> ComplianceRow:
                          percent=_r(r.percent))
 
 
-def _attrs(r: S.TicketClock) -> dict[str, str]:
-    # The same grouping attributes status.compliance_in_window uses.
-    return {"party": r.holder, "area": r.area or "", "priority": r.priority}
-
-
-def compliance_from(stopped: list[tuple[S.TicketClock, Clock]], open_rows: list[S.TicketClock], start: float, end: float,
-                    iso) -> Compliance:  # noqa: ANN001 - the builder's formatter
-    """status.compliance_in_window over clocks already computed (tests assert both agree)."""
-    per_clock: dict[str, list] = {"response": [], "resolution": []}
-    for r, c in stopped:
-        if start <= c.stopped_at < end:
-            per_clock[c.name].append((_attrs(r), c))
-    for r in open_rows:
-        for c in r.open_clocks:
-            per_clock[c.name].append((_attrs(r), c))
-    clocks = []
-    for name, rows in per_clock.items():
-        total = compliance([({"all": "all"}, c) for _a, c in rows], "all")
-        overall = total[0] if total else EngineRow("all", 0, 0, 0, 0, None)
-        clocks.append(ClockCompliance(
-            clock=name, overall=_row(overall),
-            by_party=[_row(x) for x in compliance(rows, "party")],
-            by_area=[_row(x) for x in compliance(rows, "area")],
-            by_priority=[_row(x) for x in compliance(rows, "priority")],
-        ))
-    return Compliance(window_start=iso(start), window_end=iso(end), window_days=round((end - start) / DAY),
-                      rule=COMPLIANCE_RULE, clocks=clocks)
-
-
-def trend_from(stopped: list[tuple[S.TicketClock, Clock]], now: float, weeks: int) -> list[tuple[float, float | None, int]]:
-    """status.weekly_trend over clocks already computed (tests assert both agree)."""
-    start = now - weeks * 7 * DAY
-    buckets = [[0, 0] for _ in range(weeks)]
-    for _row_, c in stopped:
-        if c.name != "resolution" or not start <= c.stopped_at < now:
-            continue
-        i = min(int((c.stopped_at - start) // (7 * DAY)), weeks - 1)
-        buckets[i][0 if c.state == ClockState.MET else 1] += 1
-    return [(start + i * 7 * DAY, (m * 100 / (m + x)) if m + x else None, m + x) for i, (m, x) in enumerate(buckets)]
+def _compliance_model(comp: S.Compliance, iso) -> Compliance:  # noqa: ANN001 - the builder's formatter
+    """The read model's compliance, as the snapshot's pydantic model."""
+    clocks = [
+        ClockCompliance(
+            clock=name, overall=_row(comp.overall[name]),
+            by_party=[_row(x) for x in comp.by[name]["party"]],
+            by_area=[_row(x) for x in comp.by[name]["area"]],
+            by_priority=[_row(x) for x in comp.by[name]["priority"]],
+        )
+        for name in ("response", "resolution")
+    ]
+    return Compliance(window_start=iso(comp.start), window_end=iso(comp.end), window_days=round((comp.end - comp.start) / DAY),
+                      rule=comp.rule, clocks=clocks)
 
 
 class _Builder:

@@ -150,6 +150,13 @@ class Store:
         with self.lock:
             return self.conn.execute(sql, params).fetchall()
 
+    def rows(self, sql: str, params: Any = ()) -> list[tuple]:
+        """Like `query` but plain tuples: cheaper for bulk reads that unpack by position."""
+        with self.lock:
+            cur = self.conn.cursor()
+            cur.row_factory = None
+            return cur.execute(sql, params).fetchall()
+
     def query_one(self, sql: str, params: Any = ()) -> sqlite3.Row | None:
         with self.lock:
             return self.conn.execute(sql, params).fetchone()
