@@ -1,0 +1,46 @@
+"""The Ctrl+P command palette: go to a screen, and every described binding of the current screen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from textual.app import App
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from comanage_tui.widgets.nav import SCREENS
+
+
+class ComanageCommands(Provider):
+    """Screens by name, help, quit, and the actions the screen the palette was opened on offers."""
+
+    def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
+        app = self.app
+        out: list[tuple[str, Callable[[], object], str]] = []
+        for info in SCREENS:
+            out.append((f"Go to {info.title}", partial(app.run_action, f"go('{info.mode}')"),
+                        f"{info.about} (keys {info.number}, {info.letter})"))
+        out.append(("Help: every key on this screen", partial(app.run_action, "help"), "key ?"))
+        seen = {"go", "help", "quit", "command_palette"}
+        for active in self.screen.active_bindings.values():
+            binding = active.binding
+            name = binding.action.split("(", 1)[0]
+            if binding.system or not binding.description or name in seen or isinstance(active.node, App):
+                continue
+            seen.add(name)
+            key = app.get_key_display(binding)
+            label = f"{self.screen.sub_title or type(self.screen).__name__}: {binding.description}"
+            out.append((label, partial(active.node.run_action, binding.action), binding.tooltip or f"key {key}"))
+        out.append(("Quit comanage", partial(app.run_action, "quit"), "key q"))
+        return out
+
+    async def discover(self) -> Hits:
+        for label, command, help_text in self._commands():
+            yield DiscoveryHit(label, command, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for label, command, help_text in self._commands():
+            score = matcher.match(label)
+            if score > 0:
+                yield Hit(score, matcher.highlight(label), command, help=help_text)

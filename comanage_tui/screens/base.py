@@ -1,0 +1,63 @@
+"""What every dashboard screen shares: live reload on DataChanged, worker errors, the read-only guard."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Header
+
+from comanage_tui.messages import DataChanged
+from comanage_tui.ui_errors import ReportWorkerErrors
+from comanage_tui.widgets.nav import NavBar
+
+if TYPE_CHECKING:
+    from comanage_tui.app import ComanageApp
+
+
+class ComanageScreen(ReportWorkerErrors, Screen):
+    """A screen that reloads in place when the database changes, also while it was not on top.
+
+    Subclasses implement `reload()` (start their load workers) and compose `header()` first.
+    """
+
+    MODE: ClassVar[str] = ""
+    """The app mode this screen is the base of ("" for pushed screens)."""
+
+    def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None):
+        super().__init__(name=name, id=id, classes=classes)
+        self.seen_generation = -1
+        """The app's data generation this screen last loaded (stale when they differ)."""
+
+    @property
+    def comanage(self) -> ComanageApp:
+        return self.app  # type: ignore[return-value]
+
+    def header(self) -> ComposeResult:
+        yield Header(icon="≡")
+        yield NavBar(self.MODE)
+
+    def reload(self) -> None:
+        """Start the workers that (re)load what this screen shows."""
+
+    def on_mount(self) -> None:
+        self.seen_generation = getattr(self.app, "data_generation", 0)
+        # After the first frame: the screen shows at once, its data (and the imports the
+        # load needs) follow a moment later instead of delaying it.
+        self.call_after_refresh(self.reload)
+
+    def on_screen_resume(self) -> None:
+        # Modes that were not on top missed DataChanged: catch up when shown again.
+        current = getattr(self.app, "data_generation", 0)
+        if self.seen_generation not in (-1, current):
+            self.seen_generation = current
+            self.reload()
+
+    def on_data_changed(self, message: DataChanged) -> None:
+        self.seen_generation = message.data_version
+        self.reload()
+
+    def refuse_edit(self) -> bool:
+        """True (after telling the user) when this session may not change anything."""
+        return self.comanage.refuse_edit()

@@ -1,0 +1,342 @@
+"""What the list screens (Split, Handoffs, Knowledge) share: filter line, sort keys, in-place table fill, writes.
+
+A list screen shows rows of one DataTable (the one `table()` returns), a title line
+above it, a filter line that `/` opens and Escape closes, and a preview under it. It
+reads in a worker (`fetch()`), refills its table in place so the cursor stays on the
+same row key, and runs store writes in a worker that reports back as `WriteDone`.
+Subclasses say what is particular to them: the ids of their widgets, their sorts,
+their rows, title parts and preview, and what the detail (Enter) shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import DataTable, Input, Static
+
+from comanage_tui.data.errors import ComanageError, Conflict
+from comanage_tui.data.store import Store
+from comanage_tui.screens.base import ComanageScreen
+from comanage_tui.ui_errors import describe
+from comanage_tui.widgets.dialogs import ConfirmScreen
+from comanage_tui.widgets.safe import text
+
+Row = tuple[str, Sequence[Any]]
+"""(row key, cells) as a list screen puts it in its table."""
+
+
+def list_bindings(*, filter_tooltip: str = "Filter by text (Escape clears)", show_filter: bool = False) -> list[Binding]:
+    """The keys every list screen shares, for the end of its BINDINGS.
+
+    Not a BINDINGS of `ListingScreen`: Textual merges a base class's bindings ahead of
+    the subclass's, which would put these first in the footer and in the `?` list.
+    """
+    return [
+        Binding("greater_than_sign", "sort", "Sort", show=False, tooltip="Sort by the next key"),
+        Binding("less_than_sign", "reverse", "Reverse sort", show=False, tooltip="Reverse the sort direction"),
+        Binding("slash", "filter", "Filter", show=show_filter, tooltip=filter_tooltip),
+        Binding("escape", "close_filter", "Clear filter", show=False),
+    ]
+
+
+def make_table(table_id: str, columns: Sequence[tuple[str, str, int | None]], **options: Any) -> DataTable:
+    """A DataTable with these (label, key, width) columns; `options` go to DataTable."""
+    table: DataTable = DataTable(id=table_id, **options)
+    for label, key, width in columns:
+        table.add_column(label, key=key, width=width)
+    return table
+
+
+@dataclass
+class WriteDone(Message):
+    """A write finished, or a load failed (empty `note`); `error` when the store refused.
+
+    `retry` (the same change without the version check) makes a Conflict offer to overwrite.
+    """
+
+    note: str
+    error: ComanageError | None = None
+    retry: Callable[[Store], object] | None = None
+
+
+class ListingScreen(ComanageScreen):
+    """A ComanageScreen showing one filterable, sortable table; see the module docstring."""
+
+    # Classes rather than the screens' ids, so the three screens share one rule each.
+    DEFAULT_CSS = """
+    ListingScreen .listing-title { height: auto; max-height: 2; text-style: bold; background: $boost; padding: 0 1; }
+    ListingScreen .listing-filter { display: none; }
+    ListingScreen .listing-filter.-shown { display: block; }
+    """
+
+    TITLE_ID: ClassVar[str] = ""
+    """Id of the Static title line above the table."""
+    FILTER_ID: ClassVar[str] = ""
+    """Id of the filter Input (hidden until `/` adds `-shown`)."""
+    TABLE_ID: ClassVar[str] = ""
+    """Id of the DataTable, unless `table()` is overridden."""
+    CONFLICT_RELOADS: ClassVar[bool] = True
+    """A Conflict means "changed since you looked": warn and reload, rather than report an error."""
+
+    filter_text: reactive[str] = reactive("")
+    """Case-insensitive text every shown row contains."""
+    sort_index: reactive[int] = reactive(0)
+    """Index into `sorts()`."""
+    sort_reverse: reactive[bool] = reactive(False)
+    """Flip the sort direction."""
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 - Screen's signature
+        super().__init__(*args, **kwargs)
+        self._loaded = False
+        """True once the first load landed."""
+        self._pending: Callable[[], None] | None = None
+        """A selection waiting for the next load to land."""
+
+    # -- hooks the screens fill in --------------------------------------------------
+
+    def sorts(self) -> Sequence[tuple[Any, ...]]:
+        """The sort keys `>` cycles through; each starts with its label."""
+        return ()
+
+    def rows(self) -> list[Row]:
+        """The rows to show, after filter and sort, in table order."""
+        return []
+
+    def column_keys(self) -> list[str]:
+        """The table's column keys, in the order of a row's cells."""
+        return [c.value or "" for c in self.table().columns]
+
+    def title_parts(self) -> list[str]:
+        """The title line's parts (the match count is added while filtering)."""
+        return []
+
+    def show_preview(self) -> None:
+        """Describe the row under the cursor under the table."""
+
+    def action_detail(self) -> None:
+        """Everything about the row under the cursor."""
+
+    def fetch(self, store: Store, now: int, *args: Any) -> Message:
+        """Read what the screen shows (in a worker thread); the message that carries it back."""
+        raise NotImplementedError
+
+    # -- loading --------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Re-read in a worker; the cursor stays on the same row."""
+        self._load(self.app.now())
+
+    def read_store(self) -> Store:
+        """The store to read from: the app's read connection when it has one."""
+        return getattr(self.app, "reader", None) or self.app.store
+
+    @work(thread=True, exclusive=True, group="listing-load", exit_on_error=False)
+    def _load(self, now: int, *args: Any) -> None:
+        try:
+            message = self.fetch(self.read_store(), now, *args)
+        except ComanageError as exc:
+            self.post_message(WriteDone("", exc))
+            return
+        self.post_message(message)
+
+    def loaded(self) -> None:
+        """Call from the load handler once the data is stored: fill the table, run a waiting selection."""
+        self._loaded = True
+        self.refresh_rows()
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending()
+
+    def when_loaded(self, select: Callable[[], None]) -> None:
+        """Run `select` now, or once the first load has landed; it replaces any waiting selection."""
+        self._pending = None if self._loaded else select
+        if self._loaded:
+            select()
+
+    def after_next_load(self, select: Callable[[], None]) -> None:
+        """Run `select` once the next load lands (e.g. after asking for more rows)."""
+        self._pending = select
+
+    def watch_filter_text(self) -> None:
+        self.refresh_rows()
+
+    def watch_sort_index(self) -> None:
+        self.refresh_rows()
+
+    def watch_sort_reverse(self) -> None:
+        self.refresh_rows()
+
+    # -- showing --------------------------------------------------------------------
+
+    def list_head(self, placeholder: str) -> ComposeResult:
+        """The header, the title line and the (hidden) filter line, for `compose()`."""
+        yield from self.header()
+        yield Static(id=self.TITLE_ID, classes="listing-title")
+        yield Input(placeholder=placeholder, id=self.FILTER_ID, compact=True, classes="listing-filter")
+
+    def table(self) -> DataTable:
+        """The table the cursor, filter and sort act on."""
+        return self.query_one(f"#{self.TABLE_ID}", DataTable)
+
+    def refresh_rows(self) -> None:
+        """Fill the table (cells in place when the rows are the same), then the title and preview."""
+        if not self.is_mounted:
+            return
+        rows = self.rows()
+        self.fill_table(self.table(), self.column_keys(), rows)
+        self.show_title(len(rows))
+        self.show_preview()
+
+    def fill_table(self, table: DataTable, columns: Sequence[str], rows: Sequence[Row], *, in_place: bool = True,
+                   height: int | None = 1, place: Callable[[list[str], str | None], None] | None = None) -> None:
+        """Show `rows` in `table`, keeping the cursor on its row key.
+
+        With the same row keys (and `in_place`) only changed cells are updated, so the
+        cursor and the scroll position stay where they are. Otherwise the table is
+        refilled and `place(keys, key the cursor was on)` puts the cursor back; by
+        default onto the same key when it is still shown.
+        """
+        keys = [key for key, _ in rows]
+        current = self.cursor_key(table)
+        with self.app.batch_update():
+            if in_place and keys == [k.value for k in table.rows]:
+                for key, cells in rows:
+                    for col, value in zip(columns, cells):
+                        if table.get_cell(key, col) != value:
+                            table.update_cell(key, col, value)
+                return
+            table.clear()
+            for key, cells in rows:
+                table.add_row(*cells, key=key, height=height)
+            if place is not None:
+                place(keys, current)
+            elif current in keys:
+                table.move_cursor(row=keys.index(current))
+
+    def show_title(self, shown: int) -> None:
+        """Put `title_parts()` (and "N match" while filtering) in the title line."""
+        parts = self.title_parts()
+        if self.filter_text:
+            parts.append(f"{shown} match")
+        self.query_one(f"#{self.TITLE_ID}", Static).update(text(" · ".join(parts), single_line=False))
+
+    def sort_caption(self) -> str:
+        """ "sort <label>", with ⇅ when reversed, for the title line."""
+        return f"sort {self.sorts()[self.sort_index][0]}{' ⇅' if self.sort_reverse else ''}"
+
+    def cursor_key(self, table: DataTable | None = None) -> str | None:
+        """The row key under the cursor, None when the table is empty."""
+        table = self.table() if table is None else table
+        if table.row_count == 0:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def move_to_row(self, key: str, table: DataTable | None = None, column: int | None = None) -> bool:
+        """Put the cursor on row `key` (and `column`) and focus the table; False when not shown."""
+        table = self.table() if table is None else table
+        keys = [k.value for k in table.rows]
+        if key not in keys:
+            return False
+        table.move_cursor(row=keys.index(key), column=column)
+        table.focus()
+        return True
+
+    @on(DataTable.RowHighlighted)
+    def _row_highlighted(self) -> None:
+        self.show_preview()
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self) -> None:
+        self.action_detail()
+
+    # -- filter and sort ------------------------------------------------------------
+
+    def filter_box(self) -> Input:
+        return self.query_one(f"#{self.FILTER_ID}", Input)
+
+    def action_filter(self) -> None:
+        """Show the filter line and type into it."""
+        box = self.filter_box()
+        box.add_class("-shown")
+        box.focus()
+
+    # Without a selector (it is a class variable): the filter line is the screen's only Input.
+    @on(Input.Changed)
+    def _filter_changed(self, event: Input.Changed) -> None:
+        if event.input.id == self.FILTER_ID:
+            self.filter_text = event.value
+
+    @on(Input.Submitted)
+    def _filter_done(self, event: Input.Submitted) -> None:
+        if event.input.id == self.FILTER_ID:
+            self.table().focus()
+
+    def action_close_filter(self) -> None:
+        """Clear the filter and hide its line."""
+        box = self.filter_box()
+        box.value = ""
+        box.remove_class("-shown")
+        self.filter_text = ""
+        self.table().focus()
+
+    def clear_filter(self) -> None:
+        """Empty the filter (its line stays as it is), e.g. before selecting a row it may hide."""
+        self.filter_box().value = ""
+        self.filter_text = ""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "close_filter":  # otherwise Escape belongs to the app
+            return self.is_mounted and (bool(self.filter_text) or self.filter_box().has_class("-shown"))
+        return True
+
+    def action_sort(self) -> None:
+        """Cycle the sort order."""
+        self.sort_index = (self.sort_index + 1) % len(self.sorts())
+
+    def action_reverse(self) -> None:
+        """Reverse the sort direction."""
+        self.sort_reverse = not self.sort_reverse
+
+    # -- writing --------------------------------------------------------------------
+
+    # Not exclusive: every write the user asked for must run (the store serialises them).
+    @work(thread=True, exclusive=False, group="listing-write", exit_on_error=False)
+    def _write(self, note: str, change: Callable[[Store], object], retry: Callable[[Store], object] | None = None) -> None:
+        """Run one store call off the UI thread; the outcome comes back as WriteDone."""
+        try:
+            change(self.app.store)
+        except ComanageError as exc:
+            self.post_message(WriteDone(note, exc, retry))
+        else:
+            self.post_message(WriteDone(note))
+
+    def on_write_done(self, message: WriteDone) -> None:
+        exc = message.error
+        if isinstance(exc, Conflict) and message.retry is not None:
+            retry = message.retry
+
+            def choose(answer: str | None) -> None:
+                if answer == "overwrite":
+                    self._write(message.note, retry)
+                else:
+                    self.reload()
+
+            self.app.push_screen(ConfirmScreen.for_conflict(exc), choose)
+            return
+        if isinstance(exc, Conflict) and self.CONFLICT_RELOADS:
+            self.notify(f"{describe(exc)}. Reloaded: look again and retry.", severity="warning", markup=False)
+        elif exc is not None:
+            self.notify(describe(exc), severity="error", markup=False)
+        elif message.note:
+            self.notify(message.note, markup=False)
+            if saved := getattr(self.app, "saved", None):
+                saved()  # other screens and sessions hear of it at once
+        if message.note:  # after a write; a failed load must not retry itself in a loop
+            self.reload()

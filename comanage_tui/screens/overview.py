@@ -1,0 +1,274 @@
+"""Overview: KPI tiles, today's attention list (Enter opens each), and the weekly compliance trend.
+
+Loads in steps so the screen is useful at once on a large database: the open clocks,
+handoffs, KT and RACI first; this week's compliance next; the previous week and the 12-week
+trend (seconds on 100k tickets) last, and at most every 30 s when live refresh asks for more.
+All of it runs in one worker on the app's reader connection.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Grid
+from textual.message import Message
+from textual.widgets import Footer, Static
+from textual.worker import get_current_worker
+
+from comanage_tui.screens.base import ComanageScreen
+from comanage_tui.screens.overview_model import Attention, Kpis, attention, bars, compliance_pair, kpis
+from comanage_tui.widgets.paged_table import Column, ListSource, PagedTable, Row, Sort
+from comanage_tui.widgets.safe import clean
+from comanage_tui.widgets.states import percent, toned, trend_arrow
+
+WEEK = 7 * 86_400
+TREND_WEEKS = 12
+EVENT_CACHE_TICKETS = 20_000
+TREND_MIN_SECONDS = 30.0  # live refresh recomputes the slow trend at most this often
+TILES = ("res", "resp", "breached", "risk", "handoffs", "waiting", "kt", "raci")
+ATTENTION_COLUMNS = [
+    Column("state", "State", 11, sortable=False),
+    Column("subject", "Clock/kind", 10, sortable=False),
+    Column("what", "What", 20, flex=True, sortable=False),
+    Column("when", "How late", 15, sortable=False),
+]
+
+
+@dataclass
+class NowLoaded(Message):
+    """Open clocks, handoffs, KT and RACI have been read."""
+
+    kpis: Kpis
+    items: list[Attention]
+    candidates: int
+    eob: float
+    zone: str
+
+
+@dataclass
+class ComplianceLoaded(Message):
+    """Compliance over a 7-day window: `which` is "current" or "previous"."""
+
+    which: str
+    resolution: float | None
+    response: float | None
+
+
+@dataclass
+class TrendLoaded(Message):
+    trend: list[tuple[float, float | None, int]]
+
+
+class OverviewScreen(ComanageScreen):
+    """Where the co-managed operation stands this morning."""
+
+    MODE = "overview"
+    # Enter belongs to the attention table (it posts RowSelected); nothing else to bind here.
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sub_title = "Overview"
+        self.items: list[Attention] = []
+        self.kpi: Kpis | None = None
+        self.current: tuple[float | None, float | None] | None = None
+        self.previous: tuple[float | None, float | None] | None = None
+        self.trend: list[tuple[float, float | None, int]] | None = None
+        self.eob_text = "EOB"
+        self._trend_at = 0.0
+        self._trend_timer = None
+        self._history_pending = True
+        """The previous week and the trend still have to be (re)computed."""
+
+    def compose(self) -> ComposeResult:
+        yield from self.header()
+        with Grid(id="tiles"):
+            for name in TILES:
+                yield Static("…", id=f"tile-{name}", classes="kpi")
+        yield Static("Attention today", id="attention-title", classes="section-title")
+        yield PagedTable(ATTENTION_COLUMNS, None, sort=Sort("state"), id="attention")
+        yield Static("Compliance trend: computing…", id="trend")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#attention", PagedTable).focus()
+
+    # --- loading -------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        waited = time.monotonic() - self._trend_at
+        if self.trend is None or waited >= TREND_MIN_SECONDS:
+            self._history_pending = True
+        elif self._trend_timer is None:
+            self._trend_timer = self.set_timer(TREND_MIN_SECONDS - waited, self._history_due)
+        self._load(self.comanage.now(), self._history_pending)
+
+    def _history_due(self) -> None:
+        self._trend_timer = None
+        self._history_pending = True
+        self._load(self.comanage.now(), True)
+
+    @work(thread=True, exclusive=True, group="overview", exit_on_error=False)
+    def _load(self, now: int, history: bool) -> None:
+        """One worker, one step after another: the peak memory is the largest step, not their sum."""
+        # Imported here, in the worker: the first frame does not wait for the read model to load.
+        from comanage_tui.data import status
+
+        worker = get_current_worker()
+        store = self.comanage.reader
+        ctx = status.load_context(store)
+        clocks = status.open_ticket_clocks(store, ctx, now)
+        eob = status.end_of_business_today(ctx, now)
+        handoffs = status.handoff_statuses(store, ctx, now)
+        today = status.local_today(ctx, now)
+        kt = store.kt.list()
+        split = status.raci_split(store, ctx, now)
+        internal = {p.key for p in ctx.parties.values() if p.kind == "internal"}
+        items, candidates = attention(clocks, now, eob, handoffs, kt, today, split)
+        cal = ctx.internal_calendar()
+        zone = cal.spec.timezone if cal is not None else "UTC"
+        if worker.is_cancelled:
+            return
+        self.post_message(NowLoaded(kpis(clocks, eob, handoffs, internal, kt, today, split), items, candidates, eob, zone))
+        week = status.compliance_in_window(store, ctx, now - WEEK, now, clocks)
+        if worker.is_cancelled:
+            return
+        self.post_message(ComplianceLoaded("current", *compliance_pair(week)))
+        if not history:
+            return
+        del clocks, week
+        # ctx.events caches every event log read so far. Emptied once it holds more than a
+        # couple of weeks of tickets, the peak memory stays near one window's worth instead of
+        # growing with the whole 12-week history (370 MB on 100k tickets otherwise).
+        ctx.events.clear()
+        before = status.compliance_in_window(store, ctx, now - 2 * WEEK, now - WEEK)
+        if worker.is_cancelled:
+            return
+        self.post_message(ComplianceLoaded("previous", *compliance_pair(before)))
+        # Week by week, each as of its own end (as compliance_in_window counts the tiles), so
+        # the chart's last two bars agree with the tiles and only one week is in memory at once.
+        trend = []
+        for i in range(TREND_WEEKS):
+            end = now - (TREND_WEEKS - 1 - i) * WEEK
+            if len(ctx.events) > EVENT_CACHE_TICKETS:
+                ctx.events.clear()
+            stopped = [c for _row, c in status.stopped_clocks(store, ctx, end - WEEK, end) if c.name == "resolution"]
+            met = sum(c.state == "met" for c in stopped)
+            trend.append((end - WEEK, met * 100 / len(stopped) if stopped else None, len(stopped)))
+            if worker.is_cancelled:
+                return
+        self.post_message(TrendLoaded(trend))
+
+    def on_now_loaded(self, message: NowLoaded) -> None:
+        self.kpi, self.items = message.kpis, message.items
+        local = dt.datetime.fromtimestamp(message.eob, ZoneInfo(message.zone))
+        self.eob_text = local.strftime("%H:%M")
+        self._show_tiles()
+        shown = len(message.items)
+        title = f"Attention today: {shown} of {message.candidates}" if message.candidates > shown else f"Attention today: {shown}"
+        self.query_one("#attention-title", Static).update(title + ("" if shown else " · nothing urgent"))
+        table = self.query_one("#attention", PagedTable)
+        source = ListSource(message.items, _attention_row)
+        if table.source is None:
+            table.set_source(source)
+        else:
+            table.source = source  # same rows keyed the same: reload keeps the cursor on its item
+            table.reload()
+
+    def on_compliance_loaded(self, message: ComplianceLoaded) -> None:
+        pair = (message.resolution, message.response)
+        if message.which == "current":
+            self.current = pair
+        else:
+            self.previous = pair
+        self._show_tiles()
+
+    def on_trend_loaded(self, message: TrendLoaded) -> None:
+        self.trend = message.trend
+        self._history_pending = False
+        self._trend_at = time.monotonic()
+        self._show_trend()
+
+    # --- showing ---------------------------------------------------------------------------
+
+    def _tile(self, name: str, label: str, value: Text | str) -> None:
+        body = Text(f"{label}\n", style="dim", end="", no_wrap=True, overflow="ellipsis")
+        body.append_text(value if isinstance(value, Text) else Text(value))
+        self.query_one(f"#tile-{name}", Static).update(body, layout=False)
+
+    def _compliance_value(self, index: int) -> Text:
+        if self.current is None:
+            return Text("…")
+        now_pct = self.current[index]
+        before = self.previous[index] if self.previous is not None else None
+        arrow, tone = trend_arrow(now_pct, before) if self.previous is not None else ("…", "")
+        out = toned(self.app, f"{arrow} {percent(now_pct)}", tone)
+        out.append(f" (prev {percent(before)})" if self.previous is not None else "")
+        return out
+
+    def _show_tiles(self) -> None:
+        self._tile("res", "Resolution, 7 d", self._compliance_value(0))
+        self._tile("resp", "Response, 7 d", self._compliance_value(1))
+        k = self.kpi
+        if k is None:
+            return
+        breached = toned(self.app, f"✖ {k.breached}", "bad") if k.breached else toned(self.app, "✔ 0", "good")
+        if k.breached:
+            breached.append(f" ({k.breached_response} resp)")
+        self._tile("breached", "Breached now", breached)
+        self._tile("risk", f"At risk by {self.eob_text}", toned(self.app, f"▲ {k.at_risk_today}", "warn") if k.at_risk_today
+                   else toned(self.app, "✔ 0", "good"))
+        oldest = f" · oldest {k.oldest_handoff}" if k.open_handoffs else ""
+        self._tile("handoffs", "Open handoffs", f"{k.open_handoffs}{oldest}")
+        self._tile("waiting", "Waiting us/them", f"us {k.waiting_on_us} · them {k.waiting_on_partners}")
+        kt = toned(self.app, f"✖ {k.kt_overdue}", "bad") if k.kt_overdue else toned(self.app, "✔ 0", "good")
+        kt.append(f" · ⚠ {k.stale_runbooks}" if k.stale_runbooks else " · 0")
+        self._tile("kt", "KT late · stale", kt)
+        raci = f"{k.raci_gaps} · {k.raci_overlaps}"
+        self._tile("raci", "RACI gap·overlap", toned(self.app, f"✖ {raci}", "bad") if k.raci_gaps or k.raci_overlaps
+                   else toned(self.app, "✔ 0 · 0", "good"))
+        for name, bad in (("breached", k.breached), ("risk", k.at_risk_today), ("kt", k.kt_overdue),
+                          ("raci", k.raci_gaps + k.raci_overlaps)):
+            self.query_one(f"#tile-{name}", Static).set_class(bool(bad), "-alert")
+
+    def _show_trend(self) -> None:
+        trend = self.trend or []
+        values = [pct for _start, pct, _n in trend]
+        line = Text("Resolution compliance per week, oldest→newest (met÷closed): ", style="bold", end="")
+        chart = Text(end="")
+        for bar, pct in zip(bars(values), values):
+            chart.append(bar, style="bold")
+            chart.append(f"{'–' if pct is None else f'{pct:.0f}'} ")
+        line.append("\n")
+        line.append_text(chart)
+        self.query_one("#trend", Static).update(line)
+
+    # --- actions ----------------------------------------------------------------------------
+
+    def on_paged_table_row_selected(self, message: PagedTable.RowSelected) -> None:
+        self._open(message.key)
+
+    def _open(self, key: object) -> None:
+        item = next((a for a in self.items if a.key == key), None)
+        if item is None:
+            return
+        where, ident = item.target
+        if where == "ticket":
+            from comanage_tui.screens.ticket_detail import TicketDetailScreen
+
+            self.app.push_screen(TicketDetailScreen(ident))
+            return
+        self.app.switch_mode(where)
+        base = self.app.screen_stack[0]
+        select = getattr(base, "select_id", None)
+        if select is not None:
+            select(ident)
+
+
+def _attention_row(a: Attention) -> Row:
+    return Row(a.key, (a.state, a.subject, clean(a.what), a.when), (a.tone, "", "", a.tone))

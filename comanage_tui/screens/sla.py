@@ -1,0 +1,240 @@
+"""SLA: every open clock, soonest to breach first; filter by party, area, priority and state.
+
+Clocks are recomputed from the event logs (status.open_ticket_clocks) on the app's reader
+connection; the resulting list is paged through the same table as the tickets.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Footer, Input, Static
+
+from comanage_tui.data.models import Priority
+from comanage_tui.screens.base import ComanageScreen
+from comanage_tui.screens.tickets import next_option, set_token
+from comanage_tui.widgets.paged_table import Column, ListSource, PagedTable, Row, Sort
+from comanage_tui.widgets.safe import clean
+from comanage_tui.widgets.states import CLOCK_ORDER, clock_label
+
+if TYPE_CHECKING:  # the read model is imported by the load worker, off the UI thread
+    from comanage_tui.data.sla import Clock
+    from comanage_tui.data.status import TicketClock
+
+COLUMNS = [
+    Column("due", "Due in", 9, right=True),
+    Column("state", "State", 10),
+    Column("clock", "Clock", 6),
+    Column("ref", "Ref", 9),
+    Column("priority", "Pri", 3),
+    Column("holder", "Holder", 8),
+    Column("area", "Area", 10),
+    Column("title", "Title", 10, flex=True),
+]
+STATES = ["breached", "at_risk", "running", "paused"]
+FILTER_HELP = "/ filter: words · party:KEY · area:KEY · p:P1 · state:breached|at_risk|running|paused"
+
+
+@dataclass(frozen=True, slots=True)
+class OpenClock:
+    """One open clock of one ticket (a ticket with both clocks open is two rows)."""
+
+    ticket: TicketClock
+    clock: Clock
+    now: float
+
+    @property
+    def key(self) -> str:
+        return f"{self.ticket.ticket_id}:{self.clock.name}"
+
+    @property
+    def due_in(self) -> float:
+        return (self.clock.due_at - self.now) if self.clock.due_at is not None else math.inf
+
+
+@dataclass(frozen=True)
+class SlaFilter:
+    text: str = ""
+    party: str | None = None
+    area: str | None = None
+    priority: str | None = None
+    state: str | None = None
+
+
+def parse_sla_filter(line: str) -> SlaFilter:
+    words, fields = [], {}
+    names = {"party": "party", "area": "area", "p": "priority", "prio": "priority", "state": "state"}
+    for part in line.split():
+        name, sep, value = part.partition(":")
+        field = names.get(name.lower()) if sep and value else None
+        if field is None:
+            words.append(part.casefold())
+        else:
+            fields[field] = value.upper() if field == "priority" else value.lower().replace(" ", "_")
+    return SlaFilter(" ".join(words), **fields)
+
+
+def matches(item: OpenClock, f: SlaFilter) -> bool:
+    t = item.ticket
+    if f.party and t.holder != f.party or f.area and t.area != f.area:
+        return False
+    if f.priority and t.priority != f.priority or f.state and item.clock.state.value != f.state:
+        return False
+    return not f.text or all(w in f"{t.ref} {t.title}".casefold() for w in f.text.split())
+
+
+def clock_row(item: OpenClock) -> Row:
+    from comanage_tui.data.sla_explain import format_duration  # loaded already by the worker
+
+    t, c = item.ticket, item.clock
+    label, tone = clock_label(c.state)
+    due = "–" if item.due_in == math.inf else format_duration(item.due_in)
+    return Row(item.key, (due, label, "resp." if c.name == "response" else "resol.", clean(t.ref), t.priority,
+                          clean(t.holder), clean(t.area or "–"), clean(t.title)), (tone, tone))
+
+
+SORT_KEYS = {
+    "due": lambda i: (i.due_in, i.ticket.ticket_id),
+    "state": lambda i: (CLOCK_ORDER.index(i.clock.state.value), i.due_in),
+    "clock": lambda i: (i.clock.name, i.due_in),
+    "ref": lambda i: i.ticket.ref,
+    "priority": lambda i: (i.ticket.priority, i.due_in),
+    "holder": lambda i: (i.ticket.holder, i.due_in),
+    "area": lambda i: (i.ticket.area or "", i.due_in),
+    "title": lambda i: i.ticket.title.casefold(),
+}
+
+
+@dataclass
+class ClocksLoaded(Message):
+    items: list[OpenClock]
+    parties: list[str]
+    areas: list[str]
+
+
+class SlaScreen(ComanageScreen):
+    """Open clocks by time to breach; Enter opens the ticket with its explain timeline."""
+
+    MODE = "sla"
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", tooltip=FILTER_HELP),
+        Binding("f", "cycle_state", "State", tooltip="Cycle: all → breached → at risk → running → paused"),
+        Binding("p", "cycle_party", "Party", tooltip="Cycle the holder party"),
+        Binding("a", "cycle_area", "Area", show=False, tooltip="Cycle the area"),
+        Binding("exclamation_mark", "cycle_priority", "Priority", show=False, tooltip="Cycle the priority"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, tooltip="Clear the filter line"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sub_title = "SLA"
+        self.items: list[OpenClock] = []
+        self.parties: list[str] = []
+        self.areas: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield from self.header()
+        yield Input(placeholder=FILTER_HELP, id="sla-filter", compact=True, classes="filter-line")
+        yield Static("Computing the open clocks…", id="sla-status", classes="status-line")
+        yield PagedTable(COLUMNS, None, query=SlaFilter(), sort=Sort("due"), id="clocks")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.table.focus()
+
+    @property
+    def table(self) -> PagedTable:
+        return self.query_one("#clocks", PagedTable)
+
+    @property
+    def filter_input(self) -> Input:
+        return self.query_one("#sla-filter", Input)
+
+    def reload(self) -> None:
+        self._load(self.comanage.now())
+
+    @work(thread=True, exclusive=True, group="sla-load", exit_on_error=False)
+    def _load(self, now: int) -> None:
+        from comanage_tui.data.status import load_context, open_ticket_clocks
+
+        store = self.comanage.reader
+        ctx = load_context(store)
+        rows = open_ticket_clocks(store, ctx, now)
+        items = [OpenClock(r, c, now) for r in rows for c in r.open_clocks]
+        self.post_message(ClocksLoaded(items, sorted(p.key for p in ctx.parties.values()),
+                                       sorted(a.key for a in ctx.areas.values())))
+
+    def on_clocks_loaded(self, message: ClocksLoaded) -> None:
+        self.items, self.parties, self.areas = message.items, message.parties, message.areas
+        source = ListSource(message.items, clock_row, SORT_KEYS, matches)
+        table = self.table
+        if table.source is None:
+            table.set_source(source, parse_sla_filter(self.filter_input.value))
+        else:
+            table.source = source
+            table.reload()
+
+    def on_paged_table_moved(self, message: PagedTable.Moved) -> None:
+        t = message.table
+        breached = sum(i.clock.state == "breached" for i in self.items)
+        at_risk = sum(i.clock.state == "at_risk" for i in self.items)
+        arrow = "▼" if t.sort.descending else "▲"
+        where = f"{t.cursor + 1:,}/{t.total:,}" if t.total else "no clocks match"
+        shown = "" if t.total == len(self.items) else f" of {len(self.items):,}"
+        self.query_one("#sla-status", Static).update(clean(
+            f"{where}{shown} open clocks · ✖ {breached} breached · ▲ {at_risk} at risk · sorted by {t.sort.column} {arrow}"),
+            layout=False)
+
+    @on(Input.Changed, "#sla-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.table.set_query(parse_sla_filter(event.value))
+
+    @on(Input.Submitted, "#sla-filter")
+    def _filter_submitted(self) -> None:
+        self.table.focus()
+
+    def action_filter(self) -> None:
+        """Type into the filter line (Enter goes back to the table)."""
+        self.filter_input.focus()
+
+    def action_clear_filter(self) -> None:
+        """Clear the filter line."""
+        if self.filter_input.value:
+            self.filter_input.value = ""
+        self.table.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_filter" and self.is_mounted:
+            return bool(self.filter_input.value) or self.filter_input.has_focus
+        return True
+
+    def _cycle(self, token: str, options: list[str], current: str | None) -> None:
+        self.filter_input.value = set_token(self.filter_input.value, token, next_option(options, current))
+
+    def action_cycle_state(self) -> None:
+        """All → breached → at risk → running → paused."""
+        self._cycle("state", STATES, parse_sla_filter(self.filter_input.value).state)
+
+    def action_cycle_party(self) -> None:
+        """Cycle the holder party."""
+        self._cycle("party", self.parties, parse_sla_filter(self.filter_input.value).party)
+
+    def action_cycle_area(self) -> None:
+        """Cycle the area."""
+        self._cycle("area", self.areas, parse_sla_filter(self.filter_input.value).area)
+
+    def action_cycle_priority(self) -> None:
+        """Cycle the priority."""
+        self._cycle("p", [p.value for p in Priority], parse_sla_filter(self.filter_input.value).priority)
+
+    def on_paged_table_row_selected(self, message: PagedTable.RowSelected) -> None:
+        if message.key is not None:
+            from comanage_tui.screens.ticket_detail import TicketDetailScreen
+
+            self.app.push_screen(TicketDetailScreen(int(str(message.key).split(":")[0])))

@@ -1,0 +1,112 @@
+"""SLA screen: open clocks soonest first, filters by party/area/priority/state, Enter explains a clock."""
+
+from __future__ import annotations
+
+import math
+
+from textual.widgets import Input
+
+from comanage_tui.data import status
+from comanage_tui.screens.sla import SlaFilter, SlaScreen, parse_sla_filter
+from comanage_tui.screens.ticket_detail import TicketDetailScreen
+from comanage_tui.widgets.paged_table import PagedTable
+from tests.conftest import FIXED_NOW
+from tests.ui.conftest import screen_text, wait_until
+
+
+async def open_sla(app, pilot) -> tuple[SlaScreen, PagedTable]:  # noqa: ANN001
+    await pilot.press("4")
+    screen = app.screen
+    assert isinstance(screen, SlaScreen)
+    table = screen.query_one("#clocks", PagedTable)
+    await wait_until(pilot, lambda: screen.items and table.settled, what="clocks loaded")
+    return screen, table
+
+
+def expected_clocks(store) -> list:  # noqa: ANN001
+    ctx = status.load_context(store)
+    return [(r, c) for r in status.open_ticket_clocks(store, ctx, FIXED_NOW) for c in r.open_clocks]
+
+
+def test_filter_parsing() -> None:
+    assert parse_sla_filter("vpn party:MSP p:p2 state:at_risk area:network") == SlaFilter(
+        "vpn", "msp", "network", "P2", "at_risk")
+
+
+async def test_every_open_clock_soonest_first(make_app, ui_store) -> None:
+    expected = expected_clocks(ui_store)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen, table = await open_sla(app, pilot)
+        assert table.total == len(expected) == len(screen.items)
+        dues = [i.due_in for i in sorted(screen.items, key=lambda i: i.due_in)]
+        rows = table.loaded_rows()
+        assert [r.key for r in rows] == [i.key for i in sorted(screen.items, key=lambda i: (i.due_in, i.ticket.ticket_id))]
+        assert dues == sorted(dues) and not any(math.isinf(d) for d in dues)
+        shown = screen_text(app)
+        assert "▲ at risk" in shown and "● running" in shown
+        at_risk = sum(c.state == "at_risk" for _r, c in expected)
+        assert f"▲ {at_risk} at risk" in shown
+
+
+async def test_cycle_keys_filter_by_state_party_priority_area(make_app, ui_store) -> None:
+    expected = expected_clocks(ui_store)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen, table = await open_sla(app, pilot)
+        line = screen.query_one("#sla-filter", Input)
+        await pilot.press("f", "f")  # all -> breached -> at risk
+        await wait_until(pilot, lambda: table.settled and table.query.state == "at_risk", what="at risk")
+        assert line.value == "state:at_risk"
+        assert table.total == sum(c.state == "at_risk" for _r, c in expected)
+        assert all(r.cells[1] == "▲ at risk" for r in table.loaded_rows())
+        await pilot.press("escape")
+        await pilot.press("p")  # first party: internal
+        await wait_until(pilot, lambda: table.settled and table.query == SlaFilter(party="internal"), what="party")
+        assert table.total == sum(r.holder == "internal" for r, _c in expected)
+        await pilot.press("exclamation_mark", "exclamation_mark", "exclamation_mark")  # P1 -> P2 -> P3
+        await wait_until(pilot, lambda: table.settled and table.query.priority == "P3", what="priority")
+        assert table.total == sum(r.holder == "internal" and r.priority == "P3" for r, _c in expected)
+        await pilot.press("escape", "a")
+        first_area = screen.areas[0]
+        await wait_until(pilot, lambda: table.settled and table.query == SlaFilter(area=first_area), what="area")
+        assert table.total == sum(r.area == first_area for r, _c in expected)
+
+
+async def test_typed_filter_words_and_tokens(make_app, ui_store) -> None:
+    expected = expected_clocks(ui_store)
+    word = expected[0][0].title.split()[0].lower()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        _screen, table = await open_sla(app, pilot)
+        await pilot.press("slash", *f"{word} state:running")
+        await wait_until(pilot, lambda: table.settled and table.query == SlaFilter(word, state="running"), what="typed")
+        assert table.total == sum(word in r.title.lower() and c.state == "running" for r, c in expected)
+
+
+async def test_sort_by_state_then_reverse(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen, table = await open_sla(app, pilot)
+        await pilot.press("greater_than_sign")
+        await wait_until(pilot, lambda: table.settled and table.sort.column == "state", what="state sort")
+        states = [r.cells[1] for r in table.loaded_rows()]
+        order = ["✖ breached", "▲ at risk", "● running", "‖ paused"]
+        assert states == sorted(states, key=order.index)
+
+
+async def test_enter_opens_the_clock_with_its_explanation(make_app, ui_store) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        _screen, table = await open_sla(app, pilot)
+        ticket_id = int(str(table.cursor_key).split(":")[0])
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, TicketDetailScreen) and app.screen.ticket is not None,
+                         what="detail")
+        assert app.screen.ticket.id == ticket_id
+        timeline = str(app.screen.query_one("#detail-timeline").render())
+        assert "SLA timeline" in timeline and "● running" in timeline
+        assert "Policy" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, SlaScreen) and table.cursor_key is not None
