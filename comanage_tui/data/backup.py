@@ -13,9 +13,8 @@ import sqlite3
 import time
 from pathlib import Path
 
-from comanage_tui.data.db import PRIVATE_MODE, applied_migrations, backup_to
+from comanage_tui.data.db import PRIVATE_MODE, applied_migrations, backup_to, known_migrations
 from comanage_tui.data.errors import DatabaseProblem
-from comanage_tui.data.migrations import known_migrations
 
 
 def _stamp(now: float | None) -> str:

@@ -32,7 +32,6 @@ from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
 from pydantic import BaseModel, field_validator, model_validator
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -61,6 +60,8 @@ def _parse_hhmm(value: str, *, end: bool) -> int:
 
 def _holiday_language(country: str, subdivision: str | None) -> str | None:
     # English names where the package has them ("Christmas Day", not "Erster Weihnachtstag").
+    import holidays  # noqa: PLC0415 - heavy; only when a calendar names a country
+
     langs = holidays.country_holidays(country, subdiv=subdivision).supported_languages
     return "en_US" if "en_US" in langs else None
 
@@ -124,6 +125,7 @@ class CalendarSpec(BaseModel):
 
     @model_validator(mode="after")
     def _check_holidays_and_hours(self) -> CalendarSpec:
+        import holidays  # noqa: PLC0415 - see _holiday_language
         if self.holiday_subdivision and not self.holiday_country:
             raise ValueError("holiday_subdivision: needs holiday_country")
         if self.holiday_country:
@@ -357,6 +359,7 @@ class BusinessCalendar:
         return self._chunks.get(k) or self._build(k)
 
     def _holidays_on(self, day: dt.date) -> str | None:
+        import holidays  # noqa: PLC0415 - see _holiday_language
         table = self._holiday_years.get(day.year)
         if table is None:
             table = {}

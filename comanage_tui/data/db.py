@@ -8,10 +8,16 @@ import sqlite3
 import time
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from comanage_tui.data.errors import DatabaseProblem
-from comanage_tui.data.migrations import MIGRATION_SET, known_migrations, migrations
+
+MIGRATION_SET = "comanage"
+# The migrations this code knows, in order (tests assert it matches migrations.py). Kept
+# as plain names so opening an up-to-date database needs no sqlite-utils import.
+SCHEMA = ("m001_core_schema", "m002_query_indexes")
+
+
+def known_migrations() -> list[str]:
+    return list(SCHEMA)
 
 BUSY_TIMEOUT_MS = 5_000
 PRIVATE_MODE = 0o600
@@ -106,7 +112,7 @@ def open_database(
     shared: bool = False,
     read_only: bool = False,
     now: float | None = None,
-) -> tuple[sqlite3.Connection, Database]:
+) -> sqlite3.Connection:
     """Open (creating and migrating as needed) the database at `path`.
 
     Raises:
@@ -164,11 +170,15 @@ def open_database(
     except BaseException:
         conn.close()
         raise
-    return conn, Database(conn)
+    return conn
 
 
 def migrate(conn: sqlite3.Connection) -> None:
     """Apply pending migrations as one IMMEDIATE transaction: all of them, or none."""
+    from sqlite_utils import Database  # noqa: PLC0415 - only needed when there is something to apply
+
+    from comanage_tui.data.migrations import migrations  # noqa: PLC0415
+
     db = Database(conn)
     conn.execute("BEGIN IMMEDIATE")
     try:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-MIGRATION_SET = "comanage"
+from comanage_tui.data.db import MIGRATION_SET
+
 migrations = Migrations(MIGRATION_SET)
 
 

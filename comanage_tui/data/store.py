@@ -82,7 +82,7 @@ class Store:
         self.actor = actor or default_actor()
         self.read_only = read_only
         self.clock = clock
-        self.conn, self.db = open_database(self.path, create=create, shared=shared, read_only=read_only)
+        self.conn = open_database(self.path, create=create, shared=shared, read_only=read_only)
         self.conn.row_factory = sqlite3.Row
         self.lock = threading.RLock()
         # Imported here: the repositories import this module for `validate`.

@@ -23,10 +23,11 @@ def _digest(path: Path) -> str:
 
 def test_new_database_is_private_and_fully_migrated(tmp_path: Path) -> None:
     path = tmp_path / "new.db"
-    conn, db = open_database(path)
+    conn = open_database(path)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert applied_migrations(conn) == known_migrations()
-    assert {"tickets", "ticket_events", "handoffs", "kt_items", "audit_log", "raci"} <= set(db.table_names())
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"tickets", "ticket_events", "handoffs", "kt_items", "audit_log", "raci"} <= tables
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
@@ -37,7 +38,7 @@ def test_shared_mode_creates_group_writable_file(tmp_path: Path) -> None:
     path = tmp_path / "team.db"
     old = os.umask(0o077)  # even a strict umask must not narrow the documented mode
     try:
-        conn, _ = open_database(path, shared=True)
+        conn = open_database(path, shared=True)
     finally:
         os.umask(old)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o660
@@ -106,3 +107,10 @@ def test_read_only_store_refuses_writes(tmp_path: Path) -> None:
         with pytest.raises(DatabaseProblem, match="read-only"):
             store.org.add_party({"key": "x", "name": "X"})
         assert store.counts()["parties"] == 0
+
+
+def test_the_schema_names_match_the_registered_migrations() -> None:
+    """db.SCHEMA lets an up-to-date database open without importing sqlite-utils; it must not drift."""
+    from comanage_tui.data import db
+
+    assert list(db.SCHEMA) == [m.name for m in migrations._migrations]  # noqa: SLF001

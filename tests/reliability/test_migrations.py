@@ -57,8 +57,6 @@ def test_failed_migration_rolls_back_and_leaves_the_original(tmp_path: Path, mon
         broken(name=m.name)(m.fn)
     broken(name="m999_broken")(m999_broken)
     monkeypatch.setattr(mig, "migrations", broken)
-    monkeypatch.setattr("comanage_tui.data.db.migrations", broken)
-    monkeypatch.setattr(mig, "known_migrations", lambda: [m.name for m in broken._migrations])  # noqa: SLF001
     monkeypatch.setattr("comanage_tui.data.db.known_migrations", lambda: [m.name for m in broken._migrations])  # noqa: SLF001
     with pytest.raises(RuntimeError, match="half way"):
         Store(db)
