@@ -160,7 +160,7 @@ async def main():
             switches.append(await painted_after(started, "mode"))
             await asyncio.sleep(0.5)
         out.update(filter_busy=busy, filter_quiet=quiet, switches=switches)
-        out["maxrss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        out["maxrss_kib"] = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))  # KiB; ru_maxrss would carry the forking parent's peak
         print(json.dumps(out), flush=True)
         os._exit(0)
 

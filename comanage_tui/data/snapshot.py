@@ -8,7 +8,6 @@ removed), so no format can leak an escape sequence even before its own escaping.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -36,22 +35,24 @@ from comanage_tui.data.snapshot_model import (
     WorkloadRow,
 )
 from comanage_tui.data.store import Store
+from comanage_tui.data.text import UNSAFE
 
 WINDOW_DAYS = 30  # compliance, workload, drift and time freed: the same window as the dashboard's
 TREND_WEEKS = 12
 DAY = 86_400
 KT_STATUSES = tuple(s.value for s in KtStatus)
-# C0 controls (tab/newline handled separately), DEL, C1 controls and bidi overrides/isolates.
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def clean(value: object, *, multi_line: bool = False) -> str:
-    """User text made inert for every format: unsafe characters removed (not replaced)."""
+    """User text made inert for every format: unsafe characters (text.UNSAFE) removed, not replaced.
+
+    Unlike the UI's `text.clean`, nothing is cut: an export carries the whole text.
+    """
     s = "" if value is None else str(value)
     s = s.replace("\r\n", "\n").replace("\r", "\n")
     if not multi_line:
         s = " ".join(s.replace("\t", " ").split("\n"))
-    return _UNSAFE.sub("", s)
+    return UNSAFE.sub("", s)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import re
 
 # C0 controls except tab/newline, DEL, C1 controls, and the bidi overrides/isolates that can
 # make a line read differently from what it contains.
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 MAX_SHOWN = 2_000
 
 
@@ -19,7 +19,7 @@ def clean(value: object, *, single_line: bool = True, limit: int = MAX_SHOWN) ->
     s = "" if value is None else str(value)
     if single_line:
         s = s.replace("\r\n", " ").replace("\n", " ").replace("\t", " ")
-    s = _UNSAFE.sub("\ufffd", s)
+    s = UNSAFE.sub("\ufffd", s)
     if len(s) > limit:
         s = s[: limit - 1] + "…"
     return s
