@@ -18,7 +18,7 @@ from textual.widgets import Footer, Input, Static
 
 from comanage_tui.data.models import Priority
 from comanage_tui.screens.base import ComanageScreen
-from comanage_tui.screens.tickets import next_option, set_token
+from comanage_tui.screens.filter_line import FilterLine
 from comanage_tui.widgets.paged_table import Column, ListSource, PagedTable, Row, Sort
 from comanage_tui.widgets.safe import clean
 from comanage_tui.widgets.states import CLOCK_ORDER, clock_label
@@ -118,7 +118,7 @@ class ClocksLoaded(Message):
     areas: list[str]
 
 
-class SlaScreen(ComanageScreen):
+class SlaScreen(FilterLine, ComanageScreen):
     """Open clocks by time to breach; Enter opens the ticket with its explain timeline."""
 
     MODE = "sla"
@@ -198,24 +198,6 @@ class SlaScreen(ComanageScreen):
     @on(Input.Submitted, "#sla-filter")
     def _filter_submitted(self) -> None:
         self.table.focus()
-
-    def action_filter(self) -> None:
-        """Type into the filter line (Enter goes back to the table)."""
-        self.filter_input.focus()
-
-    def action_clear_filter(self) -> None:
-        """Clear the filter line."""
-        if self.filter_input.value:
-            self.filter_input.value = ""
-        self.table.focus()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "clear_filter" and self.is_mounted:
-            return bool(self.filter_input.value) or self.filter_input.has_focus
-        return True
-
-    def _cycle(self, token: str, options: list[str], current: str | None) -> None:
-        self.filter_input.value = set_token(self.filter_input.value, token, next_option(options, current))
 
     def action_cycle_state(self) -> None:
         """All → breached → at risk → running → paused."""

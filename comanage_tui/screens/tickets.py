@@ -19,6 +19,7 @@ from textual.widgets import Footer, Input, Static
 from comanage_tui.data.models import Priority
 from comanage_tui.data.repos.tickets import TicketQuery
 from comanage_tui.screens.base import ComanageScreen
+from comanage_tui.screens.filter_line import FilterLine
 from comanage_tui.screens.ticket_actions import Lookups, TicketActions, load_lookups
 from comanage_tui.screens.ticket_source import TicketSource
 from comanage_tui.widgets.paged_table import Column, PagedTable, Sort
@@ -67,23 +68,7 @@ def parse_filter(line: str) -> TicketQuery:
     return TicketQuery(text=" ".join(words), **fields)  # type: ignore[arg-type]
 
 
-def set_token(line: str, name: str, value: str | None) -> str:
-    """`line` with token `name:` replaced by `name:value` (or removed when value is None)."""
-    kept = [p for p in line.split() if p.partition(":")[0].lower() != name or not p.partition(":")[1]]
-    if value is not None:
-        kept.append(f"{name}:{value}")
-    return " ".join(kept)
-
-
-def next_option(options: list[str], current: str | None) -> str | None:
-    """Cycle None → options[0] → … → options[-1] → None."""
-    if current not in options:
-        return options[0] if options else None
-    i = options.index(current)
-    return options[i + 1] if i + 1 < len(options) else None
-
-
-class TicketsScreen(TicketActions, ComanageScreen):
+class TicketsScreen(FilterLine, TicketActions, ComanageScreen):
     """All tickets, newest first; `/` filters, `>`/`<` sort, Enter opens."""
 
     MODE = "tickets"
@@ -157,25 +142,6 @@ class TicketsScreen(TicketActions, ComanageScreen):
         self.query_one("#ticket-status", Static).update(
             clean(f"{position} · {scope} · sorted by {t.sort.column} {arrow}" + (" · filtered" if self.filter_input.value.strip() else "")),
             layout=False)
-
-    def action_filter(self) -> None:
-        """Type into the filter line (Enter goes back to the table)."""
-        self.filter_input.focus()
-
-    def action_clear_filter(self) -> None:
-        """Clear the filter line (or leave it, if it has focus and is empty)."""
-        if self.filter_input.value:
-            self.filter_input.value = ""
-        self.table.focus()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "clear_filter" and self.is_mounted:
-            # Escape only means something here while a filter is typed or the line has focus.
-            return bool(self.filter_input.value) or self.filter_input.has_focus
-        return True
-
-    def _cycle(self, token: str, options: list[str], current: str | None) -> None:
-        self.filter_input.value = set_token(self.filter_input.value, token, next_option(options, current))
 
     def action_cycle_open(self) -> None:
         """All → open → closed."""

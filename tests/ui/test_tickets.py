@@ -10,7 +10,8 @@ from textual.widgets import Input, Select
 from comanage_tui.data.repos.tickets import TicketQuery
 from comanage_tui.data.store import Store
 from comanage_tui.screens.ticket_detail import TicketDetailScreen
-from comanage_tui.screens.tickets import parse_filter, set_token
+from comanage_tui.screens.filter_line import set_token
+from comanage_tui.screens.tickets import parse_filter
 from comanage_tui.widgets.dialogs import ConfirmScreen, PromptScreen
 from comanage_tui.widgets.form import FormScreen
 from comanage_tui.widgets.paged_table import PagedTable
