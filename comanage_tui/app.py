@@ -6,6 +6,7 @@ import threading
 import time
 from dataclasses import dataclass
 from importlib import import_module
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App
@@ -14,11 +15,13 @@ from textual.message import Message
 from textual.worker import get_current_worker
 
 from comanage_tui.data.errors import ComanageError
-from comanage_tui.data.store import Store
 from comanage_tui.messages import DataChanged
 from comanage_tui.screens.overview import OverviewScreen
 from comanage_tui.ui_errors import ReportWorkerErrors, describe
 from comanage_tui.widgets.nav import SCREENS
+
+if TYPE_CHECKING:
+    from comanage_tui.data.store import Store
 
 POLL_SECONDS = 1.0
 
@@ -117,6 +120,8 @@ class ComanageApp(ReportWorkerErrors, App[None]):
         """
         with self._reader_lock:
             if self._reader is None:
+                from comanage_tui.data.store import Store
+
                 try:
                     self._reader = Store(self.store.path, actor=self.store.actor, create=False,
                                          read_only=self.read_only, clock=self.store.clock)

@@ -13,14 +13,21 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
+from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-from pydantic import BaseModel, ValidationError
+from typing import TYPE_CHECKING, Any
 
 from comanage_tui.data.db import open_database
 from comanage_tui.data.errors import DatabaseProblem, InvalidInput
-from comanage_tui.data.models import AuditEntry
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from comanage_tui.data.models import AuditEntry
+    from comanage_tui.data.repos import HandoffRepo, KtRepo, OrgRepo, SlaRepo, TicketRepo
+
+# pydantic and the models load on the first validated write or model read, not when the
+# Store opens: the dashboard paints its first frame without them, and `check` never needs them.
 
 
 def default_actor() -> str:
@@ -33,6 +40,8 @@ def default_actor() -> str:
 
 def validate(model: type[BaseModel], data: Mapping[str, Any] | BaseModel) -> Any:
     """Validate input at the boundary, turning pydantic's error into a one-line InvalidInput."""
+    from pydantic import BaseModel, ValidationError
+
     if isinstance(data, model):
         return data
     try:
@@ -85,14 +94,38 @@ class Store:
         self.conn = open_database(self.path, create=create, shared=shared, read_only=read_only)
         self.conn.row_factory = sqlite3.Row
         self.lock = threading.RLock()
-        # Imported here: the repositories import this module for `validate`.
-        from comanage_tui.data.repos import HandoffRepo, KtRepo, OrgRepo, SlaRepo, TicketRepo
 
-        self.org = OrgRepo(self)
-        self.tickets = TicketRepo(self)
-        self.handoffs = HandoffRepo(self)
-        self.kt = KtRepo(self)
-        self.sla = SlaRepo(self)
+    # --- repositories: built on first use (they bring pydantic and the models) -----------
+
+    @cached_property
+    def org(self) -> OrgRepo:
+        from comanage_tui.data.repos import OrgRepo
+
+        return OrgRepo(self)
+
+    @cached_property
+    def tickets(self) -> TicketRepo:
+        from comanage_tui.data.repos import TicketRepo
+
+        return TicketRepo(self)
+
+    @cached_property
+    def handoffs(self) -> HandoffRepo:
+        from comanage_tui.data.repos import HandoffRepo
+
+        return HandoffRepo(self)
+
+    @cached_property
+    def kt(self) -> KtRepo:
+        from comanage_tui.data.repos import KtRepo
+
+        return KtRepo(self)
+
+    @cached_property
+    def sla(self) -> SlaRepo:
+        from comanage_tui.data.repos import SlaRepo
+
+        return SlaRepo(self)
 
     # --- lifecycle ---------------------------------------------------------------
 
@@ -189,6 +222,8 @@ class Store:
     def audit_log(self, *, entity: str | None = None, limit: int = 200) -> list[AuditEntry]:
         where, params = ("WHERE entity = ?", [entity]) if entity else ("", [])
         rows = self.query(f"SELECT * FROM audit_log {where} ORDER BY id DESC LIMIT ?", [*params, limit])
+        from comanage_tui.data.models import AuditEntry
+
         return [AuditEntry.model_validate(dict(r)) for r in rows]
 
     def get_meta(self, key: str) -> str | None:
