@@ -30,11 +30,10 @@ class NotFound(ComanageError):
 class Conflict(ComanageError):
     """The record changed underneath an edit (another session saved first)."""
 
-    def __init__(self, entity: str, entity_id: object, expected: int, actual: int):
+    def __init__(self, entity: str, entity_id: object, expected: object, actual: object, *, what: str | None = None):
         self.entity, self.entity_id, self.expected, self.actual = entity, entity_id, expected, actual
-        super().__init__(
-            f"{entity} {entity_id} was changed by someone else (version {actual}, you edited {expected}); reload or overwrite"
-        )
+        what = what or f"version {actual}, you edited {expected}"
+        super().__init__(f"{entity} {entity_id} was changed by someone else ({what}); reload or overwrite")
 
 
 class DatabaseProblem(ComanageError):

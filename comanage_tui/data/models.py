@@ -352,6 +352,12 @@ class KtItemUpdate(_In):
     notes: Note | None = None
 
 
+class CapabilitiesIn(_In):
+    """Who can do an area's work (the coverage view's form): person ids; an empty list is allowed."""
+
+    people: list[int] = Field(default_factory=list, max_length=500)
+
+
 class KtItem(_Row):
     id: int
     area_id: int

@@ -2,7 +2,9 @@
 
 Backlog: every KT item by area with status, kind, direction, teacher → learners, due date
 (overdue marked) and stale runbooks marked. Coverage: per area, is it documented, are
-reviews in time, how many internal and partner people can do it, single points flagged.
+reviews in time, how many internal and partner people can do it, single points flagged;
+`e` there edits who can do the area (after a shadowing session, say), which is what
+clears a single point of knowledge.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import ContentSwitcher, DataTable, Footer, Static
 
-from comanage_tui.data.models import Area, KtDirection, KtItem, KtItemIn, KtItemUpdate, KtKind, KtStatus, Person
+from comanage_tui.data.models import Area, CapabilitiesIn, KtDirection, KtItem, KtItemIn, KtItemUpdate, KtKind, KtStatus, Person
 from comanage_tui.data.status import Coverage, kt_coverage, load_context, local_today
 from comanage_tui.data.store import Store
 from comanage_tui.screens.listing import ListingScreen, Row, list_bindings, make_table
@@ -58,6 +60,8 @@ class KnowledgeLoaded(Message):
     areas: list[Area]
     people: list[Person]
     today: dt.date
+    capable: dict[str, list[int]]
+    """Area key → ids of the people recorded as able to do its work."""
 
 
 class KnowledgeScreen(ListingScreen):
@@ -78,7 +82,7 @@ class KnowledgeScreen(ListingScreen):
         Binding("U", "previous_status", "Previous status", show=False, tooltip="Move the item back one status"),
         Binding("v", "reviewed", "Reviewed today", tooltip="Record that the document was reviewed today"),
         Binding("n", "new", "New", tooltip="New knowledge-transfer item"),
-        Binding("e", "edit", "Edit", tooltip="Edit the item under the cursor"),
+        Binding("e", "edit", "Edit", tooltip="Edit the item under the cursor; in coverage, who can do the area"),
         Binding("enter", "detail", "Detail", tooltip="Everything about the row"),
         Binding("c", "toggle_view", "Coverage", tooltip="Switch between the backlog and coverage per area"),
         *list_bindings(),
@@ -94,6 +98,7 @@ class KnowledgeScreen(ListingScreen):
         self.coverage: list[Coverage] = []
         self.areas: list[Area] = []
         self.people: list[Person] = []
+        self.capable: dict[str, list[int]] = {}
         self.today: dt.date | None = None
 
     def compose(self) -> ComposeResult:
@@ -112,11 +117,15 @@ class KnowledgeScreen(ListingScreen):
         today = local_today(ctx, now)
         items = store.kt.list()
         coverage = kt_coverage(store, ctx, today, items)
-        return KnowledgeLoaded(items, coverage, list(ctx.areas.values()), store.org.people(), today)
+        capable: dict[str, list[int]] = {}
+        for area, person_id, _party in store.org.capabilities():
+            capable.setdefault(area, []).append(person_id)
+        return KnowledgeLoaded(items, coverage, list(ctx.areas.values()), store.org.people(), today, capable)
 
     def on_knowledge_loaded(self, message: KnowledgeLoaded) -> None:
         self.items, self.coverage, self.today = message.items, message.coverage, message.today
         self.areas, self.people = sorted(message.areas, key=lambda a: a.name), message.people
+        self.capable = message.capable
         self.loaded()
 
     def watch_view(self, view: str) -> None:
@@ -138,6 +147,12 @@ class KnowledgeScreen(ListingScreen):
 
     def name_of(self, person_id: int | None) -> str:
         return next((p.name for p in self.people if p.id == person_id), "–" if person_id is None else f"#{person_id}")
+
+    def able(self, area_key: str) -> str:
+        """The names of who can do an area, with their party, for the preview and the detail."""
+        party = {p.id: p.party_key for p in self.people}
+        names = [f"{self.name_of(pid)} ({party.get(pid, '?')})" for pid in self.capable.get(area_key, [])]
+        return ", ".join(names) or "nobody recorded"
 
     def flags(self, item: KtItem) -> str:
         today = self.today or dt.date.min  # before the first load nothing counts as late
@@ -206,7 +221,7 @@ class KnowledgeScreen(ListingScreen):
         elif (c := self.current_coverage()) is not None:
             why = c.single_point or "more than one person, internal included"
             preview.update(Text.assemble(text(f"{c.area.name} ({c.area.criticality.value})", "bold"), "\n",
-                                         text(f"{c.internal_people} internal, {c.partner_people} partner people · {why} · "
+                                         text(f"{why} · can do it: {self.able(c.area.key)} · "
                                               f"KT {c.open_items} open, {c.overdue} overdue", single_line=False)))
         else:
             preview.update(text("No rows match." if self.today else "Loading…"))
@@ -229,7 +244,7 @@ class KnowledgeScreen(ListingScreen):
         self.view = "coverage" if self.view == "backlog" else "backlog"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("next_status", "previous_status", "reviewed", "edit"):
+        if action in ("next_status", "previous_status", "reviewed"):
             return self.view == "backlog"
         return super().check_action(action, parameters)
 
@@ -295,7 +310,10 @@ class KnowledgeScreen(ListingScreen):
         self.app.push_screen(FormScreen("New knowledge-transfer item", self._fields(True), KtItemIn), save)
 
     def action_edit(self) -> None:
-        """Edit the item under the cursor; only changed fields are saved."""
+        """Edit the item under the cursor (only changed fields are saved); in coverage, who can do the area."""
+        if self.view == "coverage":
+            self._edit_capable()
+            return
         if (i := self._writable_item()) is None:
             return
         values = i.model_dump()
@@ -307,6 +325,27 @@ class KnowledgeScreen(ListingScreen):
                             retry=lambda st: st.kt.update(i.id, data))
 
         form = FormScreen(f"Edit KT item {i.id}", self._fields(False), KtItemUpdate, values=values, only_changed=True)
+        self.app.push_screen(form, save)
+
+    def _edit_capable(self) -> None:
+        if self.refuse_edit():
+            return
+        if (c := self.current_coverage()) is None:
+            self.notify("no area selected", severity="warning")
+            return
+        area, before = c.area.key, list(self.capable.get(c.area.key, []))
+        # Everyone active, plus anyone already recorded (so they can be unticked after leaving).
+        people = sorted((p for p in self.people if p.active or p.id in before), key=lambda p: (p.party_key, p.name.casefold()))
+        field = FormField("people", "Who can do it", kind="multi", choices=[(clean(f"{p.name} ({p.party_key})"), p.id) for p in people],
+                          default=[], help="space ticks a name; more than one, internal included, is no single point")
+
+        def save(data: CapabilitiesIn | None) -> None:
+            if data is not None:
+                note = f"{clean(c.area.name, limit=40)}: {len(set(data.people))} people can do it"
+                self._write(note, lambda st: st.org.set_capabilities(area, data.people, expected=before),
+                            retry=lambda st: st.org.set_capabilities(area, data.people))
+
+        form = FormScreen(f"Who can do {clean(c.area.name, limit=40)}", [field], CapabilitiesIn, values={"people": before})
         self.app.push_screen(form, save)
 
     # -- detail ---------------------------------------------------------------------
@@ -329,6 +368,7 @@ class KnowledgeScreen(ListingScreen):
                      Text(f"Documented: {'✔ yes, a runbook is done or verified' if c.documented else '✖ no finished runbook'}"),
                      Text(f"Reviews: {self.reviews(c)}"),
                      Text(f"People who can do it: {c.internal_people} internal, {c.partner_people} partner"),
+                     text(f"  {self.able(c.area.key)}", single_line=False),
                      Text(f"Single point: {'⚠ ' + c.single_point if c.single_point else 'no'}"),
                      Text(""), Text(f"KT items ({len(its)}; {c.open_items} open, {c.overdue} overdue)", style="bold")]
             lines += [text(f"{STATUS_MARK[i.status]}  {i.topic}  {self.flags(i)}") for i in its] or [Text("(none)")]

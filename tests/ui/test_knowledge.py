@@ -201,3 +201,57 @@ async def test_filter_sort_and_select_id_from_coverage(ui_db: Path) -> None:
         await settle(pilot)
         assert screen.view == "backlog" and screen.current_item().id == kt
 
+
+
+def capable(path: Path, area: str) -> list[int]:
+    with open_store(path) as store:
+        return sorted(pid for a, pid, _ in store.org.capabilities() if a == area)
+
+
+async def test_coverage_edit_who_can_do_it_clears_a_single_point(ui_db: Path) -> None:
+    from textual.widgets import SelectionList
+
+    with open_store(ui_db) as store:
+        people = {p.name: p for p in store.org.people()}
+    async with open_app(ui_db).run_test(size=(80, 24)) as pilot:
+        screen = await show(pilot)
+        await press(pilot, "c", "slash", *"secur", "enter")
+        cov = screen.current_coverage()
+        assert cov.single_point == "only the partner can do it"
+        before = capable(ui_db, cov.area.key)
+        assert before and "can do it:" in flat(pilot.app)
+        await press(pilot, "e")
+        form = pilot.app.screen
+        assert isinstance(form, FormScreen) and "Who can do" in screen_text(pilot.app)
+        ticks = form.query_one("#field-people", SelectionList)
+        assert sorted(ticks.selected) == before
+        internal = next(p for p in people.values() if p.party_key == "internal" and p.active)
+        ticks.select(internal.id)
+        await press(pilot, "ctrl+s")
+        assert isinstance(pilot.app.screen, KnowledgeScreen)
+        await settle(pilot)
+        assert capable(ui_db, cov.area.key) == sorted([*before, internal.id])
+        assert screen.current_coverage().single_point is None
+        assert "people can do it" in notes(pilot.app)
+        await press(pilot, "enter")
+        assert internal.name in pilot.app.screen.body_text()  # the detail names them
+
+
+async def test_coverage_edit_conflict_offers_overwrite_or_reload(ui_db: Path) -> None:
+    from textual.widgets import SelectionList
+
+    async with open_app(ui_db).run_test(size=(80, 24)) as pilot:
+        screen = await show(pilot)
+        await press(pilot, "c", "slash", *"secur", "enter")
+        area = screen.current_coverage().area.key
+        before = capable(ui_db, area)
+        await press(pilot, "e")
+        with open_store(ui_db) as other:
+            other.org.set_capabilities(area, [])  # someone else empties the list meanwhile
+        pilot.app.screen.query_one("#field-people", SelectionList).deselect(before[0])
+        await press(pilot, "ctrl+s")
+        assert isinstance(pilot.app.screen, ConfirmScreen) and "changed by someone else" in screen_text(pilot.app)
+        await press(pilot, "r")
+        assert capable(ui_db, area) == []  # reload: theirs stands
+        await settle(pilot)
+        assert screen.current_coverage().single_point == "nobody is recorded as able to do it"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from comanage_tui.data.errors import InvalidInput
+from comanage_tui.data.errors import Conflict, InvalidInput
 from comanage_tui.data.models import Area, AreaIn, Party, PartyIn, Person, PersonIn, Raci
 from comanage_tui.data.repos.base import Repo
 from comanage_tui.data.store import validate
@@ -122,6 +122,33 @@ class OrgRepo(Repo):
             self.check_person(conn, person_id, "person")
             conn.execute("INSERT OR IGNORE INTO capabilities (area_id, person_id) VALUES (?, ?)", (area_id, person_id))
             self.store.audit(conn, "insert", "capability", f"{area}/{person_id}")
+
+    def set_capabilities(self, area: str, person_ids: Iterable[int], *,
+                         expected: Iterable[int] | None = None) -> tuple[list[int], list[int]]:
+        """Say exactly who can do an area's work: the people given, and nobody else.
+
+        `expected` is the list the editor started from: if another session changed it since,
+        this raises Conflict (reload or overwrite) instead of quietly undoing their change.
+        One audit row holds the list before and after. Returns (added, removed) person ids;
+        saving the list unchanged writes nothing.
+        """
+        wanted = sorted(set(person_ids))
+        with self.store.write() as conn:
+            area_id = self.id_for_key(conn, "areas", area, "area")
+            for person_id in wanted:
+                self.check_person(conn, person_id, "people")
+            current = sorted(r[0] for r in conn.execute("SELECT person_id FROM capabilities WHERE area_id = ?", (area_id,)))
+            if expected is not None and sorted(set(expected)) != current:
+                raise Conflict("the list of who can do", area, sorted(set(expected)), current,
+                               what=f"{len(current)} people recorded now, {len(set(expected))} when you opened it")
+            added = [p for p in wanted if p not in current]
+            removed = [p for p in current if p not in wanted]
+            if not added and not removed:
+                return [], []
+            conn.executemany("DELETE FROM capabilities WHERE area_id = ? AND person_id = ?", [(area_id, p) for p in removed])
+            conn.executemany("INSERT INTO capabilities (area_id, person_id) VALUES (?, ?)", [(area_id, p) for p in added])
+            self.store.audit(conn, "update", "capabilities", area, before=current, after=wanted)
+        return added, removed
 
     def capabilities(self) -> list[tuple[str, int, str]]:
         """(area key, person id, party key) for everyone who can do each area."""
