@@ -299,6 +299,20 @@ class HandoffIn(_In):
         return v
 
 
+class HandoffUpdate(_In):
+    """What an edit may change on a handoff: its words, who is named, the ack target.
+
+    The state moves only through the actions (acknowledge, accept, return, re-request).
+    A person field given as None clears it; the other fields ignore None.
+    """
+
+    summary: Title | None = None
+    context: Note | None = None
+    from_person_id: int | None = None
+    to_person_id: int | None = None
+    ack_target_minutes: int | None = Field(default=None, gt=0, le=60 * 24 * 30)
+
+
 class Handoff(_Row):
     id: int
     ticket_id: int | None = None

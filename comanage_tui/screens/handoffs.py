@@ -19,7 +19,7 @@ from textual.reactive import reactive
 from textual.widgets import Footer, Static
 
 from comanage_tui.data.errors import ComanageError
-from comanage_tui.data.models import HandoffIn, HandoffState, Party
+from comanage_tui.data.models import HandoffIn, HandoffState, HandoffUpdate, Party, Person
 from comanage_tui.data.sla import ClockState
 from comanage_tui.data.sla_explain import format_duration
 from comanage_tui.data.status import HandoffStatus, handoff_statuses, load_context
@@ -68,7 +68,7 @@ class HandoffsLoaded(Message):
 
     statuses: list[HandoffStatus]
     parties: list[Party]
-    people: dict[int, str]
+    people: list[Person]
 
 
 @dataclass
@@ -97,6 +97,7 @@ class HandoffsScreen(ListingScreen):
         Binding("b", "return", "Return…", tooltip="Return (bounce back) to the sender with a reason"),
         Binding("r", "rerequest", "Re-request", show=False, tooltip="Ask again for a returned handoff"),
         Binding("n", "new", "New", tooltip="New handoff (a form)"),
+        Binding("e", "edit", "Edit", show=False, tooltip="Edit the summary, context, people named or ack target"),
         Binding("enter", "detail", "Detail", tooltip="Summary, context, return reason, ack clock, ticket"),
         Binding("c", "toggle_closed", "Show closed", show=False, tooltip="Include accepted and returned handoffs"),
         *list_bindings(show_filter=True),
@@ -112,6 +113,7 @@ class HandoffsScreen(ListingScreen):
         self.statuses: list[HandoffStatus] = []
         self.parties: list[Party] = []
         self.people: dict[int, str] = {}
+        self.persons: list[Person] = []
 
     def compose(self) -> ComposeResult:
         yield from self.list_head("filter: text in route, state, ticket or summary")
@@ -129,11 +131,11 @@ class HandoffsScreen(ListingScreen):
         """The handoffs (open ones only unless closed are shown) and the names the forms offer."""
         ctx = load_context(store)
         statuses = handoff_statuses(store, ctx, now, open_only=open_only)
-        people = {p.id: p.name for p in store.org.people()}
-        return HandoffsLoaded(statuses, list(ctx.parties.values()), people)
+        return HandoffsLoaded(statuses, list(ctx.parties.values()), store.org.people())
 
     def on_handoffs_loaded(self, message: HandoffsLoaded) -> None:
-        self.statuses, self.parties, self.people = message.statuses, message.parties, message.people
+        self.statuses, self.parties, self.persons = message.statuses, message.parties, message.people
+        self.people = {p.id: p.name for p in message.people}
         self.loaded()
 
     def watch_show_closed(self) -> None:
@@ -285,6 +287,37 @@ class HandoffsScreen(ListingScreen):
         def save(data: HandoffIn | None) -> None:
             if data is not None:
                 self._write(f"handoff to {data.to_party} created", lambda st: st.handoffs.create(data))
+
+        self.app.push_screen(form, save)
+
+    def action_edit(self) -> None:
+        """Edit the handoff under the cursor: summary, context, who is named, ack target."""
+        if not (s := self._target({HandoffState.REQUESTED, HandoffState.ACKNOWLEDGED, HandoffState.RETURNED}, "edit")):
+            return
+        h = s.handoff
+
+        def people_of(party_id: int, current: int | None) -> list[tuple[str, int]]:
+            return [(clean(p.name), p.id) for p in self.persons
+                    if p.party_id == party_id and (p.active or p.id == current)]
+
+        fields = [
+            FormField("summary", "Summary", required=True, help="what the receiver should do"),
+            FormField("context", "Context", kind="multiline", empty="", help="what was tried already"),
+            FormField("from_person_id", f"From ({clean(h.from_party_key)})", kind="select",
+                      choices=people_of(h.from_party_id, h.from_person_id), empty=None),
+            FormField("to_person_id", f"To ({clean(h.to_party_key)})", kind="select",
+                      choices=people_of(h.to_party_id, h.to_person_id), empty=None),
+            FormField("ack_target_minutes", "Ack target (min)", kind="int", required=True,
+                      help="business minutes on the receiver's calendar"),
+        ]
+        values = {"summary": h.summary, "context": h.context, "from_person_id": h.from_person_id,
+                  "to_person_id": h.to_person_id, "ack_target_minutes": h.ack_target_minutes}
+        form = FormScreen(f"Edit handoff {h.id}", fields, HandoffUpdate, values=values, only_changed=True)
+
+        def save(data: HandoffUpdate | None) -> None:
+            if data is not None:
+                self._write(f"handoff {h.id} saved", lambda st: st.handoffs.update(h.id, data, expected_version=h.version),
+                            retry=lambda st: st.handoffs.update(h.id, data))
 
         self.app.push_screen(form, save)
 

@@ -249,3 +249,51 @@ async def test_another_sessions_change_shows_up_and_the_cursor_stays(ui_db: Path
                                                   requested_at=FIXED_NOW))
         await wait_until(pilot, lambda: any(s.handoff.id == new.id for s in screen.visible()), what="live refresh")
         assert screen.current().handoff.id == hid
+
+
+async def test_edit_changes_words_person_and_target_then_a_conflict_asks(ui_db: Path) -> None:
+    from textual.widgets import Select
+
+    from comanage_tui.widgets.form import ConfirmScreen
+
+    hid = first(ui_db, HandoffState.REQUESTED)
+    before = open_handoffs(ui_db)[hid]
+    with open_store(ui_db) as store:
+        receiver = next(p for p in store.org.people(before.to_party_key) if p.active)
+    async with open_app(ui_db).run_test(size=(80, 24)) as pilot:
+        screen = await show(pilot, hid)
+        await press(pilot, "e")
+        form = pilot.app.screen
+        assert isinstance(form, FormScreen) and form.query_one("#field-summary").value == before.summary
+        form.query_one("#field-ack_target_minutes").value = "0"
+        await press(pilot, "ctrl+s")
+        assert pilot.app.screen is form and "greater than 0" in screen_text(pilot.app)  # refused next to the field
+        form.query_one("#field-ack_target_minutes").value = "480"
+        form.query_one("#field-to_person_id", Select).value = receiver.id
+        form.query_one("#field-context").text = "Called them at 08:10; no answer."
+        await press(pilot, "ctrl+s")
+        assert isinstance(pilot.app.screen, HandoffsScreen)
+        after = open_handoffs(ui_db)[hid]
+        assert (after.ack_target_minutes, after.to_person_id, after.context) == (480, receiver.id, "Called them at 08:10; no answer.")
+        assert (after.summary, after.state, after.version) == (before.summary, before.state, before.version + 1)
+        await settle(pilot)
+        assert "/ 8h" in screen_text(pilot.app)  # the new target shows in the list
+
+        await press(pilot, "e")
+        with open_store(ui_db) as other:
+            other.handoffs.update(hid, {"summary": "Theirs"})
+        pilot.app.screen.query_one("#field-summary").value = "Mine"
+        await press(pilot, "ctrl+s")
+        assert isinstance(pilot.app.screen, ConfirmScreen) and "changed by someone else" in screen_text(pilot.app)
+        await press(pilot, "o")
+        assert open_handoffs(ui_db)[hid].summary == "Mine"
+        assert screen.current().handoff.id == hid
+
+
+async def test_edit_is_refused_on_an_accepted_handoff(ui_db: Path) -> None:
+    hid = first(ui_db, HandoffState.ACCEPTED)
+    async with open_app(ui_db).run_test(size=(80, 24)) as pilot:
+        await show(pilot, hid)
+        await press(pilot, "e")
+        assert isinstance(pilot.app.screen, HandoffsScreen)
+        assert "cannot edit a handoff that is accepted" in notes(pilot.app)

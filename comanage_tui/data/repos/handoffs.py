@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from comanage_tui.data.errors import InvalidInput, NotFound
-from comanage_tui.data.models import EventKind, Handoff, HandoffIn, HandoffState
+from comanage_tui.data.models import EventKind, Handoff, HandoffIn, HandoffState, HandoffUpdate
 from comanage_tui.data.repos.base import Repo
 from comanage_tui.data.store import validate
 
@@ -70,6 +70,34 @@ class HandoffRepo(Repo):
             new_id = int(cur.lastrowid)
             self.store.audit(conn, "insert", "handoff", new_id, None, h.model_dump(mode="json"))
         return self.get(new_id)
+
+    def update(self, handoff_id: int, data: HandoffUpdate | Mapping[str, Any], *, expected_version: int | None = None) -> Handoff:
+        """Edit what a handoff says, who is named on it and its ack target (not its state).
+
+        Raises:
+            Conflict: `expected_version` is given and someone saved the handoff since.
+            InvalidInput: an accepted handoff (history by then), a bad value, or a person
+                who does not belong to that side's party.
+        """
+        given = validate(HandoffUpdate, data).model_dump(exclude_unset=True)
+        with self.store.write() as conn:
+            row = self.fetch_for_update(conn, "handoffs", handoff_id, expected_version)
+            if row["state"] == HandoffState.ACCEPTED:
+                raise InvalidInput("state", "an accepted handoff is history and cannot be edited")
+            sets: dict[str, Any] = {}
+            for field in ("summary", "context", "ack_target_minutes"):
+                if given.get(field) is not None and given[field] != row[field]:
+                    sets[field] = given[field]
+            for field, party_id in (("from_person_id", row["from_party_id"]), ("to_person_id", row["to_party_id"])):
+                if field in given and given[field] != row[field]:
+                    self.check_person(conn, given[field], field, party_id)
+                    sets[field] = given[field]
+            if sets:
+                assignments = ", ".join(f"{k} = ?" for k in sets)
+                conn.execute(f"UPDATE handoffs SET {assignments}, version = version + 1, updated_at = ? WHERE id = ?",
+                             [*sets.values(), self.store.now(), handoff_id])
+                self.store.audit(conn, "update", "handoff", handoff_id, {k: row[k] for k in sets}, sets)
+        return self.get(handoff_id)
 
     def acknowledge(self, handoff_id: int, *, at: int | None = None, expected_version: int | None = None) -> Handoff:
         return self._transition(handoff_id, "acknowledge", at, expected_version)
