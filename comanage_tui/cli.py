@@ -243,3 +243,6 @@ from comanage_tui.cli_import import import_cmd, import_verdicts_cmd  # noqa: E40
 
 main.add_command(import_cmd)
 main.add_command(import_verdicts_cmd)
+from comanage_tui.cli_org import org_group  # noqa: E402
+
+main.add_command(org_group)
