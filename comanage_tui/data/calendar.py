@@ -20,19 +20,27 @@ Semantics (tested in tests/data/test_calendar.py and against a minute-by-minute 
 Speed: open intervals are built lazily per ~388-day chunk of UTC time (DST transitions are
 found by sampling the zone's offset every 6 h and bisecting to the second) and cached with
 running totals, so business_seconds/add_business_seconds are a few bisects at any span.
+
+The engine takes a CalendarSpec (pydantic, in calendar_spec and re-exported here lazily) or
+``stored_spec`` of a saved one, so it imports without pydantic (``comanage check``). Public
+holidays come from the ``holidays`` package, imported only when a calendar names a country.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import json
 import math
 import re
 from bisect import bisect_left, bisect_right
 from functools import lru_cache
-from typing import NamedTuple
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, NamedTuple
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, field_validator, model_validator
+if TYPE_CHECKING:
+    from comanage_tui.data.calendar_spec import CalendarSpec
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SPLIT_KINDS = ("open", "outside_hours", "holiday", "closed")
@@ -64,84 +72,6 @@ def _holiday_language(country: str, subdivision: str | None) -> str | None:
 
     langs = holidays.country_holidays(country, subdiv=subdivision).supported_languages
     return "en_US" if "en_US" in langs else None
-
-
-class CalendarSpec(BaseModel):
-    """A business calendar as stored (JSON) and edited (TOML)."""
-
-    name: str
-    timezone: str = "UTC"
-    """A zoneinfo key such as "Europe/Berlin"."""
-    always_open: bool = False
-    """24x7: business time equals wall time."""
-    weekly: dict[str, list[tuple[str, str]]] = {}
-    """Weekday ("mon".."sun") -> ("HH:MM", "HH:MM") windows; end <= start runs overnight."""
-    holiday_country: str | None = None
-    holiday_subdivision: str | None = None
-    custom_holidays: list[dt.date] = []
-    closed_periods: list[tuple[dt.datetime, dt.datetime]] = []
-    """Aware (start, end) datetimes during which nothing is open, e.g. a site shutdown."""
-
-    @field_validator("timezone")
-    @classmethod
-    def _check_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError, TypeError):
-            raise ValueError(f"timezone: unknown time zone {value!r}") from None
-        return value
-
-    @field_validator("weekly")
-    @classmethod
-    def _check_weekly(cls, value: dict[str, list[tuple[str, str]]]) -> dict[str, list[tuple[str, str]]]:
-        out: dict[str, list[tuple[str, str]]] = {}
-        for day, windows in value.items():
-            key = day.strip().lower()
-            if key not in WEEKDAYS:
-                raise ValueError(f"weekly: unknown weekday {day!r} (use {', '.join(WEEKDAYS)})")
-            for start, end in windows:
-                try:
-                    _parse_hhmm(start, end=False)
-                    _parse_hhmm(end, end=True)
-                except ValueError as exc:
-                    raise ValueError(f"weekly.{key}: bad window ({start!r}, {end!r}): {exc}") from None
-            out.setdefault(key, []).extend((s.strip(), e.strip()) for s, e in windows)
-        return out
-
-    @field_validator("holiday_country")
-    @classmethod
-    def _upper_country(cls, value: str | None) -> str | None:
-        return value.strip().upper() or None if value else None
-
-    @field_validator("closed_periods")
-    @classmethod
-    def _check_closed(cls, value: list[tuple[dt.datetime, dt.datetime]]) -> list[tuple[dt.datetime, dt.datetime]]:
-        for start, end in value:
-            if start.utcoffset() is None or end.utcoffset() is None:
-                raise ValueError("closed_periods: datetimes must carry a time zone")
-            if end <= start:
-                raise ValueError(f"closed_periods: end {end.isoformat()} is not after start {start.isoformat()}")
-        return value
-
-    @model_validator(mode="after")
-    def _check_holidays_and_hours(self) -> CalendarSpec:
-        import holidays  # noqa: PLC0415 - see _holiday_language
-        if self.holiday_subdivision and not self.holiday_country:
-            raise ValueError("holiday_subdivision: needs holiday_country")
-        if self.holiday_country:
-            try:
-                holidays.country_holidays(self.holiday_country)
-            except NotImplementedError:
-                raise ValueError(f"holiday_country: unknown country {self.holiday_country!r}") from None
-            try:
-                holidays.country_holidays(self.holiday_country, subdiv=self.holiday_subdivision)
-            except NotImplementedError:
-                raise ValueError(
-                    f"holiday_subdivision: {self.holiday_country} has no subdivision {self.holiday_subdivision!r}"
-                ) from None
-        if not self.always_open and not any(self.weekly.values()):
-            raise ValueError("weekly: no business hours; add windows or set always_open")
-        return self
 
 
 def _merge(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -207,8 +137,9 @@ class BusinessCalendar:
     Build one per spec and reuse it (see get_calendar): its tables are the expensive part.
     """
 
-    def __init__(self, spec: CalendarSpec):
-        self.spec = spec.model_copy(deep=True)  # later edits to the caller's spec must not leak in
+    def __init__(self, spec: CalendarSpec | SimpleNamespace):
+        """`spec`: a CalendarSpec, or `stored_spec` of one (the same attributes, no pydantic)."""
+        self.spec = copy.deepcopy(spec)  # later edits to the caller's spec must not leak in
         self.name = spec.name
         self.timezone = spec.timezone
         self.zone = ZoneInfo(spec.timezone)
@@ -359,12 +290,13 @@ class BusinessCalendar:
         return self._chunks.get(k) or self._build(k)
 
     def _holidays_on(self, day: dt.date) -> str | None:
-        import holidays  # noqa: PLC0415 - see _holiday_language
         table = self._holiday_years.get(day.year)
         if table is None:
             table = {}
             spec = self.spec
             if spec.holiday_country:
+                import holidays  # noqa: PLC0415 - see _holiday_language
+
                 lang = _holiday_language(spec.holiday_country, spec.holiday_subdivision)
                 found = holidays.country_holidays(
                     spec.holiday_country, subdiv=spec.holiday_subdivision, years=day.year, language=lang
@@ -447,12 +379,47 @@ def _to_utc(naive: list[tuple[float, float]], periods: list[tuple[int, int, int]
 
 @lru_cache(maxsize=64)
 def _calendar_from_json(text: str) -> BusinessCalendar:
+    from comanage_tui.data.calendar_spec import CalendarSpec
+
     return BusinessCalendar(CalendarSpec.model_validate_json(text))
 
 
 def get_calendar(spec: CalendarSpec) -> BusinessCalendar:
     """A cached BusinessCalendar per distinct spec content (an edited spec gets a fresh one)."""
     return _calendar_from_json(spec.model_dump_json())
+
+
+def stored_spec(text: str) -> SimpleNamespace:
+    """A calendar as the database stores it (CalendarSpec JSON, validated when it was saved), read
+    without pydantic: an object with CalendarSpec's attributes and types that BusinessCalendar takes.
+
+    For `comanage check`, which must not pay for importing pydantic. Fields missing from the
+    JSON get CalendarSpec's defaults; tests/data/test_calendar.py checks both agree.
+
+    Raises:
+        ValueError: the text is not JSON, or a date or time in it is malformed.
+        KeyError, TypeError: it is not a calendar.
+    """
+    d = json.loads(text)
+    return SimpleNamespace(
+        name=d["name"],
+        timezone=d.get("timezone", "UTC"),
+        always_open=bool(d.get("always_open", False)),
+        weekly={day: [(a, b) for a, b in windows] for day, windows in (d.get("weekly") or {}).items()},
+        holiday_country=d.get("holiday_country"),
+        holiday_subdivision=d.get("holiday_subdivision"),
+        custom_holidays=[dt.date.fromisoformat(x) for x in d.get("custom_holidays") or []],
+        closed_periods=[(dt.datetime.fromisoformat(a), dt.datetime.fromisoformat(b)) for a, b in d.get("closed_periods") or []],
+    )
+
+
+def __getattr__(name: str) -> Any:
+    # CalendarSpec lives in calendar_spec (pydantic); re-exported lazily so the engine imports without it.
+    if name == "CalendarSpec":
+        from comanage_tui.data.calendar_spec import CalendarSpec
+
+        return CalendarSpec
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def to_epoch(value: dt.datetime | float) -> float:

@@ -51,26 +51,34 @@ class CheckResult:
 
 
 def _evaluate(conn: sqlite3.Connection, now: int, result: CheckResult) -> None:
-    # Imported here so that `comanage check` on a missing file answers before paying for pydantic.
-    from comanage_tui.data.calendar import BusinessCalendar, CalendarSpec
-    from comanage_tui.data.sla import ClockState, SlaPolicy, ack_clock, compute_clocks, match_policy, walk
+    # Imported here so that `comanage check` on a missing file answers before loading the engine.
+    # Neither brings pydantic: stored calendars and policies were validated when they were saved,
+    # and `stored_spec`/`stored_policy` read them as plain objects (importing pydantic costs ~0.1 s).
+    from comanage_tui.data.calendar import BusinessCalendar, stored_spec
+    from comanage_tui.data.sla import ClockState, ack_clock, compute_clocks, match_policy, stored_policy, walk
 
     parties = conn.execute("SELECT id, key, kind, calendar FROM parties ORDER BY kind = 'partner', name").fetchall()
     keys = {pid: key for pid, key, _k, _c in parties}
     areas = dict(conn.execute("SELECT id, key FROM areas").fetchall())
-    calendars = {name: BusinessCalendar(CalendarSpec.model_validate_json(spec))
-                 for name, spec in conn.execute("SELECT name, spec FROM calendars ORDER BY name")}
-    policies = [SlaPolicy.model_validate_json(spec) for (spec,) in
-                conn.execute("SELECT spec FROM sla_policies ORDER BY position, id")]
+    try:
+        calendars = {name: BusinessCalendar(stored_spec(spec))
+                     for name, spec in conn.execute("SELECT name, spec FROM calendars ORDER BY name")}
+        policies = [stored_policy(spec) for (spec,) in conn.execute("SELECT spec FROM sla_policies ORDER BY position, id")]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"a stored calendar or SLA policy is not valid ({type(exc).__name__}: {exc})") from None
 
     params = {"now": now}
     tickets = conn.execute(f"SELECT t.id, t.ref, t.area_id, t.priority, t.kind, t.holder_party_id FROM tickets t "
                            f"WHERE {_OPEN_AT} ORDER BY t.id", params).fetchall()
-    cur = conn.execute(f"SELECT e.ticket_id, e.at, e.kind, e.status, e.party_id, e.person_id, e.priority "
-                       f"FROM ticket_events e WHERE e.ticket_id IN (SELECT t.id FROM tickets t WHERE {_OPEN_AT}) "
-                       f"ORDER BY e.ticket_id, e.seq", params)
     # Party ids stand in for keys: the engine treats holders as opaque labels; mapped back below.
-    events = {tid: [r[1:] for r in rows] for tid, rows in groupby(cur, key=itemgetter(0))}
+    # Events by id list (not a subquery, which would scan the tickets table a second time).
+    events: dict[int, list[tuple]] = {}
+    ids = [t[0] for t in tickets]
+    for i in range(0, len(ids), 500):
+        part = ids[i:i + 500]
+        cur = conn.execute(f"SELECT e.ticket_id, e.at, e.kind, e.status, e.party_id, e.person_id, e.priority FROM ticket_events e "
+                           f"WHERE e.ticket_id IN ({','.join('?' * len(part))}) ORDER BY e.ticket_id, e.seq", part)
+        events.update({tid: [r[1:] for r in rows] for tid, rows in groupby(cur, key=itemgetter(0))})
     breaches = []
     for tid, ref, area_id, priority, kind, holder_id in tickets:
         holder = keys.get(holder_id, "?")
@@ -155,7 +163,7 @@ def run_check(db: Path, now: int, *, warn_at_risk: bool = False) -> CheckResult:
     except sqlite3.DatabaseError as exc:
         result.error = f"cannot read {db}: {exc}"
         return result
-    except ValueError as exc:  # pydantic's ValidationError is a ValueError: a stored calendar/policy is invalid
+    except ValueError as exc:  # a stored calendar/policy is invalid, or names an unknown time zone
         result.error = f"cannot evaluate {db}: {str(exc).splitlines()[0]}"
         return result
     finally:

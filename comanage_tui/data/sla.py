@@ -31,24 +31,30 @@ Semantics (decided once; tested in tests/data/test_sla*.py):
   every non-stopped span (reopened spans included), paused spans under the pause status.
 
 compute_clocks is the hot path (every ticket on every refresh): one pass over the events,
-plain tuples and attribute reads only, no pydantic or datetime work per ticket.
+plain tuples and attribute reads only, no pydantic or datetime work per ticket. For
+compliance over many windows, ``walk`` also records every stop and priority change, and
+``clock_stops`` turns one walk into the verdict each stopped clock had at any later moment.
 
 ``explain``, ``format_explanation``, ``compliance`` and ``COMPLIANCE_RULE`` live in
-``sla_explain`` and are re-exported here.
+``sla_explain``, ``SlaPolicy`` and ``PriorityTarget`` (pydantic) in ``sla_policy``; all are
+re-exported here lazily, so this module imports without pydantic (``comanage check``).
 """
 
 from __future__ import annotations
 
+import json
 import math
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from operator import itemgetter
-from typing import Any, Literal, NamedTuple
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from pydantic import BaseModel, Field, field_validator
-
-from comanage_tui.data.calendar import BusinessCalendar
+if TYPE_CHECKING:
+    from comanage_tui.data.calendar import BusinessCalendar
+    from comanage_tui.data.sla_policy import SlaPolicy
 
 PRIORITIES = ("P1", "P2", "P3", "P4")
 STATUSES = ("new", "assigned", "in_progress", "waiting_customer", "waiting_vendor", "resolved", "closed")
@@ -67,47 +73,6 @@ class Event(NamedTuple):
     party: str | None = None
     person: str | None = None
     priority: str | None = None
-
-
-class PriorityTarget(BaseModel):
-    response_minutes: int = Field(gt=0)
-    resolution_minutes: int = Field(gt=0)
-
-
-class SlaPolicy(BaseModel):
-    """Targets per priority on one business calendar; matched in order, first match wins."""
-
-    name: str
-    calendar: str
-    """CalendarSpec.name whose business hours the clocks count."""
-    targets: dict[str, PriorityTarget]
-    pause_statuses: list[str] = ["waiting_customer", "waiting_vendor"]
-    resolution_stop: Literal["resolved", "closed"] = "resolved"
-    response_stop: Literal["first_response", "first_assignment"] = "first_response"
-    at_risk_percent: float = Field(default=75.0, gt=0, le=100)
-    at_risk_minutes_remaining: int | None = Field(default=None, ge=0)
-    match_parties: list[str] = []
-    match_areas: list[str] = []
-    match_priorities: list[str] = []
-    match_kinds: list[str] = []
-
-    @field_validator("targets")
-    @classmethod
-    def _check_targets(cls, value: dict[str, PriorityTarget]) -> dict[str, PriorityTarget]:
-        unknown = sorted(set(value) - set(PRIORITIES))
-        if unknown:
-            raise ValueError(f"targets: unknown priority {', '.join(unknown)} (use P1..P4)")
-        if not value:
-            raise ValueError("targets: at least one priority needs a target")
-        return value
-
-    @field_validator("match_priorities")
-    @classmethod
-    def _check_match_priorities(cls, value: list[str]) -> list[str]:
-        unknown = sorted(set(value) - set(PRIORITIES))
-        if unknown:
-            raise ValueError(f"match_priorities: unknown priority {', '.join(unknown)}")
-        return value
 
 
 def match_policy(
@@ -164,6 +129,10 @@ class Walk(NamedTuple):
     phase: int
     response_stop: float | None
     resolution_stop: float | None
+    stops: list[tuple[Any, Any]]
+    """Every stop of the resolution clock: (stopped at, restarted at), ``math.inf`` while still stopped."""
+    priorities: list[tuple[Any, str]]
+    """(at, priority) each time the priority in force changed, the opening one included."""
 
 
 _AT = itemgetter(0)
@@ -175,6 +144,8 @@ def walk(events: Sequence[Event], policy: SlaPolicy, now: float) -> Walk:
     stop = _STOPS[policy.resolution_stop]
     by_assign = policy.response_stop == "first_assignment"
     segments: list = []
+    stops: list = []
+    priorities: list = []
     status, holder, priority = "new", UNASSIGNED, None
     phase = RUNNING
     opened = t_prev = resp_stop = res_stop = None
@@ -193,16 +164,19 @@ def walk(events: Sequence[Event], policy: SlaPolicy, now: float) -> Walk:
         t_prev = at
         if party is not None:
             holder = party
-        if prio is not None:
+        if prio is not None and prio != priority:
             priority = prio
+            priorities.append((at, prio))
         if st is not None:
             status = st
             phase = STOPPED if st in stop else PAUSED if st in pause else RUNNING
             if phase == STOPPED:
                 if res_stop is None:
                     res_stop = at
-            else:
+                    stops.append((at, math.inf))
+            elif res_stop is not None:
                 res_stop = None
+                stops[-1] = (stops[-1][0], at)
         if resp_stop is None:
             if st in _RESOLVED:
                 resp_stop = at
@@ -216,7 +190,7 @@ def walk(events: Sequence[Event], policy: SlaPolicy, now: float) -> Walk:
     if priority is None and events:
         # Not opened yet as of ``now``: take the priority it will open with.
         priority = next((e[5] for e in events if e[5] is not None), None)
-    return Walk(segments, opened, status, priority, phase, resp_stop, res_stop)
+    return Walk(segments, opened, status, priority, phase, resp_stop, res_stop, stops, priorities)
 
 
 def _targets(policy: SlaPolicy, priority: str | None) -> tuple[int, int]:
@@ -315,6 +289,82 @@ def attribute(events: Sequence[Event], policy: SlaPolicy, calendar: BusinessCale
     return out
 
 
+class Stop(NamedTuple):
+    """One stop of a clock, found in a walk: what a compliance verdict is made of."""
+
+    clock: str
+    """"response" or "resolution"."""
+    at: Any
+    """When it stopped: its ``stopped_at`` as of any moment in [at, until)."""
+    until: Any
+    """When it restarted (a reopen), ``math.inf`` if still stopped at the walk's ``now``."""
+    elapsed: Any
+    """Business seconds counted when it stopped (nothing runs while it is stopped)."""
+
+
+def clock_stops(w: Walk, calendar: BusinessCalendar, held: dict | None = None, held_from: float = -math.inf) -> list[Stop]:
+    """Every stop of both clocks in one walk, so verdicts at many moments need one replay.
+
+    As of any moment ``t`` with ``s.at <= t < s.until`` (and ``t`` not after the walk's
+    ``now``), ``compute_clocks(events, policy, calendar, t)`` reports that clock stopped at
+    ``s.at`` with ``s.elapsed``; its state is ``stopped_state(s, policy, w, t)``. The response
+    clock stops at most once and never restarts.
+
+    ``held``, when given, gains the running business seconds of every segment in
+    [``held_from``, ``now``) per holder (what ``workload`` attributes), from the same
+    calendar lookups.
+    """
+    bs = calendar.business_seconds
+    res_stops = w.stops
+    n = len(res_stops)
+    k = 0
+    out: list[Stop] = []
+    res_el = resp_el = 0
+    for s, e, phase, holder, _status, resp_open in w.segments:
+        if phase != RUNNING:
+            continue
+        while k < n and res_stops[k][0] <= s:  # a stop lies on a segment boundary, never inside one
+            out.append(Stop("resolution", res_stops[k][0], res_stops[k][1], res_el))
+            k += 1
+        b = bs(s, e)
+        res_el += b
+        if resp_open:
+            resp_el += b
+        if held is not None and e > held_from:
+            held[holder] = held.get(holder, 0) + (b if s >= held_from else bs(held_from, e))
+    for at, until in res_stops[k:]:
+        out.append(Stop("resolution", at, until, res_el))
+    if w.response_stop is not None:
+        out.append(Stop("response", w.response_stop, math.inf, resp_el))
+    return out
+
+
+def priority_at(w: Walk, t: float) -> str | None:
+    """The priority a walk up to ``t`` (not after the walk's ``now``) would end with."""
+    changes = w.priorities
+    if not changes:
+        return w.priority  # none by ``now``: the one the ticket will open with, if any
+    if len(changes) == 1 or t < changes[1][0]:
+        return changes[0][1]  # before the first change too, as walk() takes the first one then
+    return changes[bisect_right(changes, t, key=_AT) - 1][1]
+
+
+def targets_at(policy: SlaPolicy, w: Walk, t: float) -> tuple[int, int]:
+    """(response, resolution) target seconds of the priority in force as of ``t``; the same at
+    every ``t`` when ``len(w.priorities) < 2``.
+
+    Raises:
+        ValueError: the policy has no target for that priority (as compute_clocks does).
+    """
+    return _targets(policy, priority_at(w, t))
+
+
+def stopped_state(stop: Stop, policy: SlaPolicy, w: Walk, t: float) -> ClockState:
+    """MET or MISSED: the verdict on ``stop`` as of ``t`` (met when elapsed <= the target in force at ``t``)."""
+    response, resolution = targets_at(policy, w, t)
+    return ClockState.MISSED if stop.elapsed > (response if stop.clock == "response" else resolution) else ClockState.MET
+
+
 def ack_clock(
     requested_at: float,
     acknowledged_at: float | None,
@@ -351,14 +401,48 @@ def ack_clock(
     )
 
 
+def stored_policy(text: str) -> SimpleNamespace:
+    """A policy as the database stores it (SlaPolicy JSON, validated when it was saved), read
+    without pydantic: an object with SlaPolicy's attributes that every function here takes.
+
+    For `comanage check`, which must not pay for importing pydantic. Fields missing from the
+    JSON get SlaPolicy's defaults; tests/data/test_sla.py checks both agree.
+
+    Raises:
+        ValueError: the text is not JSON. KeyError, TypeError: it is not a policy.
+    """
+    d = json.loads(text)
+    return SimpleNamespace(
+        name=d["name"],
+        calendar=d["calendar"],
+        targets={p: SimpleNamespace(response_minutes=int(t["response_minutes"]), resolution_minutes=int(t["resolution_minutes"]))
+                 for p, t in d["targets"].items()},
+        pause_statuses=list(d.get("pause_statuses", ["waiting_customer", "waiting_vendor"])),
+        resolution_stop=d.get("resolution_stop", "resolved"),
+        response_stop=d.get("response_stop", "first_response"),
+        at_risk_percent=float(d.get("at_risk_percent", 75.0)),
+        at_risk_minutes_remaining=d.get("at_risk_minutes_remaining"),
+        match_parties=list(d.get("match_parties") or []),
+        match_areas=list(d.get("match_areas") or []),
+        match_priorities=list(d.get("match_priorities") or []),
+        match_kinds=list(d.get("match_kinds") or []),
+    )
+
+
 _EXPLAIN_NAMES = frozenset({"explain", "format_explanation", "compliance", "COMPLIANCE_RULE", "Explanation",
                             "Segment", "ComplianceRow", "format_duration"})
+_POLICY_NAMES = frozenset({"SlaPolicy", "PriorityTarget"})
 
 
 def __getattr__(name: str) -> Any:
-    # Lazy re-export: sla_explain imports this module, so an eager import here would cycle.
+    # Lazy re-exports: sla_explain imports this module, so an eager import here would cycle; the
+    # policy models bring pydantic, which `comanage check` does without (see stored_policy).
     if name in _EXPLAIN_NAMES:
         from comanage_tui.data import sla_explain
 
         return getattr(sla_explain, name)
+    if name in _POLICY_NAMES:
+        from comanage_tui.data import sla_policy
+
+        return getattr(sla_policy, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

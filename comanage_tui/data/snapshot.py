@@ -82,23 +82,18 @@ def build_snapshot(store: Store, opts: SnapshotOptions) -> Snapshot:
     b = _Builder(store, ctx, zone, now, opts, [p.key for p in parties])
 
     open_rows = S.open_ticket_clocks(store, ctx, now)
-    trend_start = now - TREND_WEEKS * 7 * DAY
-    # One pass over stopped clocks serves both the 30-day compliance and the 12-week trend.
-    stopped = S.stopped_clocks(store, ctx, min(trend_start, now - WINDOW_DAYS * DAY), now)
-    if opts.party:
-        open_rows_scope = [r for r in open_rows if r.holder == opts.party]
-        stopped = [(r, c) for r, c in stopped if r.holder == opts.party]
-    else:
-        open_rows_scope = open_rows
-
-    window = S.compliance_in_window(store, ctx, now - WINDOW_DAYS * DAY, now, open_rows=open_rows_scope, stopped=stopped)
+    open_rows_scope = [r for r in open_rows if r.holder == opts.party] if opts.party else open_rows
+    # One walk per ticket serves the 30-day compliance, the 12-week trend and the workload.
+    replayed = S.replay(store, ctx, now, window_start=now - WINDOW_DAYS * DAY, weeks=TREND_WEEKS,
+                        held_from=now - WINDOW_DAYS * DAY, party=opts.party)
+    window = S.compliance_in_window(store, ctx, now - WINDOW_DAYS * DAY, now, open_rows=open_rows_scope, replayed=replayed)
     snap_compliance = _compliance_model(window, b.iso)
     trend = [TrendWeek(week_start=b.iso(s), week_end=b.iso(s + 7 * DAY), percent=_r(p), closed_clocks=n)
-             for s, p, n in S.weekly_trend(store, ctx, now, TREND_WEEKS, stopped=stopped)]
+             for s, p, n in S.weekly_trend(store, ctx, now, TREND_WEEKS, party=opts.party, replayed=replayed)]
     clocks = b.clock_rows(open_rows)
     handoffs = b.handoff_rows()
     raci = b.raci_rows()
-    workload, freed = b.workload_rows()
+    workload, freed = b.workload_rows(replayed)
     knowledge = b.knowledge(raci)
     counts = {s: 0 for s in ClockState}
     for r in open_rows_scope:
@@ -212,13 +207,9 @@ class _Builder:
 
     def handoff_rows(self) -> list[HandoffRow]:
         out = []
-        # "Open at as-of": requested by then and not closed by then. Only a past as-of needs the
-        # closed ones too (20k rows at 100k tickets): when nothing closed after it, open_only is the same set.
-        closed_later = self.store.scalar("SELECT EXISTS (SELECT 1 FROM handoffs WHERE closed_at > ?)", (self.now,))
-        for s in S.handoff_statuses(self.store, self.ctx, self.now, open_only=not closed_later):
+        # "Open at as-of": requested by then and not closed by then, chosen in SQL.
+        for s in S.handoff_statuses(self.store, self.ctx, self.now, open_at_now=True):
             h = s.handoff
-            if h.closed_at is not None and h.closed_at <= self.now:
-                continue
             if self.party and self.party not in (h.from_party_key, h.to_party_key):
                 continue
             acked = h.acknowledged_at is not None and h.acknowledged_at <= self.now
@@ -248,8 +239,8 @@ class _Builder:
             ))
         return out  # raci_split sorts by area name
 
-    def workload_rows(self) -> tuple[list[WorkloadRow], TimeFreed]:
-        loads = S.workload(self.store, self.ctx, self.now, window_days=WINDOW_DAYS)
+    def workload_rows(self, replayed: S.Replay) -> tuple[list[WorkloadRow], TimeFreed]:
+        loads = S.workload(self.store, self.ctx, self.now, window_days=WINDOW_DAYS, replayed=replayed)
         internal_scope = self.party is None or any(
             p.key == self.party and p.kind == "internal" for p in self.ctx.parties.values())
         # The internal team's view is the whole operation; a partner sees its own row.

@@ -7,18 +7,28 @@ Candidate rows are chosen in SQL so a 100k-ticket database costs only what is sh
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import math
 from collections import defaultdict
-from itertools import groupby
-from operator import itemgetter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from comanage_tui.data.calendar import BusinessCalendar
 from comanage_tui.data.models import Area, Handoff, KtItem, KtStatus, Party
-from comanage_tui.data.sla import RUNNING, Clock, ClockState, SlaPolicy, ack_clock, compute_clocks, match_policy, walk
-from comanage_tui.data.sla_explain import COMPLIANCE_RULE, ComplianceRow, compliance
+from comanage_tui.data.sla import (
+    Clock,
+    ClockState,
+    SlaPolicy,
+    ack_clock,
+    clock_stops,
+    compute_clocks,
+    match_policy,
+    targets_at,
+    walk,
+)
+from comanage_tui.data.sla_explain import COMPLIANCE_RULE, ComplianceRow
 from comanage_tui.data.store import Store
 
 DAY = 86_400
@@ -101,53 +111,64 @@ class TicketClock:
 _TICKET_COLS = "t.id, t.ref, t.title, t.area_id, t.priority, t.kind, t.status, t.holder_party_id"
 
 
-_EVENT_COLS = "e.ticket_id, e.at, e.kind, e.status, p.key, e.person_id, e.priority"
+_EVENT_COLS = "e.at, e.kind, e.status, p.key, e.person_id, e.priority"
 _EVENT_FROM = "FROM ticket_events e LEFT JOIN parties p ON p.id = e.party_id"
+_BATCH = 500  # tickets per read of events: SQLite walks idx_events_ticket for an IN list as fast as for a range
+
+
+def _read_events(store: Store, ids: list[int]) -> dict[int, list[tuple]]:
+    """Event logs of `ids` (at most a few hundred) as the plain tuples `sla.walk` unpacks.
+
+    SQLite builds the `(at, kind, status, party key, person id, priority)` tuples; how many
+    belong to each ticket comes from a count in the same read transaction, so each log is a
+    slice of the rows rather than every row rebuilt in Python without its ticket id.
+    """
+    marks = ",".join("?" * len(ids))
+    with store.reading() as cur:
+        counts = cur.execute(f"SELECT ticket_id, count(*) FROM ticket_events WHERE ticket_id IN ({marks}) "
+                             "GROUP BY ticket_id ORDER BY ticket_id", ids).fetchall()
+        rows = cur.execute(f"SELECT {_EVENT_COLS} {_EVENT_FROM} WHERE e.ticket_id IN ({marks}) "
+                           "ORDER BY e.ticket_id, e.seq", ids).fetchall()
+    out: dict[int, list[tuple]] = {}
+    i = 0
+    for tid, n in counts:
+        out[tid] = rows[i:i + n]
+        i += n
+    return out
 
 
 def _load(store: Store, ctx: Context, where: str, params: list | tuple) -> tuple[list, dict[int, list[tuple]]]:
     """Ticket rows that `where` selects (a SQL condition on alias `t`) and their events.
 
-    Events are plain `(at, kind, status, party key, person id, priority)` tuples, which is
-    what `sla.walk` unpacks, built by SQLite rather than Python; those already loaded into
-    `ctx.events` by an earlier call are not read again.
+    Events (see `_read_events`) already loaded into `ctx.events` by an earlier call are not
+    read again; the ones read here are kept there.
     """
     tickets = store.rows(f"SELECT {_TICKET_COLS} FROM tickets t WHERE {where} ORDER BY t.id", params)
     cache = ctx.events
     missing = [r[0] for r in tickets if r[0] not in cache]
-    if not missing:
-        return tickets, cache
-    if len(missing) == len(tickets):
-        batches = [(f"e.ticket_id IN (SELECT t.id FROM tickets t WHERE {where})", list(params))]
-    else:
-        batches = [(f"e.ticket_id IN ({','.join('?' * len(chunk))})", chunk)
-                   for chunk in (missing[i:i + 900] for i in range(0, len(missing), 900))]
-    for tid in missing:
-        cache[tid] = []
-    for condition, args in batches:
-        rows = store.rows(f"SELECT {_EVENT_COLS} {_EVENT_FROM} WHERE {condition} ORDER BY e.ticket_id, e.seq", args)
-        for tid, group in groupby(rows, itemgetter(0)):
-            cache[tid] = [r[1:] for r in group]
+    for i in range(0, len(missing), _BATCH):
+        chunk = missing[i:i + _BATCH]
+        found = _read_events(store, chunk)
+        for tid in chunk:
+            cache[tid] = found.get(tid, [])
     return tickets, cache
 
 
-def _stream_events(store: Store, ctx: Context, tickets: list[tuple], size: int = 2_000) -> Iterator[tuple[tuple, list[tuple]]]:
-    """(ticket row, events) for `tickets` (sorted by id), reading events one id range at a time.
+def _stream_events(store: Store, ctx: Context, tickets: list[tuple]) -> Iterator[tuple[tuple, list[tuple]]]:
+    """(ticket row, events) for `tickets`, reading the events of a batch of tickets at a time.
 
     Events already in `ctx.events` are reused; the ones read here are not kept, so memory
-    stays bounded by one chunk however many tickets there are (the Split screen's 30-day
-    workload on 100k tickets otherwise held a quarter of a million events at once).
+    stays bounded by one batch however many tickets there are (a replay of 12 weeks on 100k
+    tickets otherwise held 650,000 events at once). Reading by id list rather than id range
+    never reads the tickets in between, however scattered the candidates are.
     """
-    for i in range(0, len(tickets), size):
-        part = tickets[i:i + size]
-        local: dict[int, list[tuple]] = {}
-        if any(r[0] not in ctx.events for r in part):
-            rows = store.rows(f"SELECT {_EVENT_COLS} {_EVENT_FROM} WHERE e.ticket_id BETWEEN ? AND ? "
-                              "ORDER BY e.ticket_id, e.seq", (part[0][0], part[-1][0]))
-            for tid, group in groupby(rows, itemgetter(0)):
-                local[tid] = [r[1:] for r in group]
+    cache = ctx.events
+    for i in range(0, len(tickets), _BATCH):
+        part = tickets[i:i + _BATCH]
+        missing = [r[0] for r in part if r[0] not in cache]
+        local = _read_events(store, missing) if missing else {}
         for r in part:
-            cached = ctx.events.get(r[0])
+            cached = cache.get(r[0])
             yield r, cached if cached is not None else local.get(r[0], [])
 
 
@@ -193,26 +214,137 @@ def open_ticket_clocks(store: Store, ctx: Context, now: float) -> list[TicketClo
     """Tickets with a clock still open at `now`, soonest due first.
 
     Candidates are chosen so a past `now` works too: opened by then and not closed by then.
+    ("+" keeps SQLite off idx_tickets_opened, which matches nearly every ticket for a recent
+    `now`: a table scan is 4x faster then and costs ~20 ms at 100k tickets when it is not.)
     """
-    rows = ticket_clocks(store, ctx, "t.opened_at <= ? AND (t.closed_at IS NULL OR t.closed_at > ?)", (now, now), now)
+    rows = ticket_clocks(store, ctx, "+t.opened_at <= ? AND (t.closed_at IS NULL OR t.closed_at > ?)", (now, now), now)
     rows = [r for r in rows if r.open_clocks]
     rows.sort(key=lambda r: (r.next_due, r.ticket_id))
     return rows
 
 
 def stopped_clocks(store: Store, ctx: Context, start: float, end: float) -> list[tuple[TicketClock, Clock]]:
-    """Clocks that stopped within [start, end): what compliance is computed over."""
-    rows = ticket_clocks(
-        store, ctx,
-        "t.opened_at < ? AND (t.first_response_at >= ? OR t.resolved_at >= ? OR t.closed_at >= ?)",
-        (end, start, start, start), end,
-    )
+    """Clocks stopped within [start, end) as of `end`, each computed afresh with `compute_clocks`.
+
+    The plain definition, kept as the reference `replay` is tested against; the read model
+    itself counts compliance with `replay` (one walk per ticket for any number of windows).
+    """
+    rows = ticket_clocks(store, ctx, _ACTIVE_SINCE, (end, start, start, start), end)
     out = []
     for r in rows:
         for c in r.clocks():
             if c.state in (ClockState.MET, ClockState.MISSED) and c.stopped_at is not None and start <= c.stopped_at < end:
                 out.append((r, c))
     return out
+
+
+# --- compliance and held time: one replay of the event logs ---------------------------
+
+WEEK = 7 * DAY
+# Tickets that can have a clock stop, or run, in [start, now): opened by `now` and not closed
+# before `start`. Closing sets closed_at; resolving or reopening clears it, so a ticket resolved
+# in the window and reopened since is still a candidate (its stop then is a verdict of that week).
+_ACTIVE_SINCE = ("+t.opened_at <= ? AND (t.closed_at IS NULL OR t.closed_at >= ? OR t.resolved_at >= ? "
+                 "OR t.first_response_at >= ?)")
+_GROUPINGS = ("party", "area", "priority")
+
+
+@dataclass
+class Replay:
+    """Verdicts on stopped clocks and time held, from one walk of each ticket's events (see `replay`)."""
+
+    now: float
+    window_start: float | None
+    stopped: dict[str, dict[str, dict[str, ComplianceRow]]]
+    """clock -> grouping ("all", "party", "area", "priority") -> key -> met and missed clocks that
+    stopped in [window_start, now), judged as of `now`."""
+    trend_start: float
+    weeks: list[list[int]]
+    """[met, missed] resolution clocks per 7-day week from `trend_start`, each judged as of the week's end."""
+    held_from: float | None
+    held: dict[str, float]
+    """Business seconds per holder (party key) of running time in [held_from, now)."""
+
+
+def replay(
+    store: Store, ctx: Context, now: float, *, window_start: float | None = None, weeks: int = 0,
+    held_from: float | None = None, party: str | None = None,
+) -> Replay:
+    """Walk every ticket active since the earliest of the starts once, and count what is asked for.
+
+    - `window_start`: met/missed of clocks that stopped in [window_start, now), as of `now`;
+    - `weeks`: met/missed of resolution clocks per week of the `weeks` weeks before `now`, each
+      week [end - 7 days, end) judged as of its own `end` (see `weekly_trend` for why);
+    - `held_from`: business seconds each party held a running ticket in [held_from, now).
+
+    `party` keeps only the verdicts on tickets that party holds now (held time covers everyone).
+    Verdicts come from `sla.clock_stops`, which gives every stop of both clocks with the time
+    they had counted, so a clock's verdict at any of these moments costs no second walk; it
+    equals `stopped_clocks` per window (tests/data/test_status.py, test_snapshot.py). Events
+    are read a batch of tickets at a time and only counters are kept, so memory does not grow
+    with the number of tickets.
+    """
+    trend_start = now - weeks * WEEK
+    inf = math.inf
+    verdicts_from = min(window_start if window_start is not None else inf, trend_start if weeks else inf)
+    lo = min(verdicts_from, held_from if held_from is not None else inf)
+    stopped: dict[str, dict[str, dict[str, ComplianceRow]]] = {
+        name: {g: {} for g in ("all", *_GROUPINGS)} for name in ("response", "resolution")}
+    buckets = [[0, 0] for _ in range(weeks)]
+    held: dict[str, float] = {}
+    out = Replay(now, window_start, stopped, trend_start, buckets, held_from, held)
+    if lo == inf:
+        return out
+    held_into = held if held_from is not None else None
+    held_since = held_from if held_from is not None else inf
+    window_from = window_start if window_start is not None else inf
+    rows_for: dict[tuple, list[ComplianceRow]] = {}  # (clock, holder, area, priority) -> the rows it counts in
+    tickets = store.rows(f"SELECT {_TICKET_COLS} FROM tickets t WHERE {_ACTIVE_SINCE} ORDER BY t.id", (now, lo, lo, lo))
+    for (_tid, _ref, _title, area_id, priority, kind, _status, holder_id), events in _stream_events(store, ctx, tickets):
+        area, holder, found = _resolve(ctx, area_id, priority, kind, holder_id)
+        if found is None or not events:
+            continue
+        policy, cal = found
+        w = walk(events, policy, now)
+        stops = clock_stops(w, cal, held_into, held_since)
+        if party is not None and holder != party:
+            continue
+        # A verdict is met when the elapsed time is within the target in force at the moment
+        # judged (sla.stopped_state); nearly every ticket keeps one priority, so one target pair.
+        targets = targets_at(policy, w, now) if len(w.priorities) < 2 else None
+        for stop in stops:
+            at = stop.at
+            if at < verdicts_from or at >= now:
+                continue
+            index = 0 if stop.clock == "response" else 1
+            if at >= trend_start and index and weeks:
+                i = min(int((at - trend_start) // WEEK), weeks - 1)
+                end = trend_start + (i + 1) * WEEK
+                if stop.until > end:  # still stopped at the week's end (not reopened by then)
+                    target = (targets or targets_at(policy, w, end))[1]
+                    buckets[i][0 if stop.elapsed <= target else 1] += 1
+            if at >= window_from and stop.until > now:
+                key = (index, holder, area, priority)
+                rows = rows_for.get(key)
+                if rows is None:
+                    by = stopped[stop.clock]
+                    rows = rows_for[key] = [
+                        _row(by["all"], "all"), _row(by["party"], holder), _row(by["area"], area), _row(by["priority"], priority)]
+                if stop.elapsed <= (targets or targets_at(policy, w, now))[index]:
+                    for row in rows:
+                        row.met += 1
+                else:
+                    for row in rows:
+                        row.missed += 1
+    return out
+
+
+def _row(group: dict[str, ComplianceRow], key: str | None) -> ComplianceRow:
+    key = key or "(none)"  # as sla_explain.compliance names a missing value
+    row = group.get(key)
+    if row is None:
+        row = group[key] = ComplianceRow(key, 0, 0, 0, 0, None)
+    return row
 
 
 @dataclass
@@ -228,50 +360,62 @@ class Compliance:
 
 def compliance_in_window(
     store: Store, ctx: Context, start: float, end: float, open_rows: list[TicketClock] | None = None,
-    stopped: list[tuple[TicketClock, Clock]] | None = None,
+    replayed: Replay | None = None,
 ) -> Compliance:
-    """met / (met + missed) over clocks stopped in the window; open clocks counted as in flight.
+    """met / (met + missed) over clocks stopped in [start, end) as of `end`; clocks open at `end` in flight.
 
-    `open_rows` (clocks open at `end`) and `stopped` (clocks stopped in any window that
-    covers this one) may be passed when the caller computed them already.
+    `open_rows` (`open_ticket_clocks` at `end`) and `replayed` (a `replay` at `end` with
+    `window_start=start`) may be passed when the caller has them already.
     """
-    stopped = stopped_clocks(store, ctx, start, end) if stopped is None else stopped
+    r = replay(store, ctx, end, window_start=start) if replayed is None else replayed
+    if (r.now, r.window_start) != (end, start):
+        raise ValueError(f"replay covers [{r.window_start}, {r.now}), not [{start}, {end})")
     open_rows = open_ticket_clocks(store, ctx, end) if open_rows is None else open_rows
-    per_clock: dict[str, list] = {"response": [], "resolution": []}
-    for r, c in stopped:
-        if start <= c.stopped_at < end:
-            per_clock[c.name].append((_attrs(r), c))
-    for r in open_rows:
-        for c in r.open_clocks:
-            per_clock[c.name].append((_attrs(r), c))
+    groups = {name: {g: {k: dataclasses.replace(row) for k, row in rows.items()} for g, rows in by.items()}
+              for name, by in r.stopped.items()}
+    for t in open_rows:
+        for c in t.open_clocks:
+            by = groups[c.name]
+            for row in (_row(by["all"], "all"), _row(by["party"], t.holder), _row(by["area"], t.area),
+                        _row(by["priority"], t.priority)):
+                row.in_flight += 1
+                row.breached += c.state == ClockState.BREACHED
     overall = {}
-    by: dict[str, dict[str, list[ComplianceRow]]] = {}
-    for name, rows in per_clock.items():
-        total = compliance([({"all": "all"}, c) for _a, c in rows], "all")
-        overall[name] = total[0] if total else ComplianceRow("all", 0, 0, 0, 0, None)
-        by[name] = {g: compliance(rows, g) for g in ("party", "area", "priority")}
-    return Compliance(start, end, COMPLIANCE_RULE, overall, by)
-
-
-def _attrs(r: TicketClock) -> dict[str, str]:
-    return {"party": r.holder, "area": r.area or "", "priority": r.priority}
+    by_grouping: dict[str, dict[str, list[ComplianceRow]]] = {}
+    for name, by in groups.items():
+        for rows in by.values():
+            for row in rows.values():
+                closed = row.met + row.missed
+                row.percent = row.met * 100 / closed if closed else None
+        overall[name] = by["all"].get("all") or ComplianceRow("all", 0, 0, 0, 0, None)
+        by_grouping[name] = {g: [by[g][k] for k in sorted(by[g])] for g in _GROUPINGS}
+    return Compliance(start, end, COMPLIANCE_RULE, overall, by_grouping)
 
 
 def weekly_trend(
-    store: Store, ctx: Context, now: float, weeks: int = 12, stopped: list[tuple[TicketClock, Clock]] | None = None,
+    store: Store, ctx: Context, now: float, weeks: int = 12, *, party: str | None = None, replayed: Replay | None = None,
 ) -> list[tuple[float, float | None, int]]:
-    """Resolution compliance per 7-day window ending at `now`: (window start, percent, closed clocks).
+    """Resolution compliance per week for the `weeks` weeks before `now`: (week start, percent, closed clocks).
 
-    `stopped` may carry clocks already computed for a window that covers these weeks.
+    THE trend: the Overview's chart and the snapshot's both come from here. A week
+    [end - 7 days, end) counts the resolution clocks that stopped in it, each judged as of
+    the week's `end`: what the week delivered, as the lead read it when the week closed.
+    What happens after a week has ended (a reopen, a priority change) does not rewrite its
+    bar; it counts in the week it happens in, so a clock resolved, reopened and resolved
+    again is a verdict in both weeks. That is also what makes the figures agree with each
+    other: each bar is `compliance_in_window` over its week, so the last two bars are the
+    Overview's this-week and previous-week tiles, and a snapshot taken at any week's end
+    showed the same number for it. (Judging every week as of `now` instead would move a
+    past week's bar whenever one of its tickets is reopened later.)
+
+    `party` counts only tickets that party holds now. `replayed` may carry a `replay` at
+    `now` with these `weeks` (the snapshot shares one with compliance and workload).
+    Memory stays bounded: events are read a batch of tickets at a time, only counters kept.
     """
-    start = now - weeks * 7 * DAY
-    pairs = stopped_clocks(store, ctx, start, now) if stopped is None else stopped
-    stopped = [c for _r, c in pairs if c.name == "resolution" and start <= c.stopped_at < now]
-    buckets = [[0, 0] for _ in range(weeks)]
-    for c in stopped:
-        i = min(int((c.stopped_at - start) // (7 * DAY)), weeks - 1)
-        buckets[i][0 if c.state == ClockState.MET else 1] += 1
-    return [(start + i * 7 * DAY, (m * 100 / (m + x)) if m + x else None, m + x) for i, (m, x) in enumerate(buckets)]
+    r = replay(store, ctx, now, weeks=weeks, party=party) if replayed is None else replayed
+    if (r.now, len(r.weeks)) != (now, weeks):
+        raise ValueError(f"replay has {len(r.weeks)} weeks to {r.now}, not {weeks} to {now}")
+    return [(r.trend_start + i * WEEK, m * 100 / (m + x) if m + x else None, m + x) for i, (m, x) in enumerate(r.weeks)]
 
 
 # --- handoffs ----------------------------------------------------------------------
@@ -287,11 +431,19 @@ class HandoffStatus:
     """The party that has to act: the receiver while open."""
 
 
-def handoff_statuses(store: Store, ctx: Context, now: float, *, open_only: bool = True) -> list[HandoffStatus]:
+def handoff_statuses(store: Store, ctx: Context, now: float, *, open_only: bool = True,
+                     open_at_now: bool = False) -> list[HandoffStatus]:
+    """Handoffs requested by `now` with their acknowledgement clocks, longest waiting first.
+
+    `open_only`: those open today; `open_at_now`: those open at `now` (not closed by then),
+    which is what a past `now` asks for.
+    """
     out = []
     fallback = ctx.internal_calendar()
     by_key = {p.key: p for p in ctx.parties.values()}
-    for h in store.handoffs.list(open_only=open_only, limit=100_000):
+    listed = store.handoffs.list(open_only=False, open_at=now, limit=100_000) if open_at_now else \
+        store.handoffs.list(open_only=open_only, limit=100_000)
+    for h in listed:
         if h.requested_at > now:
             continue
         receiver = by_key.get(h.to_party_key)
@@ -367,28 +519,22 @@ class Workload:
     """Hours spent logged on tickets the party resolved in the window."""
 
 
-def workload(store: Store, ctx: Context, now: float, window_days: int = 30) -> list[Workload]:
+def workload(store: Store, ctx: Context, now: float, window_days: int = 30, *, replayed: Replay | None = None) -> list[Workload]:
+    """Per party: open tickets at `now`, business hours held in the window, hours logged on what it resolved.
+
+    `replayed` may carry a `replay` at `now` with `held_from=now - window_days` days.
+    """
     start = now - window_days * DAY
     open_counts = dict(store.query(
         "SELECT holder_party_id, count(*) FROM tickets WHERE opened_at <= ? AND (closed_at IS NULL OR closed_at > ?) "
         "AND (resolved_at IS NULL OR resolved_at > ?) GROUP BY 1", (now, now, now)))
     logged = dict(store.query(
         "SELECT holder_party_id, sum(hours_spent) FROM tickets WHERE resolved_at >= ? AND resolved_at <= ? GROUP BY 1", (start, now)))
-    held: dict[str, float] = defaultdict(float)
-    # Attribute the running time of every ticket active in the window, clipped to the window.
-    tickets = store.rows(f"SELECT {_TICKET_COLS} FROM tickets t WHERE t.opened_at <= ? AND (t.closed_at IS NULL OR "
-                         "t.closed_at >= ?) ORDER BY t.id", (now, start))
-    for (_tid, _ref, _title, area_id, priority, kind, _status, holder_id), events in _stream_events(store, ctx, tickets):
-        found = _resolve(ctx, area_id, priority, kind, holder_id)[2]
-        if found is None:
-            continue
-        policy, cal = found
-        for s, e, phase, holder, _st, _resp in walk(events, policy, now).segments:
-            if phase == RUNNING:
-                a, b = max(s, start), min(e, now)
-                if b > a:
-                    held[holder] += cal.business_seconds(a, b) / 3600
-    return [Workload(p, open_counts.get(pid, 0), round(held.get(p.key, 0.0), 1), round(logged.get(pid, 0.0) or 0.0, 1))
+    # The running time of every ticket active in the window, clipped to the window, per holder.
+    r = replay(store, ctx, now, held_from=start) if replayed is None else replayed
+    if (r.now, r.held_from) != (now, start):
+        raise ValueError(f"replay holds time from {r.held_from} to {r.now}, not {start} to {now}")
+    return [Workload(p, open_counts.get(pid, 0), round(r.held.get(p.key, 0) / 3600, 1), round(logged.get(pid, 0.0) or 0.0, 1))
             for pid, p in ctx.parties.items()]
 
 

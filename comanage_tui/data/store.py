@@ -190,6 +190,26 @@ class Store:
             cur.row_factory = None
             return cur.execute(sql, params).fetchall()
 
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[sqlite3.Cursor]:
+        """A cursor of plain tuples whose statements all see one state of the database.
+
+        One read transaction (unless a transaction is open already), holding the lock, so
+        reads that only make sense together (counts, then the rows they count) cannot be
+        split by another connection's commit.
+        """
+        with self.lock:
+            own = not self.conn.in_transaction
+            if own:
+                self.conn.execute("BEGIN")
+            try:
+                cur = self.conn.cursor()
+                cur.row_factory = None
+                yield cur
+            finally:
+                if own and self.conn.in_transaction:
+                    self.conn.execute("COMMIT")
+
     def query_one(self, sql: str, params: Any = ()) -> sqlite3.Row | None:
         with self.lock:
             return self.conn.execute(sql, params).fetchone()

@@ -22,14 +22,13 @@ from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from comanage_tui.screens.base import ComanageScreen
-from comanage_tui.screens.overview_model import Attention, Kpis, attention, bars, compliance_pair, kpis
+from comanage_tui.screens.overview_model import Attention, Kpis, attention, bars, compliance_pair, kpis, trend
 from comanage_tui.widgets.paged_table import Column, ListSource, PagedTable, Row, Sort
 from comanage_tui.widgets.safe import clean
 from comanage_tui.widgets.states import percent, toned, trend_arrow
 
 WEEK = 7 * 86_400
 TREND_WEEKS = 12
-EVENT_CACHE_TICKETS = 20_000
 TREND_MIN_SECONDS = 30.0  # live refresh recomputes the slow trend at most this often
 TILES = ("res", "resp", "breached", "risk", "handoffs", "waiting", "kt", "raci")
 ATTENTION_COLUMNS = [
@@ -142,27 +141,19 @@ class OverviewScreen(ComanageScreen):
         if not history:
             return
         del clocks, week
-        # ctx.events caches every event log read so far. Emptied once it holds more than a
-        # couple of weeks of tickets, the peak memory stays near one window's worth instead of
-        # growing with the whole 12-week history (370 MB on 100k tickets otherwise).
+        # ctx.events holds the open tickets' event logs read above; the history steps stream
+        # theirs a batch at a time, so emptying it keeps the peak near one batch's worth.
         ctx.events.clear()
         before = status.compliance_in_window(store, ctx, now - 2 * WEEK, now - WEEK)
         if worker.is_cancelled:
             return
         self.post_message(ComplianceLoaded("previous", *compliance_pair(before)))
-        # Week by week, each as of its own end (as compliance_in_window counts the tiles), so
-        # the chart's last two bars agree with the tiles and only one week is in memory at once.
-        trend = []
-        for i in range(TREND_WEEKS):
-            end = now - (TREND_WEEKS - 1 - i) * WEEK
-            if len(ctx.events) > EVENT_CACHE_TICKETS:
-                ctx.events.clear()
-            stopped = [c for _row, c in status.stopped_clocks(store, ctx, end - WEEK, end) if c.name == "resolution"]
-            met = sum(c.state == "met" for c in stopped)
-            trend.append((end - WEEK, met * 100 / len(stopped) if stopped else None, len(stopped)))
-            if worker.is_cancelled:
-                return
-        self.post_message(TrendLoaded(trend))
+        # The snapshot's trend (status.weekly_trend): each week judged as of its own end, so the
+        # last two bars equal the tiles; one walk per ticket for all weeks, memory bounded.
+        weeks = trend(store, ctx, now, TREND_WEEKS)
+        if worker.is_cancelled:
+            return
+        self.post_message(TrendLoaded(weeks))
 
     def on_now_loaded(self, message: NowLoaded) -> None:
         self.kpi, self.items = message.kpis, message.items

@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the screen imports this module at start-up; the data layer loads in its worker
     from comanage_tui.data.models import KtItem
-    from comanage_tui.data.status import AreaSplit, Compliance, HandoffStatus, TicketClock
+    from comanage_tui.data.status import AreaSplit, Compliance, Context, HandoffStatus, TicketClock
+    from comanage_tui.data.store import Store
 
 BREACHED, AT_RISK, RUNNING = "breached", "at_risk", "running"  # ClockState values (a StrEnum)
 
 ATTENTION_SIZE = 10
+TREND_WEEKS = 12
 # How many of each kind the list takes before the remaining slots are filled in rank order,
 # so a flood of breached tickets cannot hide a handoff nobody has picked up.
 CAPS = {"breached": 4, "handoff": 2, "at_risk": 2, "kt": 1, "raci": 1}
@@ -142,6 +144,18 @@ def pick(items: list[Attention], size: int = ATTENTION_SIZE) -> list[Attention]:
         if a not in chosen:
             chosen.append(a)
     return sorted(chosen, key=lambda a: (RANK[a.kind], a.urgency, a.key))
+
+
+def trend(store: Store, ctx: Context, now: float, weeks: int = TREND_WEEKS) -> list[tuple[float, float | None, int]]:
+    """The chart's weeks, oldest first: (week start, resolution %, closed clocks).
+
+    `status.weekly_trend`, the function the snapshot's trend comes from, so the two always
+    agree (each week judged as of its own end, so the last two bars equal the compliance
+    tiles); it streams events and keeps only counters, so memory stays bounded.
+    """
+    from comanage_tui.data.status import weekly_trend
+
+    return weekly_trend(store, ctx, now, weeks)
 
 
 def compliance_pair(c: Compliance | None) -> tuple[float | None, float | None]:

@@ -123,11 +123,23 @@ def test_check_loads_neither_the_ui_nor_the_store(tmp_path: Path) -> None:
     code = (
         "import sys\nfrom comanage_tui.cli import main\n"
         f"try:\n    main(['--db', {str(db)!r}, 'check'])\nexcept SystemExit as e:\n    print('exit', e.code)\n"
-        "print(sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'rich', 'sqlite_utils'}))\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'rich', 'sqlite_utils', 'pydantic'}))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                          cwd=Path(__file__).resolve().parents[2])
     assert out.stdout.strip().splitlines()[-2:] == ["exit 0", "[]"], out.stdout + out.stderr
+
+
+def test_unknown_when_a_stored_calendar_is_not_valid(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = make_db(tmp_path / "bad.db", ticket_ages=(10,))
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE calendars SET spec = '{\"timezone\": \"UTC\"}'")
+    conn.close()
+    out = check(db, "--as-of", AS_OF)
+    assert out.returncode == 3 and out.stdout.startswith("COMANAGE UNKNOWN - cannot evaluate "), out.stdout
+    assert "calendar or SLA policy is not valid" in out.stdout
 
 
 @pytest.fixture(scope="module")
@@ -138,6 +150,18 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with Store(path, actor="tester", clock=lambda: FIXED_NOW) as store:
         build_demo(store, DemoOptions(seed=11, tickets=600, now=FIXED_NOW))
     return path
+
+
+def test_check_on_a_calendar_with_holidays_does_without_pydantic(demo: Path) -> None:
+    code = (
+        "import sys\nfrom comanage_tui.cli import main\n"
+        f"try:\n    main(['--db', {str(demo)!r}, 'check', '--as-of', {AS_OF!r}])\nexcept SystemExit as e:\n    print('exit', e.code)\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'rich', 'sqlite_utils', 'pydantic', 'holidays'}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         cwd=Path(__file__).resolve().parents[2])
+    # The demo's office calendar names Germany: its public holidays come from the holidays package.
+    assert out.stdout.strip().splitlines()[-1] == "['holidays']", out.stdout + out.stderr
 
 
 @pytest.mark.parametrize("hours", [0, -5, -72, -240, 24, 24 * 7])

@@ -202,3 +202,35 @@ def test_datetime_helpers_refuse_naive_values():
     assert c.business_delta(start, start + dt.timedelta(days=3)) == dt.timedelta(hours=1 + 8)
     with pytest.raises(ValueError, match="naive"):
         to_epoch(dt.datetime(2024, 1, 1))
+
+
+STORED = [
+    CalendarSpec(name="office", timezone=BERLIN, weekly=OFFICE, holiday_country="de", holiday_subdivision="BE",
+                 custom_holidays=[dt.date(2024, 12, 24)],
+                 closed_periods=[(dt.datetime(2024, 12, 27, tzinfo=ZoneInfo(BERLIN)), dt.datetime(2024, 12, 31, 12, tzinfo=dt.timezone.utc))]),
+    CalendarSpec(name="24x7", timezone=NEW_YORK, always_open=True),
+    CalendarSpec(name="night", weekly={" Mon ": [("22:00", "06:00")], "sat": [("00:00", "24:00")]}),
+]
+
+
+@pytest.mark.parametrize("spec", STORED, ids=lambda s: s.name)
+def test_stored_spec_reads_what_calendarspec_saved_without_pydantic(spec: CalendarSpec) -> None:
+    from comanage_tui.data.calendar import stored_spec
+
+    plain = stored_spec(spec.model_dump_json())
+    assert set(vars(plain)) == set(CalendarSpec.model_fields)  # a new field must be read there too
+    assert {name: getattr(plain, name) for name in CalendarSpec.model_fields} == spec.model_dump()
+    a, b = BusinessCalendar(spec), BusinessCalendar(plain)
+    start = at(BERLIN, 2024, 12, 20, 7)
+    for hours in (1, 30, 200, 24 * 40):
+        assert a.business_seconds(start, start + hours * H) == b.business_seconds(start, start + hours * H)
+    assert [a.holiday_name(start + d * 86400) for d in range(12)] == [b.holiday_name(start + d * 86400) for d in range(12)]
+
+
+def test_stored_spec_defaults_are_calendarspecs() -> None:
+    from comanage_tui.data.calendar import stored_spec
+
+    plain = stored_spec('{"name": "x"}')
+    for name, field in CalendarSpec.model_fields.items():
+        if not field.is_required():
+            assert getattr(plain, name) == field.get_default(call_default_factory=True), name

@@ -336,3 +336,23 @@ def test_compliance_groups_and_states_its_rule():
     assert result["msp"].percent == 50.0 and result["msp"].breached == 1
     assert result["internal"].percent is None and result["(none)"].percent == 100.0
     assert "met / (met + missed)" in COMPLIANCE_RULE and "open clocks" in COMPLIANCE_RULE
+
+
+def test_stored_policy_reads_what_slapolicy_saved_without_pydantic() -> None:
+    from comanage_tui.data.sla import stored_policy
+
+    saved = [policy(), policy(name="odd", pause_statuses=["assigned"], resolution_stop="closed", response_stop="first_assignment",
+                              at_risk_percent=90.5, at_risk_minutes_remaining=30, match_parties=["msp"], match_areas=["desk"],
+                              match_priorities=["P1", "P2"], match_kinds=["incident"])]
+    for p in saved:
+        plain = stored_policy(p.model_dump_json())
+        assert set(vars(plain)) == set(SlaPolicy.model_fields)  # a new field must be read there too
+        got = {name: getattr(plain, name) for name in SlaPolicy.model_fields}
+        got["targets"] = {k: vars(t) for k, t in got["targets"].items()}
+        assert got == p.model_dump()
+        events = [Event(at(2024, 12, 23, 9), "opened", "new", "msp", None, "P2"), Event(at(2024, 12, 27, 9), "status", "waiting_vendor")]
+        assert compute_clocks(events, plain, CAL, at(2025, 1, 3, 12)) == compute_clocks(events, p, CAL, at(2025, 1, 3, 12))
+    minimal = stored_policy('{"name": "x", "calendar": "c", "targets": {"P1": {"response_minutes": 1, "resolution_minutes": 2}}}')
+    for name, field in SlaPolicy.model_fields.items():
+        if not field.is_required():
+            assert getattr(minimal, name) == field.get_default(call_default_factory=True), name

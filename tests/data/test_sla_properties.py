@@ -9,7 +9,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from comanage_tui.data.calendar import WEEKDAYS, BusinessCalendar, CalendarSpec
-from comanage_tui.data.sla import STATUSES, Event, PriorityTarget, SlaPolicy, attribute, compute_clocks
+from comanage_tui.data.sla import (
+    RUNNING,
+    STATUSES,
+    ClockState,
+    Event,
+    PriorityTarget,
+    SlaPolicy,
+    attribute,
+    clock_stops,
+    compute_clocks,
+    stopped_state,
+    walk,
+)
 from tests.data.sla_reference import RefCalendar, ref_clocks
 
 ZONES = ["Europe/Berlin", "America/New_York", "UTC", "Australia/Lord_Howe", "Asia/Kolkata"]
@@ -215,3 +227,34 @@ def test_clocks_match_reference(case):
             assert g.due_at == w.due_at, name
     attribution = attribute(events, policy, cal, now)
     assert {k: v for k, v in attribution.items() if v} == want["attribution"]
+
+
+@settings(PROPS, max_examples=300)
+@given(ticket_cases(), st.lists(st.integers(0, 10**6), max_size=4), st.integers(0, 10**6))
+def test_stops_of_one_walk_give_every_earlier_moments_verdict(case, picks, held_pick):
+    """clock_stops on a walk up to `now` says, for any moment t <= now, what compute_clocks(t) says of stopped clocks."""
+    spec, policy, events, now = case
+    cal = BusinessCalendar(spec)
+    w = walk(events, policy, now)
+    held: dict[str, float] = {}
+    opened = events[0].at
+    held_from = opened + (held_pick % max(1, now - opened + 1)) if now >= opened else opened
+    stops = clock_stops(w, cal, held, held_from)
+    # Every event time (where verdicts change), a second either side, now, and a few anywhere up to now.
+    moments = {now} | {e.at + d for e in events for d in (-1, 0, 1)} | {opened + p % max(1, now - opened + 1) for p in picks}
+    for t in sorted(m for m in moments if m <= now):
+        want = compute_clocks(events, policy, cal, t)
+        for name in ("response", "resolution"):
+            ref = getattr(want, name)
+            current = [s for s in stops if s.clock == name and s.at <= t < s.until]
+            if ref.state in (ClockState.MET, ClockState.MISSED):
+                assert len(current) == 1, (name, t)
+                got = current[0]
+                assert (got.at, got.elapsed, stopped_state(got, policy, w, t)) == (ref.stopped_at, ref.elapsed_seconds, ref.state), (name, t)
+            else:
+                assert current == [], (name, t)
+    expected: dict[str, float] = {}
+    for s, e, phase, holder, _status, _resp in w.segments:
+        if phase == RUNNING and e > held_from:
+            expected[holder] = expected.get(holder, 0) + cal.business_seconds(max(s, held_from), e)
+    assert held == expected

@@ -65,17 +65,49 @@ def every_format(snap) -> dict[str, bytes]:  # noqa: ANN001 - Snapshot
 # --- agreement with the read model ---------------------------------------------------
 
 
+def reference_compliance(store: Store, ctx: S.Context, start: int, end: int, open_rows: list,
+                         party: str | None = None) -> S.Compliance:
+    """Compliance the plain way: every candidate's clocks computed afresh at `end` (stopped_clocks), grouped."""
+    from comanage_tui.data.sla_explain import COMPLIANCE_RULE, ComplianceRow, compliance
+
+    pairs = [(r, c) for r, c in S.stopped_clocks(store, ctx, start, end) if party in (None, r.holder)]
+    pairs += [(r, c) for r in open_rows for c in r.open_clocks]
+    overall, by = {}, {}
+    for name in ("response", "resolution"):
+        rows = [({"party": r.holder, "area": r.area or "", "priority": r.priority}, c) for r, c in pairs if c.name == name]
+        total = compliance([({"all": "all"}, c) for _a, c in rows], "all")
+        overall[name] = total[0] if total else ComplianceRow("all", 0, 0, 0, 0, None)
+        by[name] = {g: compliance(rows, g) for g in ("party", "area", "priority")}
+    return S.Compliance(start, end, COMPLIANCE_RULE, overall, by)
+
+
+def reference_trend(store: Store, ctx: S.Context, now: int, weeks: int = 12, party: str | None = None) -> list[tuple]:
+    """The trend the plain way: each week's stopped resolution clocks computed afresh as of the week's end."""
+    out = []
+    for i in range(weeks):
+        end = now - (weeks - 1 - i) * 7 * DAY
+        closed = [c for r, c in S.stopped_clocks(store, ctx, end - 7 * DAY, end) if c.name == "resolution" and party in (None, r.holder)]
+        met = sum(c.state == "met" for c in closed)
+        out.append((end - 7 * DAY, met * 100 / len(closed) if closed else None, len(closed)))
+    return out
+
+
 @pytest.mark.parametrize("offset_days", [0, -3, -40])
 def test_compliance_trend_and_clocks_equal_the_read_model(snap_db: Path, offset_days: int) -> None:
     now = FIXED_NOW + offset_days * DAY
     with _open(snap_db) as store:
         ctx = S.load_context(store)
         open_rows = S.open_ticket_clocks(store, ctx, now)
-        stopped = S.stopped_clocks(store, ctx, now - 84 * DAY, now)
-        expected = S.compliance_in_window(store, ctx, now - 30 * DAY, now, open_rows)
-        # Clocks computed once for the 12-week window give the same figures as computing afresh.
-        assert S.compliance_in_window(store, ctx, now - 30 * DAY, now, open_rows, stopped=stopped) == expected
-        assert S.weekly_trend(store, ctx, now, stopped=stopped) == S.weekly_trend(store, S.load_context(store), now)
+        expected = reference_compliance(store, ctx, now - 30 * DAY, now, open_rows)
+        trend = reference_trend(store, ctx, now)
+        assert sum(n for _s, _p, n in trend) > 100
+        # One replay for the window, the weeks and the workload gives what each computes on its own,
+        # and what computing every clock afresh per window gives.
+        replayed = S.replay(store, ctx, now, window_start=now - 30 * DAY, weeks=12, held_from=now - 30 * DAY)
+        assert S.compliance_in_window(store, ctx, now - 30 * DAY, now, open_rows) == expected
+        assert S.compliance_in_window(store, ctx, now - 30 * DAY, now, open_rows, replayed=replayed) == expected
+        assert S.weekly_trend(store, ctx, now) == S.weekly_trend(store, ctx, now, replayed=replayed) == trend
+        assert S.workload(store, ctx, now) == S.workload(store, ctx, now, replayed=replayed)
         snap = build_snapshot(store, SnapshotOptions(as_of=now))
         for clock in snap.compliance.clocks:
             want = expected.overall[clock.clock]
@@ -83,11 +115,46 @@ def test_compliance_trend_and_clocks_equal_the_read_model(snap_db: Path, offset_
             for grouping in ("party", "area", "priority"):
                 got = [(r.key, r.met, r.missed, r.in_flight, r.breached) for r in getattr(clock, f"by_{grouping}")]
                 assert got == [(r.key, r.met, r.missed, r.in_flight, r.breached) for r in expected.by[clock.clock][grouping]]
+        assert [(w.closed_clocks, w.percent) for w in snap.trend] == [(n, p if p is None else round(p, 1)) for _s, p, n in trend]
     states = [c.state for r in open_rows for c in r.open_clocks]
     assert snap.kpis.breached_clocks == states.count("breached") == sum(c.state == "breached" for c in snap.clocks)
     assert snap.kpis.at_risk_clocks == states.count("at_risk")
     assert snap.kpis.open_tickets == len(open_rows)
     assert snap.kpis.resolution_compliance_percent == round(expected.overall["resolution"].percent, 1)
+
+
+def test_party_compliance_and_trend_equal_the_read_model(snap_db: Path) -> None:
+    with _open(snap_db) as store:
+        ctx = S.load_context(store)
+        open_rows = [r for r in S.open_ticket_clocks(store, ctx, FIXED_NOW) if r.holder == "msp"]
+        expected = reference_compliance(store, ctx, FIXED_NOW - 30 * DAY, FIXED_NOW, open_rows, party="msp")
+        trend = reference_trend(store, ctx, FIXED_NOW, party="msp")
+    snap = build(snap_db, party="msp")
+    for clock in snap.compliance.clocks:
+        want = expected.overall[clock.clock]
+        assert (clock.overall.met, clock.overall.missed, clock.overall.in_flight) == (want.met, want.missed, want.in_flight)
+    assert [(w.closed_clocks, w.percent) for w in snap.trend] == [(n, p if p is None else round(p, 1)) for _s, p, n in trend]
+
+
+@pytest.mark.parametrize("offset_days", [0, -3, -40])
+def test_the_overviews_trend_is_the_snapshots(snap_db: Path, offset_days: int) -> None:
+    import datetime as dt
+
+    from comanage_tui.screens import overview_model
+
+    now = FIXED_NOW + offset_days * DAY
+    with _open(snap_db) as store:
+        shown = overview_model.trend(store, S.load_context(store), now)
+        # The Overview's tiles: this week's and last week's resolution compliance.
+        tiles = [S.compliance_in_window(store, S.load_context(store), now - k * 7 * DAY, now - (k - 1) * 7 * DAY)
+                 for k in (2, 1)]
+    snap = build(snap_db, now)
+    assert len(shown) == len(snap.trend) == 12
+    for (start, percent, closed), week in zip(shown, snap.trend):
+        assert dt.datetime.fromisoformat(week.week_start).timestamp() == start
+        assert (week.percent, week.closed_clocks) == (None if percent is None else round(percent, 1), closed)
+    assert [(t.overall["resolution"].percent, t.overall["resolution"].met + t.overall["resolution"].missed)
+            for t in tiles] == [(p, n) for _s, p, n in shown[-2:]]
 
 
 def test_breached_clocks_say_whose_side_held_them_and_come_first(snap_db: Path) -> None:

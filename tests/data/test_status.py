@@ -140,3 +140,44 @@ def test_past_now_reconstructs_history(org: Store) -> None:
     rows = {r.ref: r for r in st.open_ticket_clocks(org, ctx, monday_noon)}
     assert set(rows) == {"A", "B"}  # C, D, E did not exist yet; A was still open
     assert rows["B"].resolution.state == ClockState.RUNNING and rows["B"].resolution.elapsed_seconds == 3 * 3600
+
+
+def test_a_weeks_compliance_is_judged_at_the_weeks_end(org: Store) -> None:
+    """Each week counts the resolution clocks that stopped in it, as they stood when the week ended."""
+    # F: resolved in 2 business hours in the week to Nov 10 (met then); reopened in the next week and
+    # resolved again after 18 business hours in all (missed). G: resolved in 1 h, reopened Monday, still open.
+    f = org.tickets.add({"ref": "F", "title": "Mail", "party": "msp", "area": "desk", "opened_at": at(4, 9)})
+    org.tickets.update(f.id, {"status": "resolved"}, at=at(4, 11))
+    org.tickets.update(f.id, {"status": "in_progress"}, at=at(12, 9))
+    org.tickets.update(f.id, {"status": "resolved"}, at=at(13, 17))
+    g = org.tickets.add({"ref": "G", "title": "Disk", "party": "internal", "area": "desk", "opened_at": at(4, 9)})
+    org.tickets.update(g.id, {"status": "resolved"}, at=at(4, 10))
+    org.tickets.update(g.id, {"status": "in_progress"}, at=at(16, 9))
+    ctx = st.load_context(org)
+    trend = st.weekly_trend(org, ctx, NOW, weeks=3)
+    assert [start for start, _p, _n in trend] == [NOW - 21 * st.DAY, NOW - 14 * st.DAY, NOW - 7 * st.DAY]
+    # Week to Nov 10 noon: F and G met. Week to now: A met, F missed (its second stop); G is open again.
+    assert [(p, n) for _s, p, n in trend] == [(None, 0), (100.0, 2), (50.0, 2)]
+    # The last two bars are the Overview's tiles: this week's and the previous week's compliance.
+    this_week = st.compliance_in_window(org, ctx, NOW - 7 * st.DAY, NOW).overall["resolution"]
+    last_week = st.compliance_in_window(org, ctx, NOW - 14 * st.DAY, NOW - 7 * st.DAY).overall["resolution"]
+    assert (this_week.met, this_week.missed, last_week.met, last_week.missed) == (1, 1, 2, 0)
+    # The same as computing every clock afresh as of each week's end.
+    for start, _pct, closed in trend:
+        assert closed == sum(c.name == "resolution" for _r, c in st.stopped_clocks(org, ctx, start, start + 7 * st.DAY))
+    # A past `now` shifts the weeks and ignores what came after it: as of Sunday, the week to
+    # Nov 8 still holds F's and G's first stops, and the week to Sunday F's second (missed); A came later.
+    assert [(p, n) for _s, p, n in st.weekly_trend(org, ctx, at(15, 12), weeks=2)] == [(100.0, 2), (0.0, 1)]
+
+
+def test_replay_counts_held_time_and_verdicts_once_for_every_window(org: Store) -> None:
+    ctx = st.load_context(org)
+    replayed = st.replay(org, ctx, NOW, window_start=at(16, 0), weeks=2, held_from=NOW - 30 * st.DAY, party="msp")
+    assert st.workload(org, ctx, NOW, replayed=replayed) == st.workload(org, ctx, NOW)  # held time covers every party
+    resolution = st.compliance_in_window(org, ctx, at(16, 0), NOW, replayed=replayed).overall["resolution"]
+    assert (resolution.met, resolution.missed) == (1, 0)  # A, held by the MSP
+    assert st.weekly_trend(org, ctx, NOW, 2, replayed=replayed)[-1][1:] == (100.0, 1)
+    with pytest.raises(ValueError, match="not"):
+        st.compliance_in_window(org, ctx, at(15, 0), NOW, replayed=replayed)
+    with pytest.raises(ValueError, match="not"):
+        st.weekly_trend(org, ctx, NOW, 12, replayed=replayed)

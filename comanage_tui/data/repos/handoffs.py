@@ -38,10 +38,15 @@ class HandoffRepo(Repo):
             raise NotFound(f"handoff {handoff_id} does not exist")
         return Handoff.model_validate(dict(row))
 
-    def list(self, *, open_only: bool = True, ticket_id: int | None = None, limit: int = 1000) -> list[Handoff]:
+    def list(self, *, open_only: bool = True, ticket_id: int | None = None, limit: int = 1000,
+             open_at: float | None = None) -> list[Handoff]:
+        """Oldest request first. `open_at`: only those open at that moment (requested by then, not closed by then)."""
         clauses, params = [], []
         if open_only:
             clauses.append("h.state IN ('requested', 'acknowledged')")
+        if open_at is not None:
+            clauses.append("h.requested_at <= ? AND (h.closed_at IS NULL OR h.closed_at > ?)")
+            params += [open_at, open_at]
         if ticket_id is not None:
             clauses.append("h.ticket_id = ?")
             params.append(ticket_id)
