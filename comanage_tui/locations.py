@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
-
 APP_NAME = "comanage"
 DB_ENV = "COMANAGE_DB"
 EXPORT_DIR_ENV = "COMANAGE_EXPORT_DIR"
@@ -14,6 +12,8 @@ EXPORT_DIR_ENV = "COMANAGE_EXPORT_DIR"
 
 def data_dir() -> Path:
     """The platform's user data directory for comanage (not created here)."""
+    import platformdirs  # here, not at import: `comanage check --db X` never needs it
+
     return platformdirs.user_data_path(APP_NAME, appauthor=False)
 
 
@@ -30,5 +30,7 @@ def export_dir() -> Path:
     override = os.environ.get(EXPORT_DIR_ENV)
     if override:
         return Path(override).expanduser()
+    import platformdirs
+
     docs = platformdirs.user_documents_path()
     return docs if docs.is_dir() else data_dir() / "snapshots"
