@@ -14,5 +14,9 @@ __all__ = ["MAX_SHOWN", "clean", "text"]
 
 
 def text(value: object, style: str = "", *, single_line: bool = True, limit: int = MAX_SHOWN) -> Text:
-    """A rich Text of the cleaned value; Text is never interpreted as markup."""
-    return Text(clean(value, single_line=single_line, limit=limit), style=style, no_wrap=single_line, end="")
+    """A rich Text of the cleaned value; Text is never interpreted as markup.
+
+    A single-line Text that does not fit ends in "…", so a cut name never passes for a whole one.
+    """
+    return Text(clean(value, single_line=single_line, limit=limit), style=style, no_wrap=single_line, end="",
+                overflow="ellipsis" if single_line else "fold")
