@@ -22,6 +22,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from comanage_tui.data.snapshot_io import EXTENSIONS
 from comanage_tui.locations import export_dir
 from comanage_tui.ui_errors import describe
+from comanage_tui.widgets.fields import FieldInput
 from comanage_tui.widgets.safe import clean
 
 FORMAT_CHOICES = [("Markdown for mail or chat (.md)", "md"), ("HTML page, prints on A4 (.html)", "html"),
@@ -81,7 +82,7 @@ class ExportScreen(ModalScreen[Path | None]):
                 yield Select(FORMAT_CHOICES, value=self._fmt, allow_blank=False, id="export-format")
             with Horizontal(classes="export-row"):
                 yield Label("Save to", classes="export-label")
-                yield Input(self._auto_path, id="export-path")
+                yield FieldInput(self._auto_path, id="export-path")
             yield Checkbox("Include private notes (ticket notes, KT notes, handoff context)", id="export-notes")
             yield Static("Ctrl+S exports; Escape closes. An existing file is replaced.", id="export-status", markup=False)
             with Horizontal(id="export-buttons"):

@@ -26,6 +26,7 @@ from comanage_tui.data.store import Store
 from comanage_tui.screens.base import ComanageScreen
 from comanage_tui.ui_errors import describe
 from comanage_tui.widgets.dialogs import ConfirmScreen
+from comanage_tui.widgets.fields import FieldInput
 from comanage_tui.widgets.safe import text
 
 Row = tuple[str, Sequence[Any]]
@@ -179,7 +180,7 @@ class ListingScreen(ComanageScreen):
         """The header, the title line and the (hidden) filter line, for `compose()`."""
         yield from self.header()
         yield Static(id=self.TITLE_ID, classes="listing-title")
-        yield Input(placeholder=placeholder, id=self.FILTER_ID, compact=True, classes="listing-filter")
+        yield FieldInput(placeholder=placeholder, id=self.FILTER_ID, compact=True, classes="listing-filter")
 
     def table(self) -> DataTable:
         """The table the cursor, filter and sort act on."""

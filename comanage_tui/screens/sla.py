@@ -19,6 +19,7 @@ from textual.widgets import Footer, Input, Static
 from comanage_tui.data.models import Priority
 from comanage_tui.screens.base import ComanageScreen
 from comanage_tui.screens.filter_line import FilterLine
+from comanage_tui.widgets.fields import FieldInput
 from comanage_tui.widgets.paged_table import Column, ListSource, PagedTable, Row, Sort
 from comanage_tui.widgets.safe import clean
 from comanage_tui.widgets.states import CLOCK_ORDER, clock_label
@@ -140,7 +141,7 @@ class SlaScreen(FilterLine, ComanageScreen):
 
     def compose(self) -> ComposeResult:
         yield from self.header()
-        yield Input(placeholder=FILTER_HELP, id="sla-filter", compact=True, classes="filter-line")
+        yield FieldInput(placeholder=FILTER_HELP, id="sla-filter", compact=True, classes="filter-line")
         yield Static("Computing the open clocks…", id="sla-status", classes="status-line")
         yield PagedTable(COLUMNS, None, query=SlaFilter(), sort=Sort("due"), id="clocks")
         yield Footer(compact=True)

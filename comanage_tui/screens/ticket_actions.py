@@ -79,12 +79,12 @@ def ticket_fields(lookups: Lookups, *, new: bool) -> list[FormField]:
 
 
 def ticket_values(t: Ticket) -> dict[str, Any]:
-    """The form's starting values. Text is cleaned: an Input or TextArea would otherwise send a
-    stored escape sequence straight to the terminal. Edits are diffed against these same values,
-    so a field the user does not touch is never rewritten with its cleaned form."""
-    return {"title": clean(t.title), "area": t.area_key, "priority": t.priority.value, "kind": t.kind.value,
+    """The form's starting values, as stored: the form shows text through `clean_input` (a stored
+    escape sequence never reaches the terminal) and diffs edits against what it shows, so a
+    field the user does not touch is never rewritten."""
+    return {"title": t.title, "area": t.area_key, "priority": t.priority.value, "kind": t.kind.value,
             "status": t.status.value, "party": t.holder_party_key, "person_id": t.holder_person_id,
-            "hours_spent": f"{t.hours_spent:g}", "notes": clean(t.notes, single_line=False, limit=20_000)}
+            "hours_spent": f"{t.hours_spent:g}", "notes": t.notes}
 
 
 class TicketActions:

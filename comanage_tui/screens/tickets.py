@@ -22,6 +22,7 @@ from comanage_tui.screens.base import ComanageScreen
 from comanage_tui.screens.filter_line import FilterLine
 from comanage_tui.screens.ticket_actions import Lookups, TicketActions, load_lookups
 from comanage_tui.screens.ticket_source import TicketSource
+from comanage_tui.widgets.fields import FieldInput
 from comanage_tui.widgets.paged_table import Column, PagedTable, Sort
 from comanage_tui.widgets.safe import clean
 
@@ -90,7 +91,7 @@ class TicketsScreen(FilterLine, TicketActions, ComanageScreen):
 
     def compose(self) -> ComposeResult:
         yield from self.header()
-        yield Input(placeholder=FILTER_HELP, id="ticket-filter", compact=True, classes="filter-line")
+        yield FieldInput(placeholder=FILTER_HELP, id="ticket-filter", compact=True, classes="filter-line")
         yield Static("Loading…", id="ticket-status", classes="status-line")
         self.source = TicketSource(self.comanage.store, lambda: self.comanage.reader)
         yield PagedTable(COLUMNS, self.source, query=TicketQuery(), sort=Sort("opened", True),

@@ -25,6 +25,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from comanage_tui.widgets.fields import FieldInput
 from comanage_tui.widgets.safe import text
 
 Choice = tuple[str, Any, str]
@@ -131,7 +132,7 @@ class PromptScreen(ModalScreen[str | None]):
         with Vertical(id="prompt-box"):
             yield Label(text(self.title_text, "bold"))
             yield Label(text(f"{self.label}{' *' if self.required else ''}"))
-            yield Input(self.default, placeholder=self.placeholder, id="prompt-input")
+            yield FieldInput(self.default, placeholder=self.placeholder, id="prompt-input")
             yield Static("", id="prompt-error")
             yield Static(text("Enter to confirm · Escape to cancel"), classes="form-help")
 

@@ -34,6 +34,13 @@ A blank text/int/date/select field is left out of the data (the model's default
 applies) unless `empty=` says what blank means (e.g. `""` or `None`). `extra` values
 (ids, timestamps) are merged in before validation and are never shown. Keys: Ctrl+S
 saves from anywhere; Enter in a one-line field saves; Escape cancels; Tab moves on.
+
+Text fields hold only what a terminal can show safely, and save exactly what they show:
+everything typed, pasted or preset passes `data.text.clean_input` on the way in (control
+and bidi characters become U+FFFD, line breaks of every kind become a newline, or a space
+in a one-line field). A paste of several lines into a one-line field keeps every line,
+joined by spaces (Textual's Input would keep only the first). Too long or blank after
+trimming is refused by the model, with the reason under the field; nothing is cut.
 """
 
 from __future__ import annotations
@@ -52,13 +59,15 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static, TextArea
 
+from comanage_tui.data.text import clean_input
+from comanage_tui.widgets.fields import FieldInput, FieldTextArea
 from comanage_tui.widgets.dialogs import CONFLICT_CHOICES, YES_NO, Choice, ConfirmScreen, InfoScreen, PromptScreen
-from comanage_tui.widgets.safe import clean, text
+from comanage_tui.widgets.safe import text
 
 # The dialogs are re-exported: screens and tests import them from this module.
 __all__ = [
-    "CONFLICT_CHOICES", "OMIT", "YES_NO", "Choice", "ConfirmScreen", "FieldKind", "FormField", "FormScreen",
-    "InfoScreen", "PromptScreen",
+    "CONFLICT_CHOICES", "OMIT", "YES_NO", "Choice", "ConfirmScreen", "FieldInput", "FieldKind", "FieldTextArea", "FormField",
+    "FormScreen", "InfoScreen", "PromptScreen",
 ]
 
 FieldKind = Literal["text", "multiline", "select", "multi", "int", "float", "date", "bool"]
@@ -174,6 +183,10 @@ class FormScreen(ModalScreen[BaseModel | None]):
     FormScreen #form-buttons Button { margin-left: 2; }
     """
 
+    # The first field has the focus when the form opens (by default it was the scrolling
+    # container around the fields, so typing or pasting at once went nowhere).
+    AUTO_FOCUS = ".form-row > *"
+
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", tooltip="Save the form (refused while a field is invalid)"),
         Binding("escape", "cancel", "Cancel", tooltip="Close without saving"),
@@ -221,6 +234,7 @@ class FormScreen(ModalScreen[BaseModel | None]):
         self.result: BaseModel | None = None
         self._touched: set[str] = set()
         self._show_all = False
+        self._lines: dict[str | None, str] = {}  # what each help/problem line shows now
 
     # -- building ---------------------------------------------------------------
 
@@ -244,8 +258,8 @@ class FormScreen(ModalScreen[BaseModel | None]):
         value = self.initial[f.name]
         wid = f"field-{f.name}"
         if f.kind == "multiline":
-            return TextArea("" if value is None else str(value), id=wid, soft_wrap=True, compact=True,
-                            placeholder=f.placeholder or "…")
+            return FieldTextArea("" if value is None else str(value), id=wid, soft_wrap=True, compact=True,
+                                 placeholder=f.placeholder or "…")
         if f.kind == "select":
             known = [v for _, v in f.choices]
             start = value if value in known else Select.NULL
@@ -258,7 +272,8 @@ class FormScreen(ModalScreen[BaseModel | None]):
         shown = "" if value is None or value is OMIT else (value.isoformat() if isinstance(value, dt.date) else str(value))
         # A placeholder even when none is given: an empty compact input has no border to see it by.
         hint = f.placeholder or ("YYYY-MM-DD" if f.kind == "date" else "…")
-        return Input(shown, placeholder=hint, id=wid, restrict={"int": r"[-0-9_]*", "float": r"[-0-9.,]*"}.get(f.kind), compact=True)
+        return FieldInput(shown, placeholder=hint, id=wid, restrict={"int": r"[-0-9_]*", "float": r"[-0-9.,]*"}.get(f.kind),
+                          compact=True)
 
     def on_mount(self) -> None:
         for widget in self.query(SelectionList):
@@ -331,6 +346,8 @@ class FormScreen(ModalScreen[BaseModel | None]):
         return value == start
 
     def _show_errors(self) -> None:
+        # A line is updated only when its message changes: every update re-lays out the form,
+        # and this runs on every keystroke.
         for f in self.fields:
             line = self.query_one(f"#help-{f.name}", Static)
             widget = self.query_one(f"#field-{f.name}")
@@ -338,9 +355,14 @@ class FormScreen(ModalScreen[BaseModel | None]):
             visible = error is not None and (self._show_all or f.name in self._touched)
             widget.set_class(error is not None, "-invalid")
             line.set_class(visible, "form-error")
-            line.update(text(f"✖ {error}") if visible else text(f.help))
+            self._set_line(line, f"✖ {error}" if visible else f.help)
         problem = self.errors.get("", "") if self._show_all or self._touched else ""
-        self.query_one("#form-problem", Static).update(text(f"✖ {problem}") if problem else "")
+        self._set_line(self.query_one("#form-problem", Static), f"✖ {problem}" if problem else "")
+
+    def _set_line(self, line: Static, message: str) -> None:
+        if self._lines.get(line.id) != message:
+            self._lines[line.id] = message
+            line.update(text(message) if message else "")
 
     def error_for(self, name: str) -> str:
         """The message currently displayed under a field ("" when none)."""
@@ -408,7 +430,7 @@ class FormScreen(ModalScreen[BaseModel | None]):
 
 
 def _shown(f: FormField, value: Any) -> Any:
-    """A stored value as the form may show it: text fields without control characters."""
+    """A stored value as the form shows it: exactly what its text field will hold."""
     if isinstance(value, str) and f.kind in ("text", "multiline"):
-        return clean(value, single_line=f.kind == "text", limit=1_000_000)
+        return clean_input(value, single_line=f.kind == "text")
     return value
