@@ -294,7 +294,8 @@ class Parser:
         else:
             idx = self.i["title"]
             text = (self.clean(f[idx]) or "") if idx is not None else ""
-        text = _CONTROL.sub(" ", text).strip()
+        # A line break is one space, also the "\r\n" a Windows PSA writes inside a quoted cell.
+        text = _CONTROL.sub(" ", text.replace("\r\n", "\n")).strip()
         return text[:500] if any(ch.isalnum() for ch in text) else ref
 
     def _reject(self, rec: Record, ref: str, reason: str, detail: str) -> None:

@@ -444,6 +444,15 @@ def test_generic_preset_one_row_per_ticket(db: Path, tmp_path: Path) -> None:
     s.close()
 
 
+def test_regression_a_windows_line_break_in_a_title_is_one_space(db: Path, tmp_path: Path) -> None:
+    """A quoted multi-line cell from a Windows export holds "\r\n": one space, as "\n" is (found by hypothesis)."""
+    rows = [["T1", "VPN down\r\nsince 9:00", "03/01/2024 10:00 AM", "New", "High", "Service Desk", "", "", "", ""],
+            ["T2", "Printer\njam\x1b[2J", "03/01/2024 10:00 AM", "New", "High", "Service Desk", "", "", "", ""]]
+    run(db, write(tmp_path / "crlf.csv", rows, header=GEN_HEADER), mapping_text=GENERIC)
+    with open_store(db) as s:
+        assert [s.tickets.by_ref(r).title for r in ("T1", "T2")] == ["VPN down since 9:00", "Printer jam [2J"]
+
+
 def test_generic_preset_with_event_rows(db: Path, tmp_path: Path) -> None:
     mapping = GENERIC.replace('source = "autotask"', 'source = "jira"\nevent_rows = true')
     mapping = mapping.replace('sla_met = "SLA Met"', 'sla_met = "SLA Met"\nupdated_at = "Updated"')
