@@ -5,7 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import os
+
 import pytest
+from hypothesis import settings
+
+# In CI (`CI` set, as .ci/run and most CI services do) hypothesis draws the same examples on
+# every run, so a merge is never blocked by a case it happened to find that day; run the suite
+# locally to explore new ones, and turn what they find into a named regression test.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 # A fixed moment for the whole suite: Monday 2026-11-23 09:30 in Berlin (08:30 UTC).
 FIXED_NOW = int(dt.datetime(2026, 11, 23, 8, 30, tzinfo=dt.timezone.utc).timestamp())
