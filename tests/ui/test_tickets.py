@@ -329,3 +329,21 @@ def test_typing_narrows_within_the_previous_matches(ui_store) -> None:
     added = ui_store.tickets.add({"ref": "NEW-9", "title": "printer on fire", "party": "msp", "opened_at": FIXED_NOW})
     source.forget()  # what the screen does on DataChanged
     assert added.id in [r.key for r in source.fetch(0, 50, sort, TicketQuery(text="printer"))]
+
+
+async def test_scrollbar_follows_the_filtered_total(make_app, ui_store) -> None:
+    """The table sets its scrollable size without a screen layout; the scrollbar must still follow it."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = await open_tickets(app, pilot)
+        assert table.show_vertical_scrollbar and table.virtual_size.height == 401
+        await pilot.press("slash", *"zzz-no-such-ticket")
+        await wait_until(pilot, lambda: table.settled and table.counted and table.total == 0, what="no rows")
+        assert not table.show_vertical_scrollbar and table.max_scroll_y == 0
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: table.settled and table.counted and table.total == 400, what="all rows")
+        assert table.show_vertical_scrollbar and table.virtual_size.height == 401
+        await pilot.press("end")
+        await wait_until(pilot, lambda: table.settled and table.cursor == 399, what="last row")
+        assert table.scroll_y == table.max_scroll_y > 0
+        assert table.cursor_key is not None and "no tickets match" not in screen_text(app)
