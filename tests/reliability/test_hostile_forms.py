@@ -32,15 +32,9 @@ pastes, where the bytes written must hold no control character from the pastes.
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import os
-import pty
 import re
-import select
 import shutil
-import struct
-import subprocess
-import termios
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -61,8 +55,8 @@ from comanage_tui.data.models import TicketUpdate
 from comanage_tui.data.store import Store
 from comanage_tui.data.text import clean_input
 from comanage_tui.widgets.form import FormField, FormScreen, PromptScreen
-from tests.cli.test_cli import comanage_cmd
 from tests.conftest import FIXED_NOW
+from tests.reliability.pty_app import read_pty, spawn_dashboard, stop
 from tests.ui.conftest import demo_template, ui_db  # noqa: F401 - fixtures: the seeded demo database
 from tests.reliability.hostile import UNSAFE_CHARS, any_hostile, hostile_strings
 
@@ -674,12 +668,7 @@ def test_pasting_into_a_form_on_a_real_terminal_writes_no_control_character(tmp_
     db = tmp_path / "pty.db"
     with Store(db, actor="tester", clock=lambda: FIXED_NOW) as store:
         seed(store, [])
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
-    proc = subprocess.Popen([*comanage_cmd(), "--db", str(db)], stdin=slave, stdout=slave, stderr=slave,
-                            env=env, start_new_session=True, close_fds=True)
-    os.close(slave)
+    proc, master = spawn_dashboard(db, 120, 40)
     captured = b""
 
     def send(data: bytes, until: bytes = b"", seconds: float = 0.5) -> None:
@@ -702,9 +691,7 @@ def test_pasting_into_a_form_on_a_real_terminal_writes_no_control_character(tmp_
         send(b"q", seconds=2)
         proc.wait(timeout=10)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(master)
+        stop(proc, master)
     assert proc.returncode == 0, captured[-2000:]
     assert b"PASTED-1" in captured and b"PASTED-2" in captured and b"PASTED-3" in captured  # the pastes were shown
     text = captured.decode("utf-8", errors="replace")
@@ -716,20 +703,3 @@ def test_pasting_into_a_form_on_a_real_terminal_writes_no_control_character(tmp_
 
 def paste_bytes(text: str) -> bytes:
     return b"\x1b[200~" + text.encode() + b"\x1b[201~"
-
-
-def read_pty(fd: int, seconds: float, until: bytes = b"") -> bytes:
-    """What the app writes within `seconds`, or until `until` has been written."""
-    out = b""
-    end = time.monotonic() + seconds
-    while time.monotonic() < end and not (until and until in out):
-        ready, _, _ = select.select([fd], [], [], 0.05)
-        if ready:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            out += chunk
-    return out

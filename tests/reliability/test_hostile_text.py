@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import itertools
 import re
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings

@@ -8,20 +8,13 @@ character — Textual's own escape sequences are all it may send.
 
 from __future__ import annotations
 
-import fcntl
 import os
-import pty
-import select
-import struct
-import subprocess
-import termios
-import time
 from pathlib import Path
 
 from comanage_tui.data.demo import DemoOptions, build_demo
 from comanage_tui.data.store import Store
-from tests.cli.test_cli import comanage_cmd
 from tests.conftest import FIXED_NOW
+from tests.reliability.pty_app import read_pty, spawn_dashboard, stop
 
 PAYLOADS = [
     "\x1b]52;c;ZXZpbA==\x07", "\x1b]8;;file:///etc/passwd\x1b\\x\x1b]8;;\x1b\\", "\x1b]0;pwned\x07", "\x1b[6666m",
@@ -41,43 +34,20 @@ def _hostile_db(path: Path) -> None:
             s.kt.add({"area": "backup", "topic": f"K{i} {p}", "notes": p})
 
 
-def _read_all(fd: int, seconds: float) -> bytes:
-    out = b""
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        ready, _, _ = select.select([fd], [], [], 0.1)
-        if ready:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            out += chunk
-    return out
-
-
 def test_no_control_sequence_from_data_reaches_the_terminal(tmp_path: Path) -> None:
     db = tmp_path / "hostile.db"
     _hostile_db(db)
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 140, 0, 0))
-    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "140", "LINES": "40"}
-    proc = subprocess.Popen([*comanage_cmd(), "--db", str(db)], stdin=slave, stdout=slave, stderr=slave,
-                            env=env, start_new_session=True, close_fds=True)
-    os.close(slave)
-    captured = _read_all(master, 6)
+    proc, master = spawn_dashboard(db, 140, 40)
+    captured = read_pty(master, 6)
     # Every screen, the ticket list filtered to the hostile tickets, and a detail view.
     for keys in ("1", "2", "3", "4", "5", "6", "/", "X-", "\r", "\r", "\x1b", "3", "\r", "\x1b", "5", "\r", "\x1b", "q"):
         os.write(master, keys.encode())
-        captured += _read_all(master, 0.8)
-    captured += _read_all(master, 3)
+        captured += read_pty(master, 0.8)
+    captured += read_pty(master, 3)
     try:
         proc.wait(timeout=10)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(master)
+        stop(proc, master)
     assert proc.returncode == 0, captured[-2000:]
     assert b"T0 " in captured  # the hostile tickets were actually on screen
     for seq in FORBIDDEN:

@@ -1,0 +1,50 @@
+"""The installed dashboard on a real pseudo-terminal: start it, read what it writes."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import select
+import struct
+import subprocess
+import termios
+import time
+from pathlib import Path
+
+from tests.cli.test_cli import comanage_cmd
+
+
+def spawn_dashboard(db: Path, columns: int, lines: int) -> tuple[subprocess.Popen, int]:
+    """`comanage --db DB` on a new pty of that size; returns the process and the pty's master fd."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(columns), "LINES": str(lines)}
+    proc = subprocess.Popen([*comanage_cmd(), "--db", str(db)], stdin=slave, stdout=slave, stderr=slave,
+                            env=env, start_new_session=True, close_fds=True)
+    os.close(slave)
+    return proc, master
+
+
+def read_pty(fd: int, seconds: float, until: bytes = b"") -> bytes:
+    """What the app writes within `seconds`, or until `until` has been written."""
+    out = b""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end and not (until and until in out):
+        ready, _, _ = select.select([fd], [], [], 0.05)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+    return out
+
+
+def stop(proc: subprocess.Popen, master: int) -> None:
+    """Kill the app if it is still running, and close the pty."""
+    if proc.poll() is None:
+        proc.kill()
+    os.close(master)
