@@ -116,9 +116,10 @@ class KnowledgeScreen(ListingScreen):
         ctx = load_context(store)
         today = local_today(ctx, now)
         items = store.kt.list()
-        coverage = kt_coverage(store, ctx, today, items)
+        caps = store.org.capabilities()
+        coverage = kt_coverage(store, ctx, today, items, caps)
         capable: dict[str, list[int]] = {}
-        for area, person_id, _party in store.org.capabilities():
+        for area, person_id, _party in caps:
             capable.setdefault(area, []).append(person_id)
         return KnowledgeLoaded(items, coverage, list(ctx.areas.values()), store.org.people(), today, capable)
 
