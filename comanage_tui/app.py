@@ -41,6 +41,11 @@ class PollFailed(Message):
     error: Exception
 
 
+def moment_label(epoch: int) -> str:
+    """A moment as the person at this terminal reads it: local date, time and zone (e.g. 2026-11-23 09:30 CET)."""
+    return time.strftime("%Y-%m-%d %H:%M %Z", time.localtime(epoch))
+
+
 def _lazy(module: str, name: str):  # noqa: ANN202 - a Screen factory
     """A MODES entry that imports its screen on first use: start-up pays only for the overview."""
 
@@ -72,6 +77,8 @@ class ComanageApp(ReportWorkerErrors, App[None]):
     Args:
         store: the open database; the app never closes it (the caller does).
         now: pin "now" (epoch seconds) for demos, tests and snapshots; None follows the clock.
+        as_of: the session looks at the moment `now` (`comanage --as-of`): read-only, and the
+            header names that moment so nobody takes it for the present.
     """
 
     CSS_PATH = "app.tcss"
@@ -94,11 +101,14 @@ class ComanageApp(ReportWorkerErrors, App[None]):
     ]
     """Screen keys (1-6 and o s h l k t), help, export, back and quit; screens add their own."""
 
-    def __init__(self, store: Store, now: int | None = None):
+    def __init__(self, store: Store, now: int | None = None, *, as_of: bool = False):
         super().__init__()
+        if as_of and now is None:
+            raise ValueError("as_of needs the moment to show (now)")
         self.store = store
         self.fixed_now = now
-        self.read_only = bool(getattr(store, "read_only", False))
+        self.as_of = as_of
+        self.read_only = as_of or bool(getattr(store, "read_only", False))
         self.data_generation = 0
         """Bumped on every change the poller sees; screens compare it to what they loaded."""
         self._wake = threading.Event()
@@ -136,7 +146,8 @@ class ComanageApp(ReportWorkerErrors, App[None]):
     def refuse_edit(self) -> bool:
         """True (after a notification saying why) when this session is read-only."""
         if self.read_only:
-            self.notify("This session is read-only (--read-only): nothing can be changed here.",
+            why = "shows a fixed moment (--as-of)" if self.as_of else "is read-only (--read-only)"
+            self.notify(f"This session {why}: nothing can be changed here.",
                         title="Read-only", severity="warning", markup=False)
             return True
         return False
@@ -144,7 +155,9 @@ class ComanageApp(ReportWorkerErrors, App[None]):
     # --- lifecycle ------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        if self.read_only:
+        if self.as_of:
+            self.title = f"comanage · as of {moment_label(self.now())} · read-only"
+        elif self.read_only:
             self.title = "comanage · read-only"
         self.switch_mode("overview")
         self._poll()

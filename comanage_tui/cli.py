@@ -13,19 +13,49 @@ from comanage_tui.locations import DB_ENV, default_db_path
 
 
 class Ctx:
-    """What every sub-command needs: where the database is and who is acting."""
+    """What every sub-command needs: where the database is, who is acting, and what moment it is.
 
-    def __init__(self, db: Path, actor: str | None, read_only: bool, shared: bool):
-        self.db, self.actor, self.read_only, self.shared = db, actor, read_only, shared
+    `as_of` (global `--as-of`) looks at a past or future moment read-only; `pinned_now`
+    (global `--now`) pretends it is that moment in a normal session, for demos, training and
+    tests. Both are epoch seconds or None (the wall clock).
+    """
+
+    def __init__(self, db: Path, actor: str | None, read_only: bool, shared: bool,
+                 as_of: int | None = None, pinned_now: int | None = None):
+        self.db, self.actor, self.shared = db, actor, shared
+        self.as_of, self.pinned_now = as_of, pinned_now
+        # Looking at another moment is viewing: nothing may be written as of a moment that is not now.
+        self.read_only = read_only or as_of is not None
+
+    @property
+    def moment(self) -> int | None:
+        """The moment fixed on the command line (`--as-of` or `--now`), or None to follow the clock."""
+        return self.as_of if self.as_of is not None else self.pinned_now
+
+    def now(self, own: str | None = None, param: str = "--as-of") -> int:
+        """The moment a command computes at: its own option, else the global one, else the wall clock.
+
+        The one place the command line reads the wall clock; everything below takes `now`.
+        """
+        import time
+
+        explicit = parse_instant(own, param)
+        if explicit is not None:
+            return explicit
+        return self.moment if self.moment is not None else int(time.time())
 
     def store(self, *, create: bool = False, read_only: bool | None = None):  # noqa: ANN201 - Store
         """Open the Store, turning any ComanageError into a one-line message and exit code 1."""
         from comanage_tui.data.errors import ComanageError
         from comanage_tui.data.store import Store
 
+        extra = {}
+        if self.pinned_now is not None:
+            pinned = self.pinned_now
+            extra["clock"] = lambda: pinned  # changes are stamped with the pretended moment
         try:
             return Store(self.db, actor=self.actor, create=create, shared=self.shared,
-                         read_only=self.read_only if read_only is None else read_only)
+                         read_only=self.read_only if read_only is None else read_only, **extra)
         except ComanageError as exc:
             fail(str(exc))
 
@@ -67,26 +97,37 @@ def parse_instant(value: str | None, param: str) -> int | None:
 @click.option("--read-only", is_flag=True, help="Open for viewing only: no change can be saved.")
 @click.option("--shared", is_flag=True, envvar="COMANAGE_SHARED",
               help="Create new database files group-writable (0660) for a team sharing one jump box; default 0600.")
+@click.option("--as-of", "as_of_text", metavar="ISO", default=None,
+              help="Show every figure as it stood at this moment (e.g. 2026-11-23T08:30:00Z); implies --read-only. "
+                   "Sub-commands with their own --as-of/--now use it unless they are given theirs.")
+@click.option("--now", "now_text", metavar="ISO", default=None,
+              help="Pretend it is this moment in a normal session (demos, training, tests): clocks are computed "
+                   "and changes are stamped as of then.")
 @click.version_option(__version__, prog_name="comanage")
 @click.pass_context
-def main(ctx: click.Context, db: Path | None, actor: str | None, read_only: bool, shared: bool) -> None:
+def main(ctx: click.Context, db: Path | None, actor: str | None, read_only: bool, shared: bool,
+         as_of_text: str | None, now_text: str | None) -> None:
     """comanage: the morning dashboard for co-managed IT.
 
     Without a sub-command, opens the dashboard on the database.
     """
-    ctx.obj = Ctx(db or default_db_path(), actor, read_only, shared)
+    if as_of_text is not None and now_text is not None:
+        raise click.UsageError("give either --as-of (look at a moment, read-only) or --now (pretend it is that moment), not both")
+    ctx.obj = Ctx(db or default_db_path(), actor, read_only, shared,
+                  as_of=parse_instant(as_of_text, "--as-of"), pinned_now=parse_instant(now_text, "--now"))
     if ctx.invoked_subcommand is None:
         run_dashboard(ctx.obj)
 
 
 def run_dashboard(c: Ctx, now: int | None = None) -> None:
+    """Open the dashboard; `now` (else the global --as-of/--now) pins the moment it shows."""
     if not c.db.exists():
         fail(f"no database at {c.db}; create the demo with 'comanage demo' or an empty one with 'comanage init'")
     store = c.store()
     from comanage_tui.app import ComanageApp
 
     try:
-        ComanageApp(store, now=now).run()
+        ComanageApp(store, now=now if now is not None else c.moment, as_of=c.as_of is not None).run()
     finally:
         store.close()
 
@@ -108,7 +149,7 @@ def demo(c: Ctx, seed: int, tickets: int, now_text: str | None, force: bool, ope
     from comanage_tui.data.demo import DemoOptions, write_demo_file
     from comanage_tui.data.errors import ComanageError
 
-    now = parse_instant(now_text, "--now") or int(time.time())
+    now = c.now(now_text, "--now")
     started = time.perf_counter()
     try:
         summary = write_demo_file(c.db, DemoOptions(seed=seed, tickets=tickets, now=now), replace=force,
@@ -118,7 +159,8 @@ def demo(c: Ctx, seed: int, tickets: int, now_text: str | None, force: bool, ope
     took = time.perf_counter() - started
     click.echo(f"Demo database written to {c.db} in {took:.1f}s: " + ", ".join(f"{n} {k}" for k, n in summary.items()))
     if open_after:
-        run_dashboard(c, now=None)
+        # A demo written as of a given moment opens at that moment, so its story reads as written.
+        run_dashboard(c, now=now if (now_text is not None or c.moment is not None) else None)
 
 
 @main.command()
@@ -186,12 +228,10 @@ def sla_load(c: Ctx, config) -> None:  # noqa: ANN001 - click file
 @click.pass_obj
 def explain(c: Ctx, ref: str, as_of: str | None) -> None:
     """Print a ticket's SLA timeline: segments, pauses, who held it, policy and calendar."""
-    import time
-
     from comanage_tui.data.errors import ComanageError
     from comanage_tui.data.ticket_view import explain_ticket
 
-    now = parse_instant(as_of, "--as-of") or int(time.time())
+    now = c.now(as_of)
     store = c.store(read_only=True)
     try:
         click.echo(explain_ticket(store, ref, now))

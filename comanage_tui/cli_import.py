@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -119,10 +118,9 @@ def import_verdicts_cmd(c: Ctx, source: str | None, clock: str, as_of: str | Non
     Uses the stored calendars and policies; only imported tickets whose export said
     whether the SLA was made take part.
     """
-    from comanage_tui.cli import parse_instant
     from comanage_tui.data.verdicts import compare_verdicts
 
-    now = parse_instant(as_of, "--as-of") or int(time.time())
+    now = c.now(as_of)
     store = c.store()
     try:
         report = compare_verdicts(store, now=now, clock=clock, source=source, keep=max(list_limit, 1))

@@ -7,12 +7,11 @@ check` pay only for what they use (check never loads the Store, let alone Textua
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import click
 
-from comanage_tui.cli import Ctx, fail, parse_instant
+from comanage_tui.cli import Ctx, fail
 
 UNKNOWN = 3  # Nagios: the check itself could not run
 
@@ -41,9 +40,7 @@ def snapshot_cmd(c: Ctx, fmt: str, out: str | None, as_of: str | None, since: Pa
     to_stdout = out in (None, "-")
     if fmt == "csv" and to_stdout:
         raise click.BadParameter("CSV is one file per table: give a directory, or a path ending in .zip", param_hint="--out")
-    now = parse_instant(as_of, "--as-of")
-    if now is None:
-        now = int(time.time())  # the only wall-clock read: everything below takes `now`
+    now = c.now(as_of)  # the only clock read: everything below takes `now`
     from comanage_tui.data.errors import ComanageError
     from comanage_tui.data.snapshot import SnapshotOptions, build_snapshot
     from comanage_tui.data.snapshot_delta import load_previous
@@ -103,11 +100,11 @@ def check_cmd(c: Ctx, warn_at_risk: bool, as_json: bool, as_of: str | None) -> N
         from comanage_tui.data.check import format_line, run_check, to_json
 
         try:
-            now = parse_instant(as_of, "--as-of")
+            now = c.now(as_of)
         except click.BadParameter as exc:
             click.echo(f"COMANAGE UNKNOWN - {exc.format_message()}")
             sys.exit(UNKNOWN)
-        result = run_check(c.db, now if now is not None else int(time.time()), warn_at_risk=warn_at_risk)
+        result = run_check(c.db, now, warn_at_risk=warn_at_risk)
         click.echo(to_json(result) if as_json else format_line(result, warn_at_risk=warn_at_risk))
     except Exception as exc:  # noqa: BLE001 - whatever broke, the probe reports UNKNOWN rather than a traceback
         click.echo(f"COMANAGE UNKNOWN - internal error: {type(exc).__name__}: {exc}")

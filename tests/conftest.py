@@ -6,9 +6,22 @@ import datetime as dt
 from pathlib import Path
 
 import os
+import select
+import time
 
 import pytest
 from hypothesis import settings
+
+if "faketime" in os.environ.get("LD_PRELOAD", ""):
+    # The suite also runs under libfaketime with the clock moved (see .ci/run), to prove no test
+    # depends on today's date. libfaketime 0.9.10 (Debian's) breaks Python 3.11's time.sleep when
+    # the monotonic clock is left alone (FAKETIME_DONT_FAKE_MONOTONIC=1, needed for thread waits):
+    # it shifts the absolute CLOCK_MONOTONIC deadline Python passes to clock_nanosleep and the kernel
+    # answers EINVAL (libfaketime issue #426). A select() timeout is relative and passes untouched.
+    def _relative_sleep(seconds: float) -> None:
+        select.select([], [], [], max(0.0, seconds))
+
+    time.sleep = _relative_sleep
 
 # In CI (`CI` set, as .ci/run and most CI services do) hypothesis draws the same examples on
 # every run, so a merge is never blocked by a case it happened to find that day; run the suite
@@ -19,6 +32,9 @@ if os.environ.get("CI"):
 
 # A fixed moment for the whole suite: Monday 2026-11-23 09:30 in Berlin (08:30 UTC).
 FIXED_NOW = int(dt.datetime(2026, 11, 23, 8, 30, tzinfo=dt.timezone.utc).timestamp())
+FIXED_NOW_ISO = "2026-11-23T08:30:00Z"
+"""FIXED_NOW for the command line: every test that starts `comanage` passes a moment (`--now`,
+`--as-of`), so no result depends on the day or the time zone the suite runs in."""
 
 
 @pytest.fixture(autouse=True)

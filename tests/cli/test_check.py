@@ -122,7 +122,7 @@ def test_check_loads_neither_the_ui_nor_the_store(tmp_path: Path) -> None:
     db = make_db(tmp_path / "ok.db", ticket_ages=(10,))
     code = (
         "import sys\nfrom comanage_tui.cli import main\n"
-        f"try:\n    main(['--db', {str(db)!r}, 'check'])\nexcept SystemExit as e:\n    print('exit', e.code)\n"
+        f"try:\n    main(['--db', {str(db)!r}, 'check', '--as-of', {AS_OF!r}])\nexcept SystemExit as e:\n    print('exit', e.code)\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'rich', 'sqlite_utils', 'pydantic'}))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,

@@ -13,14 +13,19 @@ import time
 from pathlib import Path
 
 from tests.cli.test_cli import comanage_cmd
+from tests.conftest import FIXED_NOW_ISO
 
 
-def spawn_dashboard(db: Path, columns: int, lines: int) -> tuple[subprocess.Popen, int]:
-    """`comanage --db DB` on a new pty of that size; returns the process and the pty's master fd."""
+def spawn_dashboard(db: Path, columns: int, lines: int, *, now: str = FIXED_NOW_ISO) -> tuple[subprocess.Popen, int]:
+    """`comanage --db DB --now NOW` on a new pty of that size; returns the process and the pty's master fd.
+
+    The moment is always given (the demo databases are built at FIXED_NOW): what the test sees
+    must not depend on the day it runs.
+    """
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(columns), "LINES": str(lines)}
-    proc = subprocess.Popen([*comanage_cmd(), "--db", str(db)], stdin=slave, stdout=slave, stderr=slave,
+    proc = subprocess.Popen([*comanage_cmd(), "--db", str(db), "--now", now], stdin=slave, stdout=slave, stderr=slave,
                             env=env, start_new_session=True, close_fds=True)
     os.close(slave)
     return proc, master

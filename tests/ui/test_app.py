@@ -147,6 +147,40 @@ async def test_read_only_session_refuses_edits(ui_db) -> None:
         store.close()
 
 
+async def test_as_of_session_is_read_only_even_on_a_writable_store(ui_store) -> None:
+    """`comanage --as-of`: the moment is in the header and nothing can be changed, whatever the store allows."""
+    import os
+    import time
+
+    from comanage_tui.app import ComanageApp
+
+    zone = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"  # the header shows local time: pin the zone for the expected text
+    time.tzset()
+    before = ui_store.scalar("SELECT count(*) FROM audit_log")
+    moment = FIXED_NOW - 3 * 86400
+    app = ComanageApp(ui_store, now=moment, as_of=True)
+    notes = record_notifications(app)
+    try:
+        async with app.run_test(size=(100, 24)) as pilot:
+            assert app.title == "comanage · as of 2026-11-20 08:30 UTC · read-only"
+            assert app.now() == moment and app.read_only
+            await pilot.press("6")
+            table = app.screen.query_one(PagedTable)
+            await wait_until(pilot, lambda: table.settled, what="tickets loaded")
+            await pilot.press("n")
+            await pilot.pause()
+            assert not isinstance(app.screen, FormScreen)
+    finally:
+        if zone is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = zone
+        time.tzset()
+    assert any("(--as-of): nothing can be changed" in m for m, _ in notes)
+    assert ui_store.scalar("SELECT count(*) FROM audit_log") == before
+
+
 async def test_another_session_commit_shows_up_with_cursor_kept(make_app, ui_db) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

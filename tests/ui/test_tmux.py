@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import FIXED_NOW_ISO
+
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (apt-get install tmux)")
 
 # (key, what the screen shows once it is there): the nav bar marks the current screen with brackets.
@@ -102,10 +104,11 @@ def tmux(tmp_path: Path):
     t.run("kill-server", check=False)
 
 
-def start(tmux: Tmux, db: Path, tmp_path: Path, **env: str) -> None:
+def start(tmux: Tmux, db: Path, tmp_path: Path, *, moment: tuple[str, str] = ("--now", FIXED_NOW_ISO), **env: str) -> None:
+    """Run the dashboard on `db` in the pane; `moment` is always passed (the demo is built at FIXED_NOW)."""
     settings = {"TERM": "screen", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "HOME": str(tmp_path / "home"), **env}
     command = " ".join([f"{k}={shlex.quote(v)}" for k, v in settings.items()] + [shlex.quote(c) for c in comanage_command()]
-                       + ["--db", shlex.quote(str(db))])
+                       + ["--db", shlex.quote(str(db)), *map(shlex.quote, moment)])
     environ = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TMUX")}
     subprocess.run(["tmux", "-u", "-f", "/dev/null", "-S", tmux.socket, "new-session", "-d", "-s", "ui", "-x", "100", "-y", "30",
                     f"env {command}"], check=True, env=environ, timeout=20)
@@ -143,3 +146,24 @@ def test_no_color_keeps_every_state_readable(tmux: Tmux, ui_db: Path, tmp_path: 
     assert not hues(captured), hues(captured)[:5]
     tmux.run("send-keys", "-t", "ui", "1")
     walk_all_screens(tmux)
+
+
+def test_as_of_opens_a_past_moment_read_only_and_says_so(tmux: Tmux, ui_db: Path, tmp_path: Path) -> None:
+    """`comanage --as-of`: the header names the moment, clocks are those of that moment, nothing can change."""
+    before = ui_db.read_bytes()
+    # Two hours before the demo's moment, in a zone far from UTC: the header shows local time and zone.
+    start(tmux, ui_db, tmp_path, moment=("--as-of", "2026-11-23T06:30:00Z"), TZ="America/Adak")
+    shown = tmux.wait_for("[1 Overview]", "Attention today:", "Resolution", timeout=30)
+    assert "as of 2026-11-22 20:30 HST" in shown and "read-only" in shown, shown
+    tmux.run("send-keys", "-t", "ui", "3")
+    tmux.wait_for("[3 Handoffs]", "Handoffs:")
+    tmux.run("send-keys", "-t", "ui", "a")  # acknowledge: refused in a read-only session
+    tmux.wait_for("nothing can be changed")
+    tmux.run("send-keys", "-t", "ui", "q")
+    deadline = time.monotonic() + 10
+    while tmux.alive() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for suffix in ("-wal", "-journal"):
+        extra = ui_db.with_name(ui_db.name + suffix)
+        assert not extra.exists() or extra.stat().st_size == 0, f"{extra.name} written by a read-only session"
+    assert ui_db.read_bytes() == before
