@@ -48,6 +48,22 @@ def read_pty(fd: int, seconds: float, until: bytes = b"") -> bytes:
     return out
 
 
+def read_settled(fd: int, quiet: float = 0.6, limit: float = 20.0, until: bytes = b"") -> bytes:
+    """What the app writes until `until` has appeared (if given) and it then stays quiet for `quiet` seconds.
+
+    Waits for the app rather than for a fixed time, so a loaded machine slows the test down
+    instead of making it read the screen before the data arrived.
+    """
+    out = b""
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        chunk = read_pty(fd, quiet)
+        out += chunk
+        if not chunk and (not until or until in out):
+            break
+    return out
+
+
 def stop(proc: subprocess.Popen, master: int) -> None:
     """Kill the app if it is still running, and close the pty."""
     if proc.poll() is None:

@@ -684,9 +684,9 @@ def test_pasting_into_a_form_on_a_real_terminal_writes_no_control_character(tmp_
             if b"Reference *" in captured:
                 break
         captured += read_pty(master, 0.5)
-        send(paste_bytes(PTY_PASTES[0]), b"PASTED-1", 3)
-        send(b"\t" + paste_bytes(PTY_PASTES[1]), b"PASTED-2", 3)  # the title
-        send(b"\t" * 8 + paste_bytes(PTY_PASTES[2] + "\n" + PTY_PASTES[0]), b"PASTED-3", 3)  # the notes
+        send(paste_bytes(PTY_PASTES[0]), b"PASTED-1", 10)
+        send(b"\t" + paste_bytes(PTY_PASTES[1]), b"PASTED-2", 10)  # the title
+        send(b"\t" * 8 + paste_bytes(PTY_PASTES[2] + "\n" + PTY_PASTES[0]), b"PASTED-3", 10)  # the notes
         send(b"\x1b", seconds=1)  # cancel the form, then quit
         send(b"q", seconds=2)
         proc.wait(timeout=10)

@@ -14,7 +14,7 @@ from pathlib import Path
 from comanage_tui.data.demo import DemoOptions, build_demo
 from comanage_tui.data.store import Store
 from tests.conftest import FIXED_NOW
-from tests.reliability.pty_app import read_pty, spawn_dashboard, stop
+from tests.reliability.pty_app import read_pty, read_settled, spawn_dashboard, stop
 
 PAYLOADS = [
     "\x1b]52;c;ZXZpbA==\x07", "\x1b]8;;file:///etc/passwd\x1b\\x\x1b]8;;\x1b\\", "\x1b]0;pwned\x07", "\x1b[6666m",
@@ -38,11 +38,11 @@ def test_no_control_sequence_from_data_reaches_the_terminal(tmp_path: Path) -> N
     db = tmp_path / "hostile.db"
     _hostile_db(db)
     proc, master = spawn_dashboard(db, 140, 40)
-    captured = read_pty(master, 6)
+    captured = read_settled(master, until=b"Attention", limit=30)
     # Every screen, the ticket list filtered to the hostile tickets, and a detail view.
     for keys in ("1", "2", "3", "4", "5", "6", "/", "X-", "\r", "\r", "\x1b", "3", "\r", "\x1b", "5", "\r", "\x1b", "q"):
         os.write(master, keys.encode())
-        captured += read_pty(master, 0.8)
+        captured += read_settled(master)
     captured += read_pty(master, 3)
     try:
         proc.wait(timeout=10)
