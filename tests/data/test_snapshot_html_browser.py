@@ -49,8 +49,11 @@ def chromium() -> str:
 
 
 def _browser(chromium: str, profile: Path, *args: str) -> subprocess.CompletedProcess:
+    # The page is static (its moment is the snapshot's --as-of); the browser itself runs on the real
+    # clock: under the suite's faketime runs (.ci/run) Chromium's own timers hang with a shifted clock.
+    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
     return subprocess.run([chromium, *FLAGS, f"--user-data-dir={profile}", *args], capture_output=True, text=True,
-                          timeout=120, stdin=subprocess.DEVNULL)
+                          timeout=120, stdin=subprocess.DEVNULL, env=env)
 
 
 def _png_size(data: bytes) -> tuple[int, int]:
