@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import sys
 from pathlib import Path
 
@@ -45,6 +46,31 @@ def run() -> None:
 def fail(message: str, code: int = 1) -> None:
     click.echo(f"comanage: {message}", err=True)
     sys.exit(code)
+
+
+def writes_database(command: click.Command, *, unless: str | None = None) -> click.Command:
+    """Mark `command` as one that changes or replaces the database: under --read-only it is refused.
+
+    The one place --read-only is enforced for whole commands (the Store refuses single writes
+    too, but `restore` and `demo` replace the file without one). `unless` names a flag (e.g.
+    `dry_run`) that makes the command a pure reader. tests/cli/test_read_only.py walks every
+    registered command, so a new writer left unmarked fails the suite.
+    """
+    inner = command.callback
+
+    @functools.wraps(inner)
+    def guarded(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - click passes the parsed options through
+        ctx = click.get_current_context()
+        c = ctx.find_object(Ctx)
+        if c is not None and c.read_only and not (unless and kwargs.get(unless)):
+            from comanage_tui.data.text import clean
+
+            fail(f"--read-only: '{ctx.command_path}' would change {clean(c.db)}; nothing was done")
+        return inner(*args, **kwargs)
+
+    command.callback = guarded
+    command.writes_database = True
+    return command
 
 
 def parse_instant(value: str | None, param: str) -> int | None:
@@ -91,6 +117,7 @@ def run_dashboard(c: Ctx, now: int | None = None) -> None:
         store.close()
 
 
+@writes_database
 @main.command()
 @click.option("--seed", type=int, default=7, show_default=True, help="Same seed, same organisation and tickets.")
 @click.option("--tickets", type=click.IntRange(0, 2_000_000), default=400, show_default=True, help="How many tickets to generate.")
@@ -121,6 +148,7 @@ def demo(c: Ctx, seed: int, tickets: int, now_text: str | None, force: bool, ope
         run_dashboard(c, now=None)
 
 
+@writes_database
 @main.command()
 @click.pass_obj
 def init(c: Ctx) -> None:
@@ -163,6 +191,7 @@ def sla_show(c: Ctx) -> None:
         store.close()
 
 
+@writes_database
 @sla.command("load")
 @click.argument("config", type=click.File("r", encoding="utf-8"))
 @click.pass_obj
@@ -216,6 +245,7 @@ def backup_cmd(c: Ctx, dest: Path | None) -> None:
     click.echo(f"Backup written to {written}")
 
 
+@writes_database
 @main.command("restore")
 @click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
@@ -241,8 +271,9 @@ main.add_command(snapshot_cmd)
 main.add_command(check_cmd)
 from comanage_tui.cli_import import import_cmd, import_verdicts_cmd  # noqa: E402
 
-main.add_command(import_cmd)
+main.add_command(writes_database(import_cmd, unless="dry_run"))
 main.add_command(import_verdicts_cmd)
 from comanage_tui.cli_org import org_group  # noqa: E402
 
 main.add_command(org_group)
+writes_database(org_group.commands["load"], unless="dry_run")
