@@ -105,7 +105,14 @@ def main(ctx: click.Context, db: Path | None, actor: str | None, read_only: bool
         run_dashboard(ctx.obj)
 
 
+def need_terminal() -> None:
+    """The dashboard needs a terminal on both ends; without one Textual would spin at full CPU forever."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        fail("no terminal; did you mean a subcommand? (see comanage --help)", 2)
+
+
 def run_dashboard(c: Ctx, now: int | None = None) -> None:
+    need_terminal()
     if not c.db.exists():
         fail(f"no database at {c.db}; create the demo with 'comanage demo' or an empty one with 'comanage init'")
     store = c.store()
@@ -136,6 +143,8 @@ def demo(c: Ctx, seed: int, tickets: int, now_text: str | None, force: bool, ope
     from comanage_tui.data.errors import ComanageError
 
     now = parse_instant(now_text, "--now") or int(time.time())
+    if open_after:
+        need_terminal()  # before the demo is written, not after
     started = time.perf_counter()
     try:
         summary = write_demo_file(c.db, DemoOptions(seed=seed, tickets=tickets, now=now), replace=force,
