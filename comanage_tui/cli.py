@@ -16,8 +16,11 @@ from comanage_tui.locations import DB_ENV, default_db_path
 class Ctx:
     """What every sub-command needs: where the database is and who is acting."""
 
+    last_db: Path | None = None  # for `run()`, which reports errors after the context is gone
+
     def __init__(self, db: Path, actor: str | None, read_only: bool, shared: bool):
         self.db, self.actor, self.read_only, self.shared = db, actor, read_only, shared
+        Ctx.last_db = db
 
     def store(self, *, create: bool = False, read_only: bool | None = None):  # noqa: ANN201 - Store
         """Open the Store, turning any ComanageError into a one-line message and exit code 1."""
@@ -35,12 +38,14 @@ def run() -> None:
     """Console-script entry: `main`, with OS and SQLite failures reported in one line, not a traceback."""
     import sqlite3
 
+    from comanage_tui.data.db_errors import describe
+
     try:
         main()
-    except sqlite3.Error as exc:
-        fail(f"database error: {exc}")
-    except OSError as exc:
-        fail(f"{exc.filename or 'file'}: {exc.strerror or exc}")
+    except (sqlite3.Error, OSError) as exc:
+        # Rights, read-only media, a full disk or a lock: say which, and which file; never "damaged".
+        found = describe(Ctx.last_db or Path("."), exc)
+        fail(str(found) if found else f"database error: {exc}")
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -73,6 +78,12 @@ def writes_database(command: click.Command, *, unless: str | None = None) -> cli
     return command
 
 
+def unchanged(message: str) -> str:
+    """`message` ending with "nothing was changed", said once even when the cause already said it."""
+    return message if message.endswith(("nothing was changed", "nothing was saved", "nothing was done")) \
+        else f"{message}; nothing was changed"
+
+
 def parse_instant(value: str | None, param: str) -> int | None:
     """ISO-8601 with an offset (or `Z`) into epoch seconds; naive times are refused, not guessed."""
     if value is None:
@@ -86,7 +97,24 @@ def parse_instant(value: str | None, param: str) -> int | None:
     return int(when.timestamp())
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """The top-level group; a usage error in its own options (a folder as --db, a mistyped option)
+    meant for `check` exits 3 (UNKNOWN) with one line, as every failure of the probe does."""
+
+    def make_context(self, info_name, args, parent=None, **extra):  # noqa: ANN001, ANN201 - click's signature
+        is_check = "check" in args
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:
+            if not is_check:
+                raise
+            from comanage_tui.data.text import clean
+
+            click.echo(f"COMANAGE UNKNOWN - {clean(exc.format_message())}")
+            sys.exit(3)
+
+
+@click.group(cls=_Main, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), envvar=DB_ENV, default=None,
               help=f"Database file. Default: ${DB_ENV}, else the user data directory.")
 @click.option("--as", "actor", metavar="NAME", default=None, help="Name written to the audit log (default: the OS user).")
@@ -202,17 +230,23 @@ def sla_show(c: Ctx) -> None:
 
 @writes_database
 @sla.command("load")
-@click.argument("config", type=click.File("r", encoding="utf-8"))
+@click.argument("config", type=click.File("rb"))
 @click.pass_obj
 def sla_load(c: Ctx, config) -> None:  # noqa: ANN001 - click file
     """Apply a TOML file of [[calendar]] and [[policy]] tables (policies replace the list)."""
     from comanage_tui.data.errors import ComanageError
+    from comanage_tui.data.text import clean
 
+    name = clean(getattr(config, "name", "FILE"))
+    try:
+        text = config.read().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        fail(f"{name}: not UTF-8 text (byte {exc.start}); nothing was changed")
     store = c.store()
     try:
-        ncal, npol = store.sla.load_toml(config.read())
+        ncal, npol = store.sla.load_toml(text)
     except ComanageError as exc:
-        fail(f"{config.name}: {exc}; nothing was changed")
+        fail(unchanged(f"{name}: {clean(str(exc))}"))
     finally:
         store.close()
     click.echo(f"Loaded {ncal} calendar(s) and {npol} policy(ies); every clock is recomputed from now on.")

@@ -83,7 +83,9 @@ class _MonitoringCommand(click.Command):
         try:
             return super().make_context(info_name, args, parent=parent, **extra)
         except click.UsageError as exc:
-            click.echo(f"COMANAGE UNKNOWN - {exc.format_message()}")
+            from comanage_tui.data.text import clean
+
+            click.echo(f"COMANAGE UNKNOWN - {clean(exc.format_message())}")
             sys.exit(UNKNOWN)
 
 
@@ -110,6 +112,8 @@ def check_cmd(c: Ctx, warn_at_risk: bool, as_json: bool, as_of: str | None) -> N
         result = run_check(c.db, now if now is not None else int(time.time()), warn_at_risk=warn_at_risk)
         click.echo(to_json(result) if as_json else format_line(result, warn_at_risk=warn_at_risk))
     except Exception as exc:  # noqa: BLE001 - whatever broke, the probe reports UNKNOWN rather than a traceback
-        click.echo(f"COMANAGE UNKNOWN - internal error: {type(exc).__name__}: {exc}")
+        from comanage_tui.data.text import clean
+
+        click.echo(f"COMANAGE UNKNOWN - internal error: {type(exc).__name__}: {clean(str(exc))}")
         sys.exit(UNKNOWN)
     sys.exit(result.code)

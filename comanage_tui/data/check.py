@@ -22,6 +22,8 @@ from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
 
+from comanage_tui.data.text import clean
+
 OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
 STATE_NAMES = {OK: "OK", WARNING: "WARNING", CRITICAL: "CRITICAL", UNKNOWN: "UNKNOWN"}
 # Same candidates as status.open_ticket_clocks; "+" keeps SQLite off idx_tickets_opened, which
@@ -148,23 +150,31 @@ def run_check(db: Path, now: int, *, warn_at_risk: bool = False) -> CheckResult:
     """Evaluate the database at `now`; never raises for a bad database (that is UNKNOWN)."""
     result = CheckResult(UNKNOWN, now)
     db = Path(db)
+    if db.is_dir():
+        result.error = f"{clean(db)} is a folder, not a database file"
+        return result
     if not db.is_file():
-        result.error = f"no database at {db}"
+        result.error = f"no database at {clean(db)}"
+        return result
+    from comanage_tui.data.db import connect_checked
+    from comanage_tui.data.errors import DatabaseProblem
+
+    try:
+        # Read-only: a monitoring probe must never create, migrate or lock the file for writing.
+        conn = connect_checked(db, read_only=True)
+    except DatabaseProblem as exc:
+        result.error = str(exc)
         return result
     try:
-        # mode=ro: a monitoring probe must never create, migrate or lock the file for writing.
-        conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
-        result.error = f"cannot open {db}: {exc}"
-        return result
-    try:
-        conn.execute("PRAGMA busy_timeout = 5000")
         _evaluate(conn, now, result)
     except sqlite3.DatabaseError as exc:
-        result.error = f"cannot read {db}: {exc}"
+        from comanage_tui.data.db_errors import describe
+
+        found = describe(db, exc, writing=False)
+        result.error = str(found) if found else f"cannot read {clean(db)}: {exc}"
         return result
     except ValueError as exc:  # a stored calendar/policy is invalid, or names an unknown time zone
-        result.error = f"cannot evaluate {db}: {str(exc).splitlines()[0]}"
+        result.error = f"cannot evaluate {clean(db)}: {clean(str(exc))}"
         return result
     finally:
         conn.close()
