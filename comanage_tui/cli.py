@@ -88,13 +88,23 @@ def parse_instant(value: str | None, param: str) -> int | None:
     """ISO-8601 with an offset (or `Z`) into epoch seconds; naive times are refused, not guessed."""
     if value is None:
         return None
+    from comanage_tui.data.text import clean
+
     try:
         when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise click.BadParameter(f"'{value}' is not an ISO-8601 date-time such as 2026-11-23T08:00:00+01:00", param_hint=param) from None
+        raise click.BadParameter(f"'{clean(value)}' is not an ISO-8601 date-time such as 2026-11-23T08:00:00+01:00", param_hint=param) from None
     if when.tzinfo is None:
-        raise click.BadParameter(f"'{value}' has no UTC offset; add one, e.g. +00:00 or Z", param_hint=param)
-    return int(when.timestamp())
+        raise click.BadParameter(f"'{clean(value)}' has no UTC offset; add one, e.g. +00:00 or Z", param_hint=param)
+    from comanage_tui.data.timerange import RANGE_TEXT, in_range
+
+    try:
+        instant = int(when.timestamp())
+    except (OverflowError, ValueError):
+        instant = None
+    if instant is None or not in_range(instant):  # 9999-12-31 made `check` replay 8,000 years of calendar
+        raise click.BadParameter(f"'{clean(value)}' is outside {RANGE_TEXT}", param_hint=param)
+    return instant
 
 
 class _Main(click.Group):

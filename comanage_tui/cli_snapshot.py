@@ -48,6 +48,8 @@ def snapshot_cmd(c: Ctx, fmt: str, out: str | None, as_of: str | None, since: Pa
     from comanage_tui.data.snapshot import SnapshotOptions, build_snapshot
     from comanage_tui.data.snapshot_delta import load_previous
     from comanage_tui.data.snapshot_io import render_text, write_snapshot
+    from comanage_tui.data.text import clean
+    from comanage_tui.data.timerange import RANGE_TEXT, refs_with_invalid_dates
 
     if not c.db.exists():
         fail(f"no database at {c.db}; create the demo with 'comanage demo' or point --db at yours")
@@ -58,10 +60,15 @@ def snapshot_cmd(c: Ctx, fmt: str, out: str | None, as_of: str | None, since: Pa
     store = c.store(read_only=True)
     try:
         snap = build_snapshot(store, SnapshotOptions(as_of=now, party=party, include_notes=include_notes, since=previous))
+        with store.lock:
+            invalid, refs = refs_with_invalid_dates(store.conn)
     except ComanageError as exc:
         fail(str(exc))
     finally:
         store.close()
+    if invalid:  # left out of every figure (their clocks cannot be computed): say so, once
+        click.echo(f"comanage: warning: {invalid} ticket(s) or handoff(s) left out, a stored time lies outside {RANGE_TEXT}: "
+                   + ", ".join(clean(r) for r in refs) + (" …" if invalid > len(refs) else ""), err=True)
     if to_stdout:
         click.get_binary_stream("stdout").write(render_text(snap, fmt).encode("utf-8"))
         return

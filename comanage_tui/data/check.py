@@ -23,6 +23,7 @@ from operator import itemgetter
 from pathlib import Path
 
 from comanage_tui.data.text import clean
+from comanage_tui.data.timerange import in_range
 
 OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
 STATE_NAMES = {OK: "OK", WARNING: "WARNING", CRITICAL: "CRITICAL", UNKNOWN: "UNKNOWN"}
@@ -41,6 +42,8 @@ class CheckResult:
     open_tickets: int = 0
     """Tickets with an open clock at the as-of time (the snapshot's and the dashboard's count)."""
     open_handoffs: int = 0
+    invalid_dates: int = 0
+    """Tickets and handoffs skipped because a stored time lies outside 1970-2200 (hand-edited or old data)."""
     replayed: int = 0
     """Tickets whose clocks had to be computed (the rest were below every threshold)."""
     error: str | None = None
@@ -90,6 +93,9 @@ def _evaluate(conn: sqlite3.Connection, now: int, result: CheckResult) -> None:
         evs = events.get(tid)
         if not evs:
             continue
+        if not all(in_range(e[0]) for e in evs):
+            result.invalid_dates += 1  # said in the line; replaying it would fail or take minutes
+            continue
         cal = calendars[policy.calendar]
         priorities = {e[5] for e in evs if e[5] is not None}
         w = walk(evs, policy, now)
@@ -118,6 +124,9 @@ def _evaluate(conn: sqlite3.Connection, now: int, result: CheckResult) -> None:
     for requested, acked, target, to_id in conn.execute(
             "SELECT requested_at, acknowledged_at, ack_target_minutes, to_party_id FROM handoffs "
             "WHERE requested_at <= :now AND (closed_at IS NULL OR closed_at > :now)", params):
+        if not (in_range(requested) and in_range(acked)):
+            result.invalid_dates += 1
+            continue
         result.open_handoffs += 1
         cal = by_id.get(to_id) or fallback
         if cal is not None and ack_clock(requested, acked, target, cal, now).state == ClockState.BREACHED:
@@ -192,9 +201,12 @@ def format_line(r: CheckResult, *, warn_at_risk: bool = False) -> str:
     if r.code == UNKNOWN:
         return f"COMANAGE UNKNOWN - {r.error}"
     summary = f"{r.breached} breached, {r.at_risk} at risk, {r.handoffs_late} handoffs late"
+    if r.invalid_dates:
+        summary += f" ({r.invalid_dates} skipped: a stored date outside 1970-2200)"
     # perfdata: 'label'=value;warn;crit;min — "0" as a threshold alerts on anything above zero.
     perf = (f"breached={r.breached};;0;0 at_risk={r.at_risk};{'0' if warn_at_risk else ''};;0 "
-            f"handoffs_late={r.handoffs_late};0;;0 open_tickets={r.open_tickets};;;0 open_handoffs={r.open_handoffs};;;0")
+            f"handoffs_late={r.handoffs_late};0;;0 open_tickets={r.open_tickets};;;0 open_handoffs={r.open_handoffs};;;0"
+            + (f" invalid_dates={r.invalid_dates};;;0" if r.invalid_dates else ""))
     return f"COMANAGE {r.state} - {summary} | {perf}"
 
 
