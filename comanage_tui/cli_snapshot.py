@@ -56,7 +56,9 @@ def snapshot_cmd(c: Ctx, fmt: str, out: str | None, as_of: str | None, since: Pa
     try:
         previous = load_previous(since) if since is not None else None
     except ComanageError as exc:
-        fail(str(exc))
+        fail(clean(str(exc)))
+    except (RecursionError, MemoryError):  # a hostile file nested 200,000 deep, or far too big
+        fail(f"--since: {clean(since)} is nested too deeply or too large to be a comanage snapshot")
     store = c.store(read_only=True)
     try:
         snap = build_snapshot(store, SnapshotOptions(as_of=now, party=party, include_notes=include_notes, since=previous))
