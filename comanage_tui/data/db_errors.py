@@ -107,7 +107,9 @@ def describe(path: Path | str, exc: BaseException, *, writing: bool = True) -> D
         if exc.errno == errno.EROFS:
             return DatabaseProblem(f"cannot write {where}: the file system is read-only; open it with --read-only to view it")
         if exc.errno in _DENIED_ERRNOS:
-            return DatabaseProblem(permission_problem(path, writing=writing) or f"cannot use {where}: permission denied")
+            about_db = not exc.filename or Path(exc.filename) in companions(path) or Path(exc.filename) == path.parent
+            found = permission_problem(path, writing=writing) if about_db else None
+            return DatabaseProblem(found or f"cannot use {where}: permission denied")
         return DatabaseProblem(f"cannot use {where}: {exc.strerror or exc}")
     if not isinstance(exc, sqlite3.Error):
         return None
