@@ -112,7 +112,9 @@ def connect_checked(path: Path, *, read_only: bool) -> sqlite3.Connection:
 
     A viewer who cannot write the folder (or the -shm beside the file) cannot set up WAL's
     shared index; when no WAL content is waiting, the file alone is the whole database and is
-    opened `immutable` instead: they see it as it stands, and nothing is written.
+    opened `immutable` instead: they see it as it stands, and nothing is written. Immutable
+    takes no locks, so a checkpoint by a writer elsewhere during a read could show a torn
+    page; such a viewer could not have coordinated with that writer anyway (no -shm access).
     """
     conn = None
     try:
