@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import sys
 from pathlib import Path
 
@@ -20,9 +21,12 @@ class Ctx:
     tests. Both are epoch seconds or None (the wall clock).
     """
 
+    last_db: Path | None = None  # for `run()`, which reports errors after the context is gone
+
     def __init__(self, db: Path, actor: str | None, read_only: bool, shared: bool,
                  as_of: int | None = None, pinned_now: int | None = None):
         self.db, self.actor, self.shared = db, actor, shared
+        Ctx.last_db = db
         self.as_of, self.pinned_now = as_of, pinned_now
         # Looking at another moment is viewing: nothing may be written as of a moment that is not now.
         self.read_only = read_only or as_of is not None
@@ -64,12 +68,14 @@ def run() -> None:
     """Console-script entry: `main`, with OS and SQLite failures reported in one line, not a traceback."""
     import sqlite3
 
+    from comanage_tui.data.db_errors import describe
+
     try:
         main()
-    except sqlite3.Error as exc:
-        fail(f"database error: {exc}")
-    except OSError as exc:
-        fail(f"{exc.filename or 'file'}: {exc.strerror or exc}")
+    except (sqlite3.Error, OSError) as exc:
+        # Rights, read-only media, a full disk or a lock: say which, and which file; never "damaged".
+        found = describe(Ctx.last_db or Path("."), exc)
+        fail(str(found) if found else f"database error: {exc}")
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -77,20 +83,79 @@ def fail(message: str, code: int = 1) -> None:
     sys.exit(code)
 
 
+def writes_database(command: click.Command, *, unless: str | None = None) -> click.Command:
+    """Mark `command` as one that changes or replaces the database: under --read-only it is refused.
+
+    The one place --read-only is enforced for whole commands (the Store refuses single writes
+    too, but `restore` and `demo` replace the file without one). `unless` names a flag (e.g.
+    `dry_run`) that makes the command a pure reader. tests/cli/test_read_only.py walks every
+    registered command, so a new writer left unmarked fails the suite.
+    """
+    inner = command.callback
+
+    @functools.wraps(inner)
+    def guarded(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - click passes the parsed options through
+        ctx = click.get_current_context()
+        c = ctx.find_object(Ctx)
+        if c is not None and c.read_only and not (unless and kwargs.get(unless)):
+            from comanage_tui.data.text import clean
+
+            why = "--as-of (a fixed moment is read-only)" if c.as_of is not None else "--read-only"
+            fail(f"{why}: '{ctx.command_path}' would change {clean(c.db)}; nothing was done")
+        return inner(*args, **kwargs)
+
+    command.callback = guarded
+    command.writes_database = True
+    return command
+
+
+def unchanged(message: str) -> str:
+    """`message` ending with "nothing was changed", said once even when the cause already said it."""
+    return message if message.endswith(("nothing was changed", "nothing was saved", "nothing was done")) \
+        else f"{message}; nothing was changed"
+
+
 def parse_instant(value: str | None, param: str) -> int | None:
     """ISO-8601 with an offset (or `Z`) into epoch seconds; naive times are refused, not guessed."""
     if value is None:
         return None
+    from comanage_tui.data.text import clean
+
     try:
         when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise click.BadParameter(f"'{value}' is not an ISO-8601 date-time such as 2026-11-23T08:00:00+01:00", param_hint=param) from None
+        raise click.BadParameter(f"'{clean(value)}' is not an ISO-8601 date-time such as 2026-11-23T08:00:00+01:00", param_hint=param) from None
     if when.tzinfo is None:
-        raise click.BadParameter(f"'{value}' has no UTC offset; add one, e.g. +00:00 or Z", param_hint=param)
-    return int(when.timestamp())
+        raise click.BadParameter(f"'{clean(value)}' has no UTC offset; add one, e.g. +00:00 or Z", param_hint=param)
+    from comanage_tui.data.timerange import RANGE_TEXT, in_range
+
+    try:
+        instant = int(when.timestamp())
+    except (OverflowError, ValueError):
+        instant = None
+    if instant is None or not in_range(instant):  # 9999-12-31 made `check` replay 8,000 years of calendar
+        raise click.BadParameter(f"'{clean(value)}' is outside {RANGE_TEXT}", param_hint=param)
+    return instant
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """The top-level group; a usage error in its own options (a folder as --db, a mistyped option)
+    meant for `check` exits 3 (UNKNOWN) with one line, as every failure of the probe does."""
+
+    def make_context(self, info_name, args, parent=None, **extra):  # noqa: ANN001, ANN201 - click's signature
+        is_check = "check" in args
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:
+            if not is_check:
+                raise
+            from comanage_tui.data.text import clean
+
+            click.echo(f"COMANAGE UNKNOWN - {clean(exc.format_message())}")
+            sys.exit(3)
+
+
+@click.group(cls=_Main, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), envvar=DB_ENV, default=None,
               help=f"Database file. Default: ${DB_ENV}, else the user data directory.")
 @click.option("--as", "actor", metavar="NAME", default=None, help="Name written to the audit log (default: the OS user).")
@@ -119,8 +184,15 @@ def main(ctx: click.Context, db: Path | None, actor: str | None, read_only: bool
         run_dashboard(ctx.obj)
 
 
+def need_terminal() -> None:
+    """The dashboard needs a terminal on both ends; without one Textual would spin at full CPU forever."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        fail("no terminal; did you mean a subcommand? (see comanage --help)", 2)
+
+
 def run_dashboard(c: Ctx, now: int | None = None) -> None:
     """Open the dashboard; `now` (else the global --as-of/--now) pins the moment it shows."""
+    need_terminal()
     if not c.db.exists():
         fail(f"no database at {c.db}; create the demo with 'comanage demo' or an empty one with 'comanage init'")
     store = c.store()
@@ -132,6 +204,7 @@ def run_dashboard(c: Ctx, now: int | None = None) -> None:
         store.close()
 
 
+@writes_database
 @main.command()
 @click.option("--seed", type=int, default=7, show_default=True, help="Same seed, same organisation and tickets.")
 @click.option("--tickets", type=click.IntRange(0, 2_000_000), default=400, show_default=True, help="How many tickets to generate.")
@@ -150,6 +223,8 @@ def demo(c: Ctx, seed: int, tickets: int, now_text: str | None, force: bool, ope
     from comanage_tui.data.errors import ComanageError
 
     now = c.now(now_text, "--now")
+    if open_after:
+        need_terminal()  # before the demo is written, not after
     started = time.perf_counter()
     try:
         summary = write_demo_file(c.db, DemoOptions(seed=seed, tickets=tickets, now=now), replace=force,
@@ -163,6 +238,7 @@ def demo(c: Ctx, seed: int, tickets: int, now_text: str | None, force: bool, ope
         run_dashboard(c, now=now if (now_text is not None or c.moment is not None) else None)
 
 
+@writes_database
 @main.command()
 @click.pass_obj
 def init(c: Ctx) -> None:
@@ -205,18 +281,25 @@ def sla_show(c: Ctx) -> None:
         store.close()
 
 
+@writes_database
 @sla.command("load")
-@click.argument("config", type=click.File("r", encoding="utf-8"))
+@click.argument("config", type=click.File("rb"))
 @click.pass_obj
 def sla_load(c: Ctx, config) -> None:  # noqa: ANN001 - click file
     """Apply a TOML file of [[calendar]] and [[policy]] tables (policies replace the list)."""
     from comanage_tui.data.errors import ComanageError
+    from comanage_tui.data.text import clean
 
+    name = clean(getattr(config, "name", "FILE"))
+    try:
+        text = config.read().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        fail(f"{name}: not UTF-8 text (byte {exc.start}); nothing was changed")
     store = c.store()
     try:
-        ncal, npol = store.sla.load_toml(config.read())
+        ncal, npol = store.sla.load_toml(text)
     except ComanageError as exc:
-        fail(f"{config.name}: {exc}; nothing was changed")
+        fail(unchanged(f"{name}: {clean(str(exc))}"))
     finally:
         store.close()
     click.echo(f"Loaded {ncal} calendar(s) and {npol} policy(ies); every clock is recomputed from now on.")
@@ -256,6 +339,7 @@ def backup_cmd(c: Ctx, dest: Path | None) -> None:
     click.echo(f"Backup written to {written}")
 
 
+@writes_database
 @main.command("restore")
 @click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
@@ -281,8 +365,9 @@ main.add_command(snapshot_cmd)
 main.add_command(check_cmd)
 from comanage_tui.cli_import import import_cmd, import_verdicts_cmd  # noqa: E402
 
-main.add_command(import_cmd)
+main.add_command(writes_database(import_cmd, unless="dry_run"))
 main.add_command(import_verdicts_cmd)
 from comanage_tui.cli_org import org_group  # noqa: E402
 
 main.add_command(org_group)
+writes_database(org_group.commands["load"], unless="dry_run")

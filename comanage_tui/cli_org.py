@@ -67,7 +67,9 @@ def org_load(c: Ctx, config: BinaryIO, dry_run: bool) -> None:
     try:
         result = OrgConfigRepo(store).load_toml(text, dry_run=dry_run)
     except ComanageError as exc:
-        fail(f"{name}: {clean(str(exc))}; nothing was changed")  # the file's own text, made inert
+        from comanage_tui.cli import unchanged
+
+        fail(unchanged(f"{name}: {clean(str(exc))}"))  # the file's own text, made inert
     finally:
         store.close()
     if dry_run:

@@ -45,20 +45,29 @@ def snapshot_cmd(c: Ctx, fmt: str, out: str | None, as_of: str | None, since: Pa
     from comanage_tui.data.snapshot import SnapshotOptions, build_snapshot
     from comanage_tui.data.snapshot_delta import load_previous
     from comanage_tui.data.snapshot_io import render_text, write_snapshot
+    from comanage_tui.data.text import clean
+    from comanage_tui.data.timerange import RANGE_TEXT, refs_with_invalid_dates
 
     if not c.db.exists():
         fail(f"no database at {c.db}; create the demo with 'comanage demo' or point --db at yours")
     try:
         previous = load_previous(since) if since is not None else None
     except ComanageError as exc:
-        fail(str(exc))
+        fail(clean(str(exc)))
+    except (RecursionError, MemoryError):  # a hostile file nested 200,000 deep, or far too big
+        fail(f"--since: {clean(since)} is nested too deeply or too large to be a comanage snapshot")
     store = c.store(read_only=True)
     try:
         snap = build_snapshot(store, SnapshotOptions(as_of=now, party=party, include_notes=include_notes, since=previous))
+        with store.lock:
+            invalid, refs = refs_with_invalid_dates(store.conn)
     except ComanageError as exc:
         fail(str(exc))
     finally:
         store.close()
+    if invalid:  # left out of every figure (their clocks cannot be computed): say so, once
+        click.echo(f"comanage: warning: {invalid} ticket(s) or handoff(s) left out, a stored time lies outside {RANGE_TEXT}: "
+                   + ", ".join(clean(r) for r in refs) + (" …" if invalid > len(refs) else ""), err=True)
     if to_stdout:
         click.get_binary_stream("stdout").write(render_text(snap, fmt).encode("utf-8"))
         return
@@ -80,7 +89,9 @@ class _MonitoringCommand(click.Command):
         try:
             return super().make_context(info_name, args, parent=parent, **extra)
         except click.UsageError as exc:
-            click.echo(f"COMANAGE UNKNOWN - {exc.format_message()}")
+            from comanage_tui.data.text import clean
+
+            click.echo(f"COMANAGE UNKNOWN - {clean(exc.format_message())}")
             sys.exit(UNKNOWN)
 
 
@@ -107,6 +118,8 @@ def check_cmd(c: Ctx, warn_at_risk: bool, as_json: bool, as_of: str | None) -> N
         result = run_check(c.db, now, warn_at_risk=warn_at_risk)
         click.echo(to_json(result) if as_json else format_line(result, warn_at_risk=warn_at_risk))
     except Exception as exc:  # noqa: BLE001 - whatever broke, the probe reports UNKNOWN rather than a traceback
-        click.echo(f"COMANAGE UNKNOWN - internal error: {type(exc).__name__}: {exc}")
+        from comanage_tui.data.text import clean
+
+        click.echo(f"COMANAGE UNKNOWN - internal error: {type(exc).__name__}: {clean(str(exc))}")
         sys.exit(UNKNOWN)
     sys.exit(result.code)

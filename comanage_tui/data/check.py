@@ -22,6 +22,9 @@ from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
 
+from comanage_tui.data.text import clean
+from comanage_tui.data.timerange import in_range
+
 OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
 STATE_NAMES = {OK: "OK", WARNING: "WARNING", CRITICAL: "CRITICAL", UNKNOWN: "UNKNOWN"}
 # Same candidates as status.open_ticket_clocks; "+" keeps SQLite off idx_tickets_opened, which
@@ -39,6 +42,8 @@ class CheckResult:
     open_tickets: int = 0
     """Tickets with an open clock at the as-of time (the snapshot's and the dashboard's count)."""
     open_handoffs: int = 0
+    invalid_dates: int = 0
+    """Tickets and handoffs skipped because a stored time lies outside 1970-2200 (hand-edited or old data)."""
     replayed: int = 0
     """Tickets whose clocks had to be computed (the rest were below every threshold)."""
     error: str | None = None
@@ -88,6 +93,9 @@ def _evaluate(conn: sqlite3.Connection, now: int, result: CheckResult) -> None:
         evs = events.get(tid)
         if not evs:
             continue
+        if not all(in_range(e[0]) for e in evs):
+            result.invalid_dates += 1  # said in the line; replaying it would fail or take minutes
+            continue
         cal = calendars[policy.calendar]
         priorities = {e[5] for e in evs if e[5] is not None}
         w = walk(evs, policy, now)
@@ -116,6 +124,9 @@ def _evaluate(conn: sqlite3.Connection, now: int, result: CheckResult) -> None:
     for requested, acked, target, to_id in conn.execute(
             "SELECT requested_at, acknowledged_at, ack_target_minutes, to_party_id FROM handoffs "
             "WHERE requested_at <= :now AND (closed_at IS NULL OR closed_at > :now)", params):
+        if not (in_range(requested) and in_range(acked)):
+            result.invalid_dates += 1
+            continue
         result.open_handoffs += 1
         cal = by_id.get(to_id) or fallback
         if cal is not None and ack_clock(requested, acked, target, cal, now).state == ClockState.BREACHED:
@@ -148,23 +159,31 @@ def run_check(db: Path, now: int, *, warn_at_risk: bool = False) -> CheckResult:
     """Evaluate the database at `now`; never raises for a bad database (that is UNKNOWN)."""
     result = CheckResult(UNKNOWN, now)
     db = Path(db)
+    if db.is_dir():
+        result.error = f"{clean(db)} is a folder, not a database file"
+        return result
     if not db.is_file():
-        result.error = f"no database at {db}"
+        result.error = f"no database at {clean(db)}"
+        return result
+    from comanage_tui.data.db import connect_checked
+    from comanage_tui.data.errors import DatabaseProblem
+
+    try:
+        # Read-only: a monitoring probe must never create, migrate or lock the file for writing.
+        conn = connect_checked(db, read_only=True)
+    except DatabaseProblem as exc:
+        result.error = str(exc)
         return result
     try:
-        # mode=ro: a monitoring probe must never create, migrate or lock the file for writing.
-        conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
-        result.error = f"cannot open {db}: {exc}"
-        return result
-    try:
-        conn.execute("PRAGMA busy_timeout = 5000")
         _evaluate(conn, now, result)
     except sqlite3.DatabaseError as exc:
-        result.error = f"cannot read {db}: {exc}"
+        from comanage_tui.data.db_errors import describe
+
+        found = describe(db, exc, writing=False)
+        result.error = str(found) if found else f"cannot read {clean(db)}: {exc}"
         return result
     except ValueError as exc:  # a stored calendar/policy is invalid, or names an unknown time zone
-        result.error = f"cannot evaluate {db}: {str(exc).splitlines()[0]}"
+        result.error = f"cannot evaluate {clean(db)}: {clean(str(exc))}"
         return result
     finally:
         conn.close()
@@ -182,9 +201,12 @@ def format_line(r: CheckResult, *, warn_at_risk: bool = False) -> str:
     if r.code == UNKNOWN:
         return f"COMANAGE UNKNOWN - {r.error}"
     summary = f"{r.breached} breached, {r.at_risk} at risk, {r.handoffs_late} handoffs late"
+    if r.invalid_dates:
+        summary += f" ({r.invalid_dates} skipped: a stored date outside 1970-2200)"
     # perfdata: 'label'=value;warn;crit;min — "0" as a threshold alerts on anything above zero.
     perf = (f"breached={r.breached};;0;0 at_risk={r.at_risk};{'0' if warn_at_risk else ''};;0 "
-            f"handoffs_late={r.handoffs_late};0;;0 open_tickets={r.open_tickets};;;0 open_handoffs={r.open_handoffs};;;0")
+            f"handoffs_late={r.handoffs_late};0;;0 open_tickets={r.open_tickets};;;0 open_handoffs={r.open_handoffs};;;0"
+            + (f" invalid_dates={r.invalid_dates};;;0" if r.invalid_dates else ""))
     return f"COMANAGE {r.state} - {summary} | {perf}"
 
 

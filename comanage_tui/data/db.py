@@ -38,7 +38,7 @@ def _create_file(path: Path, mode: int) -> None:
         os.close(fd)
 
 
-def connect(path: Path | str, *, read_only: bool = False) -> sqlite3.Connection:
+def connect(path: Path | str, *, read_only: bool = False, immutable: bool = False) -> sqlite3.Connection:
     """A connection for use from any thread (callers serialise access with a lock).
 
     `isolation_level=None` leaves transactions to us: every write is `BEGIN IMMEDIATE`,
@@ -46,7 +46,8 @@ def connect(path: Path | str, *, read_only: bool = False) -> sqlite3.Connection:
     """
     path = Path(path)
     if read_only:
-        uri = f"file:{path}?mode=ro"
+        # An absolute URI, so a file name holding '?' or '#' is not read as URI syntax.
+        uri = f"{path.resolve().as_uri()}?mode=ro" + ("&immutable=1" if immutable else "")
         conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
     else:
         conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
@@ -85,17 +86,52 @@ def backup_to(conn: sqlite3.Connection, target: Path, mode: int) -> Path:
     return target
 
 
-def _damaged(path: Path, exc: sqlite3.Error) -> DatabaseProblem:
+def _damaged(path: Path, exc: sqlite3.Error, *, writing: bool = True) -> DatabaseProblem:
+    """Damage only when the error is not about rights, disk space or locks (those name their own cause)."""
+    from comanage_tui.data.db_errors import describe  # noqa: PLC0415 - only on the error path
+
+    found = describe(path, exc, writing=writing)
+    if found is not None:
+        return found
     return DatabaseProblem(
         f"{path} is not a comanage database or is damaged ({exc}); restore it with 'comanage restore BACKUP' or point --db elsewhere"
     )
 
 
-def _check_sqlite(conn: sqlite3.Connection, path: Path) -> None:
+def _wal_is_empty(path: Path) -> bool:
     try:
+        return os.stat(path.with_name(path.name + "-wal")).st_size == 0
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+
+
+def connect_checked(path: Path, *, read_only: bool) -> sqlite3.Connection:
+    """Connect and read the schema once, so an unusable file fails here with its real cause.
+
+    A viewer who cannot write the folder (or the -shm beside the file) cannot set up WAL's
+    shared index; when no WAL content is waiting, the file alone is the whole database and is
+    opened `immutable` instead: they see it as it stands, and nothing is written. Immutable
+    takes no locks, so a checkpoint by a writer elsewhere during a read could show a torn
+    page; such a viewer could not have coordinated with that writer anyway (no -shm access).
+    """
+    conn = None
+    try:
+        conn = connect(path, read_only=read_only)
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
     except sqlite3.DatabaseError as exc:
-        raise _damaged(path, exc) from None
+        if conn is not None:
+            conn.close()
+        from comanage_tui.data.db_errors import is_environment  # noqa: PLC0415 - only on the error path
+
+        if read_only and is_environment(exc) and _wal_is_empty(path):
+            with contextlib.suppress(sqlite3.DatabaseError):
+                conn = connect(path, read_only=True, immutable=True)
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                return conn
+        raise _damaged(path, exc, writing=not read_only) from None
 
 
 def _refuse_foreign(conn: sqlite3.Connection, path: Path) -> None:
@@ -131,16 +167,8 @@ def open_database(
             _create_file(path, file_mode(shared))
         except OSError as exc:
             raise DatabaseProblem(f"cannot create {path}: {exc.strerror}; choose a writable folder with --db") from None
+    conn = connect_checked(path, read_only=read_only)
     try:
-        conn = connect(path, read_only=read_only)
-    except sqlite3.OperationalError as exc:
-        if "readonly" in str(exc):
-            raise DatabaseProblem(f"{path} is read-only for this user; open it with --read-only to view it") from None
-        raise DatabaseProblem(f"cannot open {path}: {exc}; check the path and its permissions") from None
-    except sqlite3.DatabaseError as exc:
-        raise _damaged(path, exc) from None
-    try:
-        _check_sqlite(conn, path)
         applied = applied_migrations(conn)
         if not applied and not is_new:
             _refuse_foreign(conn, path)
@@ -154,9 +182,7 @@ def open_database(
             try:
                 enable_wal(conn)
             except sqlite3.OperationalError as exc:
-                if "readonly" in str(exc):
-                    raise DatabaseProblem(f"{path} is read-only for this user; open it with --read-only to view it") from None
-                raise
+                raise _damaged(path, exc) from None
         pending = [name for name in known if name not in applied]
         if pending:
             if read_only:

@@ -14,6 +14,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from comanage_tui.data.timerange import MAX_EPOCH, MIN_EPOCH, check_date
+
 # Length limits: generous for real data, small enough that a pasted log file is refused.
 NAME_MAX = 200
 TITLE_MAX = 500
@@ -29,6 +31,11 @@ Note = Annotated[str, StringConstraints(max_length=NOTE_MAX)]
 Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _date_in_range(value: dt.date | None) -> dt.date | None:
+    """Dates before 1970 or after 2200 are typing slips, and break the calendar arithmetic downstream."""
+    return check_date(value, "the date")
 
 
 def _no_control(value: str | None) -> str | None:
@@ -205,7 +212,7 @@ class TicketIn(_In):
     status: TicketStatus = TicketStatus.NEW
     party: Key
     person_id: int | None = None
-    opened_at: int = Field(ge=0)
+    opened_at: int = Field(ge=MIN_EPOCH, le=MAX_EPOCH)
     hours_spent: float = Field(default=0.0, ge=0, le=100_000)
     notes: Note = ""
     source: Annotated[str, StringConstraints(max_length=40)] = "manual"
@@ -254,7 +261,7 @@ class Ticket(_Row):
 
 
 class TicketEventIn(_In):
-    at: int = Field(ge=0)
+    at: int = Field(ge=MIN_EPOCH, le=MAX_EPOCH)
     kind: EventKind
     status: TicketStatus | None = None
     party: Key | None = None
@@ -289,7 +296,7 @@ class HandoffIn(_In):
     summary: Title
     context: Note = ""
     ack_target_minutes: int = Field(default=60, gt=0, le=60 * 24 * 30)
-    requested_at: int = Field(ge=0)
+    requested_at: int = Field(ge=MIN_EPOCH, le=MAX_EPOCH)
 
     @field_validator("to_party")
     @classmethod
@@ -353,6 +360,8 @@ class KtItemIn(_In):
     review_interval_days: int | None = Field(default=None, gt=0, le=3650)
     notes: Note = ""
 
+    _dates = field_validator("due_date", "last_reviewed")(_date_in_range)
+
 
 class KtItemUpdate(_In):
     topic: Title | None = None
@@ -364,6 +373,8 @@ class KtItemUpdate(_In):
     teacher_id: int | None = None
     learner_ids: list[int] | None = None
     notes: Note | None = None
+
+    _dates = field_validator("due_date", "last_reviewed")(_date_in_range)
 
 
 class CapabilitiesIn(_In):

@@ -14,9 +14,14 @@ from pydantic import BaseModel, Field, field_validator
 from comanage_tui.data.sla import PRIORITIES
 
 
+# One year of minutes: longer than any real SLA, and small enough that a clock's due time
+# stays a date the calendar can walk (5e9 minutes, 9,500 years, crashed `explain`).
+MAX_TARGET_MINUTES = 366 * 24 * 60
+
+
 class PriorityTarget(BaseModel):
-    response_minutes: int = Field(gt=0)
-    resolution_minutes: int = Field(gt=0)
+    response_minutes: int = Field(gt=0, le=MAX_TARGET_MINUTES)
+    resolution_minutes: int = Field(gt=0, le=MAX_TARGET_MINUTES)
 
 
 class SlaPolicy(BaseModel):
@@ -30,7 +35,7 @@ class SlaPolicy(BaseModel):
     resolution_stop: Literal["resolved", "closed"] = "resolved"
     response_stop: Literal["first_response", "first_assignment"] = "first_response"
     at_risk_percent: float = Field(default=75.0, gt=0, le=100)
-    at_risk_minutes_remaining: int | None = Field(default=None, ge=0)
+    at_risk_minutes_remaining: int | None = Field(default=None, ge=0, le=MAX_TARGET_MINUTES)
     match_parties: list[str] = []
     match_areas: list[str] = []
     match_priorities: list[str] = []

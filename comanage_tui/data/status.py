@@ -30,12 +30,14 @@ from comanage_tui.data.sla import (
 )
 from comanage_tui.data.sla_explain import COMPLIANCE_RULE, ComplianceRow
 from comanage_tui.data.store import Store
+from comanage_tui.data.timerange import in_range
 
 DAY = 86_400
 OPEN_STATES = (ClockState.RUNNING, ClockState.PAUSED, ClockState.AT_RISK, ClockState.BREACHED)
 DRIFT_SHARE = 0.25  # an area drifts when a quarter of its recent tickets sit with a non-R party
 DRIFT_MIN_TICKETS = 3
 NO_POLICY = "(no matching policy)"
+INVALID_DATE = "(a stored date outside 1970-2200)"  # shown instead of clocks; see data/timerange.py
 TIME_FREED_RULE = "Hours logged on tickets that partners resolved in the window (work the internal team did not have to do)."
 
 
@@ -190,6 +192,9 @@ def ticket_clocks(store: Store, ctx: Context, where: str, params: list | tuple, 
             out.append(TicketClock(tid, ref, title, area, priority, kind, status, holder, NO_POLICY, None, None))
             continue
         policy, calendar = found
+        if not all(in_range(e[0]) for e in events[tid]):  # hand-edited or old data: skipped, labelled, not fatal
+            out.append(TicketClock(tid, ref, title, area, priority, kind, status, holder, INVALID_DATE, None, None))
+            continue
         clocks = compute_clocks(events[tid], policy, calendar, now)
         out.append(TicketClock(tid, ref, title, area, priority, kind, status, holder, policy.name, clocks.response, clocks.resolution))
     return out
@@ -302,8 +307,8 @@ def replay(
     tickets = store.rows(f"SELECT {_TICKET_COLS} FROM tickets t WHERE {_ACTIVE_SINCE} ORDER BY t.id", (now, lo, lo, lo))
     for (_tid, _ref, _title, area_id, priority, kind, _status, holder_id), events in _stream_events(store, ctx, tickets):
         area, holder, found = _resolve(ctx, area_id, priority, kind, holder_id)
-        if found is None or not events:
-            continue
+        if found is None or not events or not all(in_range(e[0]) for e in events):
+            continue  # an out-of-range stored date is labelled in ticket_clocks, never counted here
         policy, cal = found
         w = walk(events, policy, now)
         stops = clock_stops(w, cal, held_into, held_since)
@@ -444,8 +449,8 @@ def handoff_statuses(store: Store, ctx: Context, now: float, *, open_only: bool 
     listed = store.handoffs.list(open_only=False, open_at=now, limit=100_000) if open_at_now else \
         store.handoffs.list(open_only=open_only, limit=100_000)
     for h in listed:
-        if h.requested_at > now:
-            continue
+        if h.requested_at > now or not (in_range(h.requested_at) and in_range(h.acknowledged_at) and in_range(h.closed_at)):
+            continue  # not yet requested, or a hand-edited time the calendar cannot walk
         receiver = by_key.get(h.to_party_key)
         cal = ctx.calendars.get(receiver.calendar) if receiver and receiver.calendar else None
         cal = cal or fallback

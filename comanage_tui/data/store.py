@@ -173,11 +173,10 @@ class Store:
                 f"{self.path} is locked by another comanage session or process (waited "
                 f"{self.conn.execute('PRAGMA busy_timeout').fetchone()[0] / 1000:.0f}s); try again"
             )
-        if "disk is full" in text or "disk I/O" in text:
-            return DatabaseProblem(f"could not write {self.path}: the disk is full (or a file size limit was hit); nothing was saved")
-        if "readonly" in text or "read-only" in text:
-            return DatabaseProblem(f"{self.path} is read-only for this user; nothing was changed")
-        return DatabaseProblem(f"database error: {text}")
+        from comanage_tui.data.db_errors import describe  # noqa: PLC0415 - only on the error path
+
+        # Rights, read-only media or a full disk: name the cause and the file, never "damaged".
+        return describe(self.path, exc) or DatabaseProblem(f"database error: {text}")
 
     def query(self, sql: str, params: Any = ()) -> list[sqlite3.Row]:
         with self.lock:

@@ -26,6 +26,8 @@ def run(self, *args, **kwargs):
     os._exit(0)
 
 App.run = run
+import comanage_tui.cli
+comanage_tui.cli.need_terminal = lambda: None  # no terminal here, and App.run never draws
 from comanage_tui.cli import run as command
 sys.argv = ["comanage", "--db", sys.argv[1]]
 command()

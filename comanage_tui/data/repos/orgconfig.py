@@ -131,17 +131,25 @@ class OrgConfigRepo(Repo):
     def load_toml(self, text: str, *, dry_run: bool = False) -> OrgLoadResult:
         """Apply an organisation file in one transaction; with `dry_run`, only say what would change."""
         doc = _parse(text)
+        # Planned from one consistent read, outside the write lock: others keep writing meanwhile.
+        with self.store.lock:
+            conn = self.store.conn
+            conn.execute("BEGIN")  # nothing is written
+            try:
+                seen = _read_org(conn)
+            finally:
+                conn.execute("ROLLBACK")
+        plan = _Planner(seen, doc)
         if dry_run:
-            with self.store.lock:
-                conn = self.store.conn
-                conn.execute("BEGIN")  # one consistent read; nothing is written
-                try:
-                    plan = _Planner(conn, doc)
-                finally:
-                    conn.execute("ROLLBACK")
             return plan.result(dry_run=True)
+        if not plan.result().changed:
+            return plan.result()
         with self.store.write() as conn:
-            plan = _Planner(conn, doc)
+            # One short transaction: re-read (fast) and, only if the organisation changed since
+            # the plan was made, plan again on what is there now rather than overwrite it.
+            now_stored = _read_org(conn)
+            if now_stored != seen:
+                plan = _Planner(now_stored, doc)
             if plan.result().changed:
                 self._apply(conn, plan)
         return plan.result()
@@ -285,37 +293,59 @@ def _label(person: _Record) -> str:
     return f"{clean(person.after['name'])} ({person.after['party']})"
 
 
-class _Planner:
-    """Reads the organisation inside the caller's transaction and works out what the file changes.
+def _read_org(conn: sqlite3.Connection) -> tuple[list[tuple], ...]:
+    """Every stored row the plan depends on, in a fixed order: equal tuples mean an unchanged organisation."""
+    return (
+        conn.execute("SELECT name FROM calendars ORDER BY name").fetchall(),
+        conn.execute("SELECT id, key, name, kind, description, calendar FROM parties ORDER BY id").fetchall(),
+        conn.execute("SELECT p.id, pa.key, p.name, p.email, p.role, p.active FROM people p "
+                     "JOIN parties pa ON pa.id = p.party_id ORDER BY p.id").fetchall(),
+        conn.execute("SELECT id, key, name, criticality, description FROM areas ORDER BY id").fetchall(),
+        conn.execute("SELECT r.area_id, p.key, r.letter FROM raci r JOIN parties p ON p.id = r.party_id "
+                     "ORDER BY r.area_id, p.key").fetchall(),
+        conn.execute("SELECT area_id, person_id FROM capabilities ORDER BY area_id, person_id").fetchall(),
+    )
 
+
+def _index(records: list[_Record], key) -> dict[object, list[_Record]]:  # noqa: ANN001 - record -> hashable
+    """Records grouped by `key`, in their original order: a lookup instead of a scan of everyone."""
+    out: dict[object, list[_Record]] = {}
+    for r in records:
+        out.setdefault(key(r), []).append(r)
+    return out
+
+
+class _Planner:
+    """Works out what the file changes, from the organisation as `_read_org` read it.
+
+    Matching goes through dictionaries (e-mail, party and name), so planning is linear in
+    the number of people: 20,000 took 92 s when each entry scanned everyone.
     Raises InvalidInput naming the entry and field on the first problem; writes nothing.
     """
 
-    def __init__(self, conn: sqlite3.Connection, doc: dict[str, list[tuple[str, dict[str, Any]]]]):
-        self.calendars = {r[0] for r in conn.execute("SELECT name FROM calendars")}
+    def __init__(self, stored: tuple[list[tuple], ...], doc: dict[str, list[tuple[str, dict[str, Any]]]]):
+        calendars, parties, people, areas, raci, capabilities = stored
+        self.calendars = {r[0] for r in calendars}
         self.parties: dict[str, _Record] = {}
-        for pid, key, name, kind, description, calendar in conn.execute(
-                "SELECT id, key, name, kind, description, calendar FROM parties ORDER BY id"):
-            stored = {"name": name, "kind": kind, "description": description, "calendar": calendar}
-            self.parties[key] = _Record(pid, stored, dict(stored))
+        for pid, key, name, kind, description, calendar in parties:
+            before = {"name": name, "kind": kind, "description": description, "calendar": calendar}
+            self.parties[key] = _Record(pid, before, dict(before))
         self.people: list[_Record] = []
         by_id: dict[int, _Record] = {}
-        for pid, party, name, email, role, active in conn.execute(
-                "SELECT p.id, pa.key, p.name, p.email, p.role, p.active FROM people p JOIN parties pa ON pa.id = p.party_id ORDER BY p.id"):
-            stored = {"party": party, "name": name, "email": email, "role": role, "active": bool(active)}
-            by_id[pid] = _Record(pid, stored, dict(stored))
+        for pid, party, name, email, role, active in people:
+            before = {"party": party, "name": name, "email": email, "role": role, "active": bool(active)}
+            by_id[pid] = _Record(pid, before, dict(before))
             self.people.append(by_id[pid])
         self.areas: dict[str, _Area] = {}
-        for aid, key, name, criticality, description in conn.execute(
-                "SELECT id, key, name, criticality, description FROM areas ORDER BY id"):
-            stored = {"name": name, "criticality": criticality, "description": description}
-            self.areas[key] = _Area(aid, stored, dict(stored), key=key)
+        for aid, key, name, criticality, description in areas:
+            before = {"name": name, "criticality": criticality, "description": description}
+            self.areas[key] = _Area(aid, before, dict(before), key=key)
         by_area_id = {a.id: a for a in self.areas.values()}
-        for area_id, party, letter in conn.execute(
-                "SELECT r.area_id, p.key, r.letter FROM raci r JOIN parties p ON p.id = r.party_id"):
+        for area_id, party, letter in raci:
             by_area_id[area_id].raci_before[party] = letter
-        for area_id, person_id in conn.execute("SELECT area_id, person_id FROM capabilities"):
+        for area_id, person_id in capabilities:
             by_area_id[area_id].can_before.add(by_id[person_id])
+        self._after_index: dict[str, dict[object, list[_Record]]] | None = None
 
         self._plan_parties(doc["party"])
         self._plan_people(doc["person"])
@@ -379,10 +409,12 @@ class _Planner:
                 claimed[id(free[0])] = free[0]
                 matched[where] = free[0]
 
+        by_email = _index([p for p in self.people if p.before["email"]], lambda p: _fold(p.before["email"]))
+        by_name = _index(self.people, lambda p: (p.before["party"], _fold(p.before["name"])))
         # Exact e-mail matches first, then names without an e-mail, then e-mails that changed.
         for where, valid, email, _active, _given in specs:
             if email is not None:
-                hits = [p for p in self.people if p.before["email"] and _fold(p.before["email"]) == _fold(email)]
+                hits = by_email.get(_fold(email), [])
                 if len(hits) > 1:
                     raise InvalidInput(f"{where}.email", f"{len(hits)} people have the e-mail '{clean(email)}'")
                 claim(where, hits, f"e-mail '{clean(email)}'")
@@ -390,8 +422,7 @@ class _Planner:
             for where, valid, email, _active, _given in specs:
                 if (email is not None) != fallback or where in matched:
                     continue
-                hits = [p for p in self.people
-                        if p.before["party"] == valid["party"] and _fold(p.before["name"]) == _fold(valid["name"])]
+                hits = by_name.get((valid["party"], _fold(valid["name"])), [])
                 claim(where, hits, f"'{clean(valid['name'])}' in party '{valid['party']}'")
 
         for where, valid, email, active, role_given in specs:
@@ -465,15 +496,21 @@ class _Planner:
 
     def _person_ref(self, ref: object, where: str) -> _Record:
         """One person of the organisation as the file leaves it: by e-mail, by unique name, or by party and name."""
+        if self._after_index is None:  # people are final once areas are planned: index them once
+            self._after_index = {
+                "email": _index(self.people, lambda p: _fold(p.after["email"])),
+                "name": _index(self.people, lambda p: _fold(p.after["name"])),
+                "party_name": _index(self.people, lambda p: (p.after["party"], _fold(p.after["name"]))),
+            }
+        index = self._after_index
         if isinstance(ref, str) and "@" in ref:
-            hits = [p for p in self.people if _fold(p.after["email"]) == _fold(ref)]
+            hits = index["email"].get(_fold(ref), [])
             what = f"with the e-mail '{clean(ref.strip())}'"
         elif isinstance(ref, str):
-            hits = [p for p in self.people if _fold(p.after["name"]) == _fold(ref)]
+            hits = index["name"].get(_fold(ref), [])
             what = f"named '{clean(ref.strip())}'"
         elif isinstance(ref, dict) and set(ref) == {"party", "name"} and all(isinstance(v, str) for v in ref.values()):
-            hits = [p for p in self.people
-                    if p.after["party"] == _fold(ref["party"]) and _fold(p.after["name"]) == _fold(ref["name"])]
+            hits = index["party_name"].get((_fold(ref["party"]), _fold(ref["name"])), [])
             what = f"named '{clean(ref['name'].strip())}' in party '{clean(ref['party'].strip())}'"
         else:
             raise InvalidInput(where, 'must be an e-mail, a name, or { party = "...", name = "..." }')

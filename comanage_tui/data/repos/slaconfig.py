@@ -72,8 +72,8 @@ class SlaRepo(Repo):
         unknown = set(doc) - {"calendar", "policy"}
         if unknown:
             raise InvalidInput("config", f"unknown section(s): {', '.join(sorted(unknown))}")
-        cals = [_validate(CalendarSpec, c, f"calendar[{i}]") for i, c in enumerate(doc.get("calendar", []))]
-        pols = [_validate(SlaPolicy, p, f"policy[{i}]") for i, p in enumerate(doc.get("policy", []))]
+        cals = [_validate(CalendarSpec, c, _named("calendar", i, c)) for i, c in enumerate(doc.get("calendar", []))]
+        pols = [_validate(SlaPolicy, p, _named("policy", i, p)) for i, p in enumerate(doc.get("policy", []))]
         with self.store.write() as conn:
             for cal in cals:
                 self._upsert_calendar(conn, cal)
@@ -115,6 +115,12 @@ class SlaRepo(Repo):
             [(i, p.name, p.model_dump_json(), now) for i, p in enumerate(items)],
         )
         self.store.audit(conn, "replace", "sla_policies", None, before, [p.model_dump_json() for p in items])
+
+
+def _named(kind: str, i: int, data: object) -> str:
+    """`policy[2]`, or `policy[2] "Internal P1"` when the table has a name, so a refusal says which one."""
+    name = data.get("name") if isinstance(data, dict) else None
+    return f'{kind}[{i}] "{name}"' if isinstance(name, str) and name else f"{kind}[{i}]"
 
 
 def _validate(model, data, where: str):  # noqa: ANN001, ANN202 - generic over pydantic models
