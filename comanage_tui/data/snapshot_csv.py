@@ -14,10 +14,14 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from comanage_tui.data import snapshot_model
+from comanage_tui.data.safe_files import PRIVATE_MODE, write_file, write_folder
 from comanage_tui.data.snapshot import clean
 from comanage_tui.data.snapshot_model import Snapshot
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Every file a CSV snapshot can hold: an earlier snapshot's folder may be replaced, nothing else.
+TABLE_FILES = frozenset({"meta.csv", "kpis.csv", "compliance.csv", "trend.csv", "clocks.csv", "handoffs.csv",
+                         "raci.csv", "workload.csv", "kt_items.csv", "kt_coverage.csv", "delta.csv"})
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the zip epoch: the archive's bytes must not depend on when it was written
 
 
@@ -114,21 +118,17 @@ def _delta(d) -> bytes:  # noqa: ANN001 - snapshot_model.Delta
     return _csv(["change", "subject", "before", "after", "detail"], rows)
 
 
-def write_csv(s: Snapshot, out: Path) -> list[Path]:
-    """Write the tables into directory `out`, or into a zip when `out` ends in .zip. Returns what was written."""
+def write_csv(s: Snapshot, out: Path, *, mode: int = PRIVATE_MODE) -> list[Path]:
+    """Write the tables into directory `out`, or into a zip when `out` ends in .zip. Returns what was written.
+
+    The directory is written whole (every table or none) through `safe_files.write_folder`.
+    """
     files = tables(s)
     if out.suffix.lower() == ".zip":
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(zip_bytes(files))
-        return [out]
-    if out.exists() and not out.is_dir():
+        return [write_file(out, zip_bytes(files), mode=mode)]
+    if out.exists() and not out.is_dir() and not out.is_symlink():
         raise NotADirectoryError(f"{out} exists and is not a directory (CSV writes one file per table; end the path in .zip for one file)")
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, data in files.items():
-        (out / name).write_bytes(data)
-        written.append(out / name)
-    return written
+    return write_folder(out, files, mode=mode, replaceable=TABLE_FILES)
 
 
 def zip_bytes(files: dict[str, bytes]) -> bytes:
