@@ -1,14 +1,17 @@
 """Render a Snapshot as CSV: one file per table, into a directory or a deterministic .zip.
 
 Spreadsheets execute cells that look like formulas, so any text cell starting with
-`=`, `+`, `-`, `@`, tab or CR gets a leading `'` (OWASP's CSV-injection advice); numbers
-we produced stay numbers. Files are UTF-8 with a BOM so Excel reads accents correctly.
+`=`, `+`, `-`, `@`, tab or CR gets a leading `'` (OWASP's CSV-injection advice), also when
+blanks or invisible characters (space, NBSP, ZWSP, BOM) come first or the sign is a
+fullwidth or other compatibility form (`＝`); numbers we produced stay numbers. Files are
+UTF-8 with a BOM so Excel reads accents correctly.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -19,6 +22,7 @@ from comanage_tui.data.snapshot import clean
 from comanage_tui.data.snapshot_model import Snapshot
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_SIGNS = frozenset("=+-@")
 # Every file a CSV snapshot can hold: an earlier snapshot's folder may be replaced, nothing else.
 TABLE_FILES = frozenset({"meta.csv", "kpis.csv", "compliance.csv", "trend.csv", "clocks.csv", "handoffs.csv",
                          "raci.csv", "workload.csv", "kt_items.csv", "kt_coverage.csv", "delta.csv"})
@@ -35,9 +39,22 @@ def cell(value: object) -> object:
         return value
     raw = str(value)
     s = clean(raw)
-    if raw.startswith(_FORMULA_START) or s.startswith(_FORMULA_START):
+    if raw.startswith(_FORMULA_START) or _looks_like_formula(s):
         s = "'" + s
     return s
+
+
+def _looks_like_formula(s: str) -> bool:
+    """A sign first, once blanks and invisible characters are skipped and look-alikes folded.
+
+    Spreadsheets trim leading spaces (NBSP included) before parsing, and users cannot see a
+    ZWSP or BOM; `＝` (fullwidth) is folded to `=` by some importers, so it counts as `=`.
+    """
+    for ch in s:
+        if ch.isspace() or unicodedata.category(ch) == "Cf":
+            continue
+        return ch in _FORMULA_START or unicodedata.normalize("NFKC", ch)[:1] in _SIGNS
+    return False
 
 
 def _csv(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
