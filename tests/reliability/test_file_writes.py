@@ -192,3 +192,32 @@ def test_a_full_disk_leaves_no_partial_file_and_the_previous_output_intact(kind:
     assert failed.returncode == 1 and "Traceback" not in failed.stderr, failed.stderr
     assert failed.stderr.count("\n") == 1, failed.stderr
     assert sorted(p.name for p in fresh.parent.iterdir() if p.name != "bad.csv") == [], failed.stderr
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path):  # noqa: ANN201 - yields a Path
+    """A real 64 KB tmpfs (ENOSPC, not a size limit); skipped where mounting is not allowed."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)], capture_output=True, check=False)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode(errors='replace').strip()}")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)
+
+
+def test_a_really_full_disk_keeps_the_earlier_csv_folder_and_leaves_nothing_half_written(demo_db: Path, tmp_path: Path,
+                                                                                          tiny_disk: Path) -> None:
+    db = _db(demo_db, tmp_path)
+    out_dir = tiny_disk / "csv"
+    assert _write("csv-dir", db, out_dir).returncode == 0
+    before = {p.name: p.read_bytes() for p in out_dir.iterdir()}
+    free = os.statvfs(tiny_disk).f_bavail * os.statvfs(tiny_disk).f_frsize
+    (tiny_disk / "filler").write_bytes(b"x" * max(free - 6_000, 0))  # room for a few tables, not all ten
+    for target in (out_dir, tiny_disk / "new-csv", tiny_disk / "s.md"):
+        failed = _write("md" if target.suffix == ".md" else "csv-dir", db, target)
+        assert failed.returncode == 1 and "No space left" in failed.stderr and "Traceback" not in failed.stderr, failed.stderr
+    assert {p.name: p.read_bytes() for p in out_dir.iterdir()} == before
+    assert sorted(p.name for p in tiny_disk.iterdir()) == ["csv", "filler"]
