@@ -255,7 +255,7 @@ def info(c: Ctx) -> None:
     """Where the database is, its schema version and how much is in it."""
     from comanage_tui.data.db import applied_migrations
 
-    store = c.store()
+    store = c.store(read_only=True)  # describing a file (a backup, say) never rolls back or migrates it
     try:
         click.echo(f"database: {c.db}")
         click.echo(f"schema:   {applied_migrations(store.conn)[-1]}")
@@ -333,7 +333,7 @@ def backup_cmd(c: Ctx, dest: Path | None) -> None:
     from comanage_tui.data.errors import ComanageError
 
     try:
-        written = backup(c.db, dest)
+        written = backup(c.db, dest, shared=c.shared)
     except ComanageError as exc:
         fail(str(exc))
     click.echo(f"Backup written to {written}")

@@ -87,7 +87,9 @@ def import_cmd(c: Ctx, file: Path, preset: str | None, mapping_path: Path | None
         report_path = Path.cwd() / f"{file.name}.import-report.txt"
     if report_path is not None:
         try:
-            report.write(report_path)
+            from comanage_tui.data.safe_files import file_mode
+
+            report.write(report_path, mode=file_mode(c.shared))
         except OSError as exc:
             fail(f"cannot write the report to {report_path}: {exc.strerror}")
     interactive = sys.stdout.isatty() or verbose

@@ -72,7 +72,9 @@ def snapshot_cmd(c: Ctx, fmt: str, out: str | None, as_of: str | None, since: Pa
         click.get_binary_stream("stdout").write(render_text(snap, fmt).encode("utf-8"))
         return
     try:
-        written = write_snapshot(snap, fmt, Path(out))
+        from comanage_tui.data.safe_files import file_mode
+
+        written = write_snapshot(snap, fmt, Path(out), mode=file_mode(c.shared))
     except OSError as exc:
         fail(f"cannot write {out}: {exc.strerror or exc}")
     click.echo(f"Snapshot written to {written}", err=True)

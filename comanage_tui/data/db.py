@@ -76,13 +76,19 @@ def applied_migrations(conn: sqlite3.Connection) -> list[str]:
 
 
 def backup_to(conn: sqlite3.Connection, target: Path, mode: int) -> Path:
-    """Copy the live database with SQLite's online backup API (safe while others write)."""
-    _create_file(target, mode)
-    dest = sqlite3.connect(str(target))
-    try:
-        conn.backup(dest)
-    finally:
-        dest.close()
+    """Copy the live database with SQLite's online backup API (safe while others write).
+
+    Staged under a temporary name and renamed when complete (`safe_files`): a killed copy
+    never shows under `target`, and an existing file or link there is refused.
+    """
+    from comanage_tui.data.safe_files import staged_file  # noqa: PLC0415
+
+    with staged_file(target, mode=mode, replace=False) as tmp:
+        dest = sqlite3.connect(str(tmp))
+        try:
+            conn.backup(dest)
+        finally:
+            dest.close()
     return target
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from comanage_tui.data.safe_files import PRIVATE_MODE, write_file
+
 MAX_LISTED = 10_000
 MAX_EXAMPLES = 5
 
@@ -146,7 +148,10 @@ class ImportReport:
         out.append(f"  took {self.seconds:.1f}s")
         return "\n".join(out) + "\n"
 
-    def write(self, path: Path) -> None:
-        """Write the full report: JSON when the name ends in .json, else text."""
+    def write(self, path: Path, *, mode: int = PRIVATE_MODE) -> None:
+        """Write the full report (JSON when the name ends in .json, else text) whole, never through a link.
+
+        Rejected rows quote ticket data, so the report is as private as the database (`mode`).
+        """
         text = self.to_json() if path.suffix.lower() == ".json" else self.format_text(max_rejects=None)
-        path.write_text(text, encoding="utf-8")
+        write_file(path, text.encode("utf-8"), mode=mode)

@@ -1,23 +1,31 @@
 """Render a Snapshot as CSV: one file per table, into a directory or a deterministic .zip.
 
 Spreadsheets execute cells that look like formulas, so any text cell starting with
-`=`, `+`, `-`, `@`, tab or CR gets a leading `'` (OWASP's CSV-injection advice); numbers
-we produced stay numbers. Files are UTF-8 with a BOM so Excel reads accents correctly.
+`=`, `+`, `-`, `@`, tab or CR gets a leading `'` (OWASP's CSV-injection advice), also when
+blanks or invisible characters (space, NBSP, ZWSP, BOM) come first or the sign is a
+fullwidth or other compatibility form (`＝`); numbers we produced stay numbers. Files are
+UTF-8 with a BOM so Excel reads accents correctly.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from comanage_tui.data import snapshot_model
+from comanage_tui.data.safe_files import PRIVATE_MODE, write_file, write_folder
 from comanage_tui.data.snapshot import clean
 from comanage_tui.data.snapshot_model import Snapshot
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_SIGNS = frozenset("=+-@")
+# Every file a CSV snapshot can hold: an earlier snapshot's folder may be replaced, nothing else.
+TABLE_FILES = frozenset({"meta.csv", "kpis.csv", "compliance.csv", "trend.csv", "clocks.csv", "handoffs.csv",
+                         "raci.csv", "workload.csv", "kt_items.csv", "kt_coverage.csv", "delta.csv"})
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the zip epoch: the archive's bytes must not depend on when it was written
 
 
@@ -31,9 +39,22 @@ def cell(value: object) -> object:
         return value
     raw = str(value)
     s = clean(raw)
-    if raw.startswith(_FORMULA_START) or s.startswith(_FORMULA_START):
+    if raw.startswith(_FORMULA_START) or _looks_like_formula(s):
         s = "'" + s
     return s
+
+
+def _looks_like_formula(s: str) -> bool:
+    """A sign first, once blanks and invisible characters are skipped and look-alikes folded.
+
+    Spreadsheets trim leading spaces (NBSP included) before parsing, and users cannot see a
+    ZWSP or BOM; `＝` (fullwidth) is folded to `=` by some importers, so it counts as `=`.
+    """
+    for ch in s:
+        if ch.isspace() or unicodedata.category(ch) == "Cf":
+            continue
+        return ch in _FORMULA_START or unicodedata.normalize("NFKC", ch)[:1] in _SIGNS
+    return False
 
 
 def _csv(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
@@ -114,21 +135,17 @@ def _delta(d) -> bytes:  # noqa: ANN001 - snapshot_model.Delta
     return _csv(["change", "subject", "before", "after", "detail"], rows)
 
 
-def write_csv(s: Snapshot, out: Path) -> list[Path]:
-    """Write the tables into directory `out`, or into a zip when `out` ends in .zip. Returns what was written."""
+def write_csv(s: Snapshot, out: Path, *, mode: int = PRIVATE_MODE) -> list[Path]:
+    """Write the tables into directory `out`, or into a zip when `out` ends in .zip. Returns what was written.
+
+    The directory is written whole (every table or none) through `safe_files.write_folder`.
+    """
     files = tables(s)
     if out.suffix.lower() == ".zip":
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(zip_bytes(files))
-        return [out]
-    if out.exists() and not out.is_dir():
+        return [write_file(out, zip_bytes(files), mode=mode)]
+    if out.exists() and not out.is_dir() and not out.is_symlink():
         raise NotADirectoryError(f"{out} exists and is not a directory (CSV writes one file per table; end the path in .zip for one file)")
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, data in files.items():
-        (out / name).write_bytes(data)
-        written.append(out / name)
-    return written
+    return write_folder(out, files, mode=mode, replaceable=TABLE_FILES)
 
 
 def zip_bytes(files: dict[str, bytes]) -> bytes:

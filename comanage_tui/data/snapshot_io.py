@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from pathlib import Path
 
+from comanage_tui.data.safe_files import PRIVATE_MODE, write_file
 from comanage_tui.data.snapshot_model import Snapshot
 
 FORMATS = ("md", "html", "json", "csv")
@@ -37,33 +36,18 @@ def default_filename(s: Snapshot, fmt: str) -> str:
     return f"comanage-snapshot-{day}{scope}{EXTENSIONS[fmt]}"
 
 
-def write_snapshot(s: Snapshot, fmt: str, path: Path) -> Path:
+def write_snapshot(s: Snapshot, fmt: str, path: Path, *, mode: int = PRIVATE_MODE) -> Path:
     """Write to `path` (CSV: a directory, or one .zip file). Returns the path written.
 
-    Files appear whole or not at all (written to a temporary name, then renamed), so a
-    cron job or a mail step never picks up half a snapshot.
+    Through `safe_files`: files appear whole or not at all, with exactly `mode` (0600; 0660
+    for a `--shared` team), and never through a symbolic link, so a cron job or a mail step
+    never picks up half a snapshot and a planted link never redirects one.
     """
     path = Path(path).expanduser()
     if fmt == "csv":
-        from comanage_tui.data.snapshot_csv import tables, write_csv, zip_bytes
+        from comanage_tui.data.snapshot_csv import write_csv
 
-        if path.suffix.lower() == ".zip":
-            _atomic_write(path, zip_bytes(tables(s)))
-        else:
-            write_csv(s, path)
+        write_csv(s, path, mode=mode)
         return path
-    _atomic_write(path, render_text(s, fmt).encode("utf-8"))
+    write_file(path, render_text(s, fmt).encode("utf-8"), mode=mode)
     return path
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        # mkstemp's 0600 stays: a snapshot can hold private notes; share it deliberately.
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
