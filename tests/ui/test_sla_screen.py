@@ -6,7 +6,8 @@ import math
 
 from textual.widgets import Input
 
-from comanage_tui.data import status
+from comanage_tui.data.readmodel import clocks as rclocks
+from comanage_tui.data.readmodel import context
 from comanage_tui.screens.sla import SlaFilter, SlaScreen, parse_sla_filter
 from comanage_tui.screens.ticket_detail import TicketDetailScreen
 from comanage_tui.widgets.paged_table import PagedTable
@@ -24,8 +25,8 @@ async def open_sla(app, pilot) -> tuple[SlaScreen, PagedTable]:  # noqa: ANN001
 
 
 def expected_clocks(store) -> list:  # noqa: ANN001
-    ctx = status.load_context(store)
-    return [(r, c) for r in status.open_ticket_clocks(store, ctx, FIXED_NOW) for c in r.open_clocks]
+    ctx = context.load_context(store)
+    return [(r, c) for r in rclocks.open_ticket_clocks(store, ctx, FIXED_NOW) for c in r.open_clocks]
 
 
 def test_filter_parsing() -> None:
