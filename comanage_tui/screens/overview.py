@@ -208,7 +208,7 @@ class OverviewScreen(ComanageScreen):
         # Two figures, two glyphs (docs/FIGURES.md): due before close of business, and at risk.
         due = toned(self.app, f"◷ {n.due_today}", "warn") if n.due_today else toned(self.app, "◷ 0", "good")
         due.append_text(toned(self.app, f" · ▲ {n.at_risk}", "warn") if n.at_risk else Text(" · ▲ 0"))
-        self._tile("risk", f"Due by {self.eob_text} · at risk", due)
+        self._tile("risk", f"Due {self.eob_text} · risk", due)
         oldest = f" · oldest {k.oldest_handoff}" if k.open_handoffs else ""
         self._tile("handoffs", "Open handoffs", f"{k.open_handoffs}{oldest}")
         self._tile("waiting", "Waiting us/them", f"us {k.waiting_on_us} · them {k.waiting_on_partners}")

@@ -65,7 +65,7 @@ async def test_tiles_match_the_read_model(make_app, ui_store) -> None:
         due = sum(figures.is_due_today(c, eob) for r in clocks for c in r.open_clocks)
         at_risk = sum(c.state == "at_risk" for r in clocks for c in r.open_clocks)
         assert f"◷ {due} · ▲ {at_risk}" in tile(screen, "risk")
-        assert "Due by 18:00 · at risk" in screen_text(app)  # Berlin office closes at 18:00
+        assert "Due 18:00 · risk" in screen_text(app)  # Berlin office closes at 18:00
 
 
 async def test_trend_shows_the_weekly_numbers(make_app, ui_store) -> None:
