@@ -113,3 +113,18 @@ async def test_enter_opens_the_clock_with_its_explanation(make_app, ui_store) ->
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, SlaScreen) and table.cursor_key is not None
+
+
+async def test_help_defines_the_figures_the_screen_shows(make_app) -> None:
+    from comanage_tui.data.readmodel.figures import GLOSSARY
+    from comanage_tui.screens.help import HelpScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_sla(app, pilot)
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
+        text = app.screen.text()
+        assert "Figures on this screen" in text
+        for name in ("breached", "at_risk", "due_today", "left"):
+            assert GLOSSARY[name] in text
