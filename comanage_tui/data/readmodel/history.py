@@ -47,7 +47,7 @@ def replay(
     `party` keeps only the verdicts on tickets that party holds now (held time covers everyone).
     Verdicts come from `sla.clock_stops`, which gives every stop of both clocks with the time
     they had counted, so a clock's verdict at any of these moments costs no second walk; it
-    equals `stopped_clocks` per window (tests/data/test_status.py, test_snapshot.py). Events
+    equals `stopped_clocks` per window (tests/data/test_readmodel.py, test_snapshot.py). Events
     are read a batch of tickets at a time and only counters are kept, so memory does not grow
     with the number of tickets.
     """
