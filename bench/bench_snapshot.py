@@ -39,7 +39,7 @@ def _snapshot(db: Path, fmt: str) -> tuple[float, int, object]:
 def _raw_read(db: Path) -> tuple[float, int, int]:
     """The rows the snapshot reads: every ticket it may compute clocks or workload for, and their events.
 
-    The condition is status.replay's (`_ACTIVE_SINCE`), with the same "+" that keeps SQLite
+    The condition is readmodel.history.replay's (`readmodel.clocks.ACTIVE_SINCE`), with the same "+" that keeps SQLite
     on the faster plan, so the floor pays no more for these rows than the snapshot does.
     """
     start = NOW - 84 * DAY  # the trend's 12 weeks cover the 30-day compliance and workload windows too

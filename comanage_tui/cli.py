@@ -308,16 +308,22 @@ def sla_load(c: Ctx, config) -> None:  # noqa: ANN001 - click file
 @main.command()
 @click.argument("ref")
 @click.option("--as-of", "as_of", metavar="ISO", default=None, help="Explain the clocks as they stood at this moment.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts (fields in docs/FIGURES.md).")
 @click.pass_obj
-def explain(c: Ctx, ref: str, as_of: str | None) -> None:
-    """Print a ticket's SLA timeline: segments, pauses, who held it, policy and calendar."""
+def explain(c: Ctx, ref: str, as_of: str | None, as_json: bool) -> None:
+    """Print a ticket's SLA timeline: segments, pauses, priority changes, who held it, policy and calendar."""
+    import json
+
     from comanage_tui.data.errors import ComanageError
-    from comanage_tui.data.ticket_view import explain_ticket
+    from comanage_tui.data.ticket_view import explain_ticket, explain_ticket_data
 
     now = c.now(as_of)
     store = c.store(read_only=True)
     try:
-        click.echo(explain_ticket(store, ref, now))
+        if as_json:
+            click.echo(json.dumps(explain_ticket_data(store, ref, now), sort_keys=True))
+        else:
+            click.echo(explain_ticket(store, ref, now))
     except ComanageError as exc:
         fail(str(exc))
     finally:

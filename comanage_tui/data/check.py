@@ -4,13 +4,15 @@ Built for cron and monitoring, so it must answer in well under a second on 100k 
 and never load the UI. It reads SQLite directly (read-only; no Store, so no sqlite-utils
 import and no migration attempt) and computes clocks with the same engine as the read
 model (`sla.match_policy`, `sla.compute_clocks`, `sla.ack_clock`), selecting tickets as
-`status.open_ticket_clocks` does and handoffs open at the as-of time as the snapshot does.
+`readmodel.clocks.open_ticket_clocks` does and handoffs open at the as-of time as the snapshot
+does, and counts with the read model's rules (`readmodel.figures`: breached, at risk, due today).
 
 The speed comes from a sound bound rather than a second SLA implementation: a clock's
 elapsed business time can never exceed the calendar's business time since the ticket's
-first event, so a ticket whose bound stays below every at-risk threshold of its policy
-cannot be at risk or breached and is not replayed. tests/cli/test_check.py asserts the
-counts equal the read model's on the demo database at several moments.
+first event, so a ticket whose bound stays below every at-risk threshold of its policy, and
+leaves more business time than there is before close of business, cannot be at risk,
+breached or due today and is not replayed. tests/cli/test_check.py and
+tests/data/test_consistency.py assert the counts equal the read model's.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from comanage_tui.data.timerange import in_range
 
 OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
 STATE_NAMES = {OK: "OK", WARNING: "WARNING", CRITICAL: "CRITICAL", UNKNOWN: "UNKNOWN"}
-# Same candidates as status.open_ticket_clocks; "+" keeps SQLite off idx_tickets_opened, which
+# Same candidates as readmodel.clocks.open_ticket_clocks; "+" keeps SQLite off idx_tickets_opened, which
 # matches nearly every row here and would turn a 20 ms table scan into 100k index lookups.
 _OPEN_AT = "+t.opened_at <= :now AND (t.closed_at IS NULL OR t.closed_at > :now)"
 
@@ -38,6 +40,8 @@ class CheckResult:
     as_of: int
     breached: int = 0
     at_risk: int = 0
+    due_today: int = 0
+    """Running or at-risk clocks that run out by close of business today (readmodel.figures)."""
     handoffs_late: int = 0
     open_tickets: int = 0
     """Tickets with an open clock at the as-of time (the snapshot's and the dashboard's count)."""
@@ -60,6 +64,7 @@ def _evaluate(conn: sqlite3.Connection, now: int, result: CheckResult) -> None:
     # Neither brings pydantic: stored calendars and policies were validated when they were saved,
     # and `stored_spec`/`stored_policy` read them as plain objects (importing pydantic costs ~0.1 s).
     from comanage_tui.data.calendar import BusinessCalendar, stored_spec
+    from comanage_tui.data.readmodel.figures import ClockCounts, end_of_business
     from comanage_tui.data.sla import ClockState, ack_clock, compute_clocks, match_policy, stored_policy, walk
 
     parties = conn.execute("SELECT id, key, kind, calendar FROM parties ORDER BY kind = 'partner', name").fetchall()
@@ -72,6 +77,12 @@ def _evaluate(conn: sqlite3.Connection, now: int, result: CheckResult) -> None:
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"a stored calendar or SLA policy is not valid ({type(exc).__name__}: {exc})") from None
 
+    # The internal team's calendar (the first calendar as fallback), as readmodel.context picks it.
+    fallback = next((calendars[c] for _i, _k, kind, c in parties if kind == "internal" and c in calendars), None)
+    fallback = fallback or next(iter(calendars.values()), None)
+    eob = end_of_business(fallback, now)
+    before_eob: dict[str, float] = {}  # business seconds from now to close of business, per policy calendar
+    counts = ClockCounts()
     params = {"now": now}
     tickets = conn.execute(f"SELECT t.id, t.ref, t.area_id, t.priority, t.kind, t.holder_party_id FROM tickets t "
                            f"WHERE {_OPEN_AT} ORDER BY t.id", params).fetchall()
@@ -102,24 +113,23 @@ def _evaluate(conn: sqlite3.Connection, now: int, result: CheckResult) -> None:
         if w.response_stop is not None and w.resolution_stop is not None:
             continue  # both clocks stopped (met or missed): nothing open, as in status.open_ticket_clocks
         result.open_tickets += 1
-        if not _may_alarm(w, priorities, policy, cal, now):
+        if policy.calendar not in before_eob:
+            before_eob[policy.calendar] = cal.business_seconds(now, eob) if eob > now else 0
+        if not _may_alarm(w, priorities, policy, cal, now, before_eob[policy.calendar]):
             continue
         result.replayed += 1
         clocks = compute_clocks(evs, policy, cal, now)
         for c in (clocks.response, clocks.resolution):
+            counts.add(c, eob)
             if c.state == ClockState.BREACHED:
-                result.breached += 1
                 breaches.append((c.breached_at or 0, ref, c.name, holder, keys.get(c.breach_holder, c.breach_holder)))
-            elif c.state == ClockState.AT_RISK:
-                result.at_risk += 1
+    result.breached, result.at_risk, result.due_today = counts.breached, counts.at_risk, counts.due_today
     breaches.sort()
     result.worst = [{"ref": ref, "clock": name, "holder": holder, "breach_holder": bh, "breached_at": int(at)}
                     for at, ref, name, holder, bh in breaches[:5]]
 
     # Handoffs open at the as-of time, on the receiver's calendar (the internal one as fallback),
-    # as status.handoff_statuses and the snapshot compute them.
-    fallback = next((calendars[c] for _i, _k, kind, c in parties if kind == "internal" and c in calendars), None)
-    fallback = fallback or next(iter(calendars.values()), None)
+    # as readmodel.org.handoff_statuses and the snapshot compute them.
     by_id = {pid: calendars.get(c) for pid, _k, _kind, c in parties}
     for requested, acked, target, to_id in conn.execute(
             "SELECT requested_at, acknowledged_at, ack_target_minutes, to_party_id FROM handoffs "
@@ -133,8 +143,12 @@ def _evaluate(conn: sqlite3.Connection, now: int, result: CheckResult) -> None:
             result.handoffs_late += 1
 
 
-def _may_alarm(w, priorities: set, policy, cal, now: float) -> bool:  # noqa: ANN001 - Walk, SlaPolicy, BusinessCalendar
-    """False only when no clock of this ticket can be at risk or breached at `now` (see the module docstring)."""
+def _may_alarm(w, priorities: set, policy, cal, now: float, before_eob: float) -> bool:  # noqa: ANN001 - Walk, SlaPolicy, BusinessCalendar
+    """False only when no clock of this ticket can be at risk, breached or due today at `now`.
+
+    `before_eob`: business seconds on `cal` from `now` to close of business; a clock with more
+    left than that cannot run out today (see the module docstring).
+    """
     if w.opened is None:
         return False  # no event by `now`: nothing has elapsed, so nothing can be at risk
     open_clocks = [w.response_stop is None, w.resolution_stop is None]
@@ -149,7 +163,7 @@ def _may_alarm(w, priorities: set, policy, cal, now: float) -> bool:  # noqa: AN
             return True
         for is_open, minutes in zip(open_clocks, (target.response_minutes, target.resolution_minutes)):
             t = minutes * 60
-            if is_open and (bound * 100 >= t * policy.at_risk_percent
+            if is_open and (bound * 100 >= t * policy.at_risk_percent or t - bound <= before_eob
                             or (minutes_left is not None and t - bound <= minutes_left * 60)):
                 return True
     return False
@@ -205,7 +219,8 @@ def format_line(r: CheckResult, *, warn_at_risk: bool = False) -> str:
         summary += f" ({r.invalid_dates} skipped: a stored date outside 1970-2200)"
     # perfdata: 'label'=value;warn;crit;min — "0" as a threshold alerts on anything above zero.
     perf = (f"breached={r.breached};;0;0 at_risk={r.at_risk};{'0' if warn_at_risk else ''};;0 "
-            f"handoffs_late={r.handoffs_late};0;;0 open_tickets={r.open_tickets};;;0 open_handoffs={r.open_handoffs};;;0"
+            f"handoffs_late={r.handoffs_late};0;;0 open_tickets={r.open_tickets};;;0 open_handoffs={r.open_handoffs};;;0 "
+            f"due_today={r.due_today};;;0"
             + (f" invalid_dates={r.invalid_dates};;;0" if r.invalid_dates else ""))
     return f"COMANAGE {r.state} - {summary} | {perf}"
 

@@ -1,4 +1,4 @@
-"""Build the status snapshot model once from the read model (status.py); renderers only format it.
+"""Build the status snapshot model once from the read model (data/readmodel); renderers only format it.
 
 Determinism: nothing here reads the wall clock: `as_of` is the only "now", and every list
 is sorted by an explicit key. User text is cleaned once here (control and bidi characters
@@ -11,9 +11,14 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from comanage_tui.data import status as S
 from comanage_tui.data.errors import InvalidInput
 from comanage_tui.data.models import KtItem, KtStatus
+from comanage_tui.data.readmodel import clocks as RC
+from comanage_tui.data.readmodel import context as RX
+from comanage_tui.data.readmodel import history as RH
+from comanage_tui.data.readmodel import kt as RK
+from comanage_tui.data.readmodel import org as RO
+from comanage_tui.data.readmodel.figures import count_clocks
 from comanage_tui.data.sla import ClockState
 from comanage_tui.data.sla_explain import ComplianceRow as EngineRow
 from comanage_tui.data.snapshot_model import (
@@ -72,7 +77,7 @@ def build_snapshot(store: Store, opts: SnapshotOptions) -> Snapshot:
         InvalidInput: `opts.party` is not a party key.
     """
     now = opts.as_of
-    ctx = S.load_context(store)
+    ctx = RX.load_context(store)
     cal = ctx.internal_calendar()
     zone = ZoneInfo(cal.spec.timezone) if cal is not None else dt.timezone.utc
     parties = sorted(ctx.parties.values(), key=lambda p: (p.kind != "internal", p.key))
@@ -81,31 +86,30 @@ def build_snapshot(store: Store, opts: SnapshotOptions) -> Snapshot:
         raise InvalidInput("party", f"unknown party '{opts.party}' (known: {known})")
     b = _Builder(store, ctx, zone, now, opts, [p.key for p in parties])
 
-    open_rows = S.open_ticket_clocks(store, ctx, now)
+    open_rows = RC.open_ticket_clocks(store, ctx, now)
     open_rows_scope = [r for r in open_rows if r.holder == opts.party] if opts.party else open_rows
     # One walk per ticket serves the 30-day compliance, the 12-week trend and the workload.
-    replayed = S.replay(store, ctx, now, window_start=now - WINDOW_DAYS * DAY, weeks=TREND_WEEKS,
+    replayed = RH.replay(store, ctx, now, window_start=now - WINDOW_DAYS * DAY, weeks=TREND_WEEKS,
                         held_from=now - WINDOW_DAYS * DAY, party=opts.party)
-    window = S.compliance_in_window(store, ctx, now - WINDOW_DAYS * DAY, now, open_rows=open_rows_scope, replayed=replayed)
+    window = RH.compliance_in_window(store, ctx, now - WINDOW_DAYS * DAY, now, open_rows=open_rows_scope, replayed=replayed)
     snap_compliance = _compliance_model(window, b.iso)
     trend = [TrendWeek(week_start=b.iso(s), week_end=b.iso(s + 7 * DAY), percent=_r(p), closed_clocks=n)
-             for s, p, n in S.weekly_trend(store, ctx, now, TREND_WEEKS, party=opts.party, replayed=replayed)]
+             for s, p, n in RH.weekly_trend(store, ctx, now, TREND_WEEKS, party=opts.party, replayed=replayed)]
     clocks = b.clock_rows(open_rows)
     handoffs = b.handoff_rows()
     raci = b.raci_rows()
     workload, freed = b.workload_rows(replayed)
     knowledge = b.knowledge(raci)
-    counts = {s: 0 for s in ClockState}
-    for r in open_rows_scope:
-        for c in r.open_clocks:
-            counts[c.state] += 1
+    # The same counting rules as the Overview and `check` (readmodel.figures).
+    counts = count_clocks((c for r in open_rows_scope for c in r.open_clocks), RX.end_of_business_today(ctx, now))
     overall = {c.clock: c.overall.percent for c in snap_compliance.clocks}
     kpis = Kpis(
         open_tickets=len(open_rows_scope),
         breached_clocks=sum(1 for c in clocks if c.state == "breached"),
         at_risk_clocks=sum(1 for c in clocks if c.state == "at_risk"),
-        paused_clocks=counts[ClockState.PAUSED],
-        running_clocks=counts[ClockState.RUNNING],
+        due_today_clocks=counts.due_today,
+        paused_clocks=counts.paused,
+        running_clocks=counts.running,
         open_handoffs=len(handoffs),
         late_handoffs=sum(1 for h in handoffs if h.ack_state == "breached"),
         response_compliance_percent=overall.get("response"),
@@ -142,7 +146,7 @@ def _row(r: EngineRow) -> ComplianceRow:
                          percent=_r(r.percent))
 
 
-def _compliance_model(comp: S.Compliance, iso) -> Compliance:  # noqa: ANN001 - the builder's formatter
+def _compliance_model(comp: RH.Compliance, iso) -> Compliance:  # noqa: ANN001 - the builder's formatter
     """The read model's compliance, as the snapshot's pydantic model."""
     clocks = [
         ClockCompliance(
@@ -160,7 +164,7 @@ def _compliance_model(comp: S.Compliance, iso) -> Compliance:  # noqa: ANN001 - 
 class _Builder:
     """The sections of one snapshot; holds the context so each section stays a small method."""
 
-    def __init__(self, store: Store, ctx: S.Context, zone: dt.tzinfo, now: int, opts: SnapshotOptions,
+    def __init__(self, store: Store, ctx: RX.Context, zone: dt.tzinfo, now: int, opts: SnapshotOptions,
                  party_order: list[str]):
         self.store, self.ctx, self.zone, self.now, self.opts = store, ctx, zone, now, opts
         self.party = opts.party
@@ -173,7 +177,7 @@ class _Builder:
     def note(self, value: str | None) -> str | None:
         return clean(value, multi_line=True) if self.opts.include_notes else None
 
-    def clock_rows(self, open_rows: list[S.TicketClock]) -> list[ClockRow]:
+    def clock_rows(self, open_rows: list[RC.TicketClock]) -> list[ClockRow]:
         picked = []
         for r in open_rows:
             for c in r.open_clocks:
@@ -208,7 +212,7 @@ class _Builder:
     def handoff_rows(self) -> list[HandoffRow]:
         out = []
         # "Open at as-of": requested by then and not closed by then, chosen in SQL.
-        for s in S.handoff_statuses(self.store, self.ctx, self.now, open_at_now=True):
+        for s in RO.handoff_statuses(self.store, self.ctx, self.now, open_at_now=True):
             h = s.handoff
             if self.party and self.party not in (h.from_party_key, h.to_party_key):
                 continue
@@ -226,7 +230,7 @@ class _Builder:
 
     def raci_rows(self) -> list[RaciArea]:
         out = []
-        for a in S.raci_split(self.store, self.ctx, self.now, window_days=WINDOW_DAYS):
+        for a in RO.raci_split(self.store, self.ctx, self.now, window_days=WINDOW_DAYS):
             if self.party and self.party not in a.letters and self.party not in a.drift:
                 continue
             letters = {p: a.letters[p] for p in self.party_order if p in a.letters}
@@ -239,8 +243,8 @@ class _Builder:
             ))
         return out  # raci_split sorts by area name
 
-    def workload_rows(self, replayed: S.Replay) -> tuple[list[WorkloadRow], TimeFreed]:
-        loads = S.workload(self.store, self.ctx, self.now, window_days=WINDOW_DAYS, replayed=replayed)
+    def workload_rows(self, replayed: RH.Replay) -> tuple[list[WorkloadRow], TimeFreed]:
+        loads = RO.workload(self.store, self.ctx, self.now, window_days=WINDOW_DAYS, replayed=replayed)
         internal_scope = self.party is None or any(
             p.key == self.party and p.kind == "internal" for p in self.ctx.parties.values())
         # The internal team's view is the whole operation; a partner sees its own row.
@@ -249,12 +253,12 @@ class _Builder:
         rows = [WorkloadRow(party=clean(w.party.key), name=clean(w.party.name), kind=w.party.kind.value,
                             open_tickets=w.open_tickets, business_hours_held=w.business_hours_held,
                             hours_logged=w.hours_logged) for w in shown]
-        return rows, TimeFreed(hours=S.time_freed_hours(shown), window_days=WINDOW_DAYS, rule=S.TIME_FREED_RULE)
+        return rows, TimeFreed(hours=RO.time_freed_hours(shown), window_days=WINDOW_DAYS, rule=RO.TIME_FREED_RULE)
 
     def knowledge(self, raci: list[RaciArea]) -> Knowledge:
         items = self.store.kt.list()
-        today = S.local_today(self.ctx, self.now)
-        coverage = S.kt_coverage(self.store, self.ctx, today, items)
+        today = RX.local_today(self.ctx, self.now)
+        coverage = RK.kt_coverage(self.store, self.ctx, today, items)
         people = {p.id: p for p in self.store.org.people()}
         if self.party:
             mine = {pid for pid, p in people.items() if p.party_key == self.party}
@@ -282,7 +286,7 @@ class _Builder:
         )
 
     def limits(self) -> list[str]:
-        day = S.local_today(self.ctx, self.now).isoformat()
+        day = RX.local_today(self.ctx, self.now).isoformat()
         out = [
             f"SLA clocks, compliance, the trend, workload and RACI drift are recomputed from the ticket event log as of "
             f"{self.iso(self.now)}, with the SLA policies and calendars in force today; each ticket's policy is matched "

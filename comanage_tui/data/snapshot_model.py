@@ -31,8 +31,10 @@ class Kpis(_M):
     """The headline figures, computed over what the snapshot's scope includes."""
 
     open_tickets: int = Field(description="Tickets with at least one open SLA clock.")
-    breached_clocks: int
-    at_risk_clocks: int
+    breached_clocks: int = Field(description="Open clocks past their target (docs/FIGURES.md: breached).")
+    at_risk_clocks: int = Field(description="Open clocks past the policy's at-risk threshold, not breached.")
+    due_today_clocks: int = Field(description="Running or at-risk clocks that run out by close of business today "
+                                  "on the internal calendar; a deadline, not a state (may overlap at_risk_clocks).")
     paused_clocks: int
     running_clocks: int
     open_handoffs: int

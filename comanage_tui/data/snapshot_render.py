@@ -79,6 +79,7 @@ def kpi_lines(s: Snapshot) -> list[tuple[str, str]]:
         ("Open tickets with an SLA clock running", str(k.open_tickets)),
         ("Breached clocks", str(k.breached_clocks)),
         ("At-risk clocks", str(k.at_risk_clocks)),
+        ("Clocks due by close of business today", str(k.due_today_clocks)),
         ("Paused clocks", str(k.paused_clocks)),
         ("Open handoffs", str(k.open_handoffs)),
         ("Handoffs not acknowledged in time", str(k.late_handoffs)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from comanage_tui.data.errors import InvalidInput, NotFound
 from comanage_tui.data.sla import Event, match_policy
-from comanage_tui.data.sla_explain import Explanation, explain, format_explanation
+from comanage_tui.data.sla_explain import Explanation, explain, explanation_data, format_explanation
 from comanage_tui.data.store import Store
 from comanage_tui.data.text import clean
 from comanage_tui.data.timerange import RANGE_TEXT, in_range
@@ -27,12 +27,26 @@ def ticket_explanation(store: Store, ticket_id: int, now: float) -> Explanation:
     calendar = store.sla.calendar_map().get(policy.calendar)
     if calendar is None:
         raise NotFound(f"policy '{policy.name}' names calendar '{policy.calendar}', which does not exist")
-    return explain(events, policy, calendar, now)
+    expl = explain(events, policy, calendar, now)
+    # The policy list is matched on the ticket as it is now (see docs/FIGURES.md).
+    expl.matched_on = (f"holder {clean(t.holder_party_key)}, area {clean(t.area_key or '-')}, "
+                       f"priority {t.priority}, kind {clean(t.kind)}")
+    return expl
 
 
 def explain_ticket(store: Store, ref: str, now: float) -> str:
-    """The plain-text timeline `comanage explain REF` prints."""
+    """The plain-text timeline `comanage explain REF` prints (lines within 80 columns)."""
     t = store.tickets.by_ref(ref)
     expl = ticket_explanation(store, t.id, now)
-    header = f"{clean(t.ref)}  {clean(t.title)}\n{t.priority} · {t.status} · held by {t.holder_party_key} · area {t.area_key or '-'}\n"
+    header = (f"{clean(t.ref)}  {clean(t.title)}"[:80] + "\n"
+              + f"{t.priority} · {clean(t.status)} · held by {clean(t.holder_party_key)} · area {clean(t.area_key or '-')}"[:80]
+              + "\n")
     return header + format_explanation(expl)
+
+
+def explain_ticket_data(store: Store, ref: str, now: float) -> dict:
+    """What `comanage explain REF --json` prints: the ticket, and `sla_explain.explanation_data`."""
+    t = store.tickets.by_ref(ref)
+    expl = ticket_explanation(store, t.id, now)
+    return {"ref": clean(t.ref), "title": clean(t.title), "status": clean(t.status), "holder": clean(t.holder_party_key),
+            "area": None if t.area_key is None else clean(t.area_key), **explanation_data(expl)}

@@ -22,7 +22,8 @@ from comanage_tui.data.errors import ComanageError
 from comanage_tui.data.models import HandoffIn, HandoffState, HandoffUpdate, Party, Person
 from comanage_tui.data.sla import ClockState
 from comanage_tui.data.sla_explain import format_duration
-from comanage_tui.data.status import HandoffStatus, handoff_statuses, load_context
+from comanage_tui.data.readmodel.context import load_context
+from comanage_tui.data.readmodel.org import HandoffStatus, handoff_statuses
 from comanage_tui.data.store import Store
 from comanage_tui.screens.listing import ListingScreen, Row, list_bindings, make_table
 from comanage_tui.widgets.form import FormField, FormScreen, InfoScreen, PromptScreen

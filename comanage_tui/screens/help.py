@@ -63,6 +63,8 @@ class HelpScreen(ModalScreen[None]):
     def __init__(self, screen: Screen):
         super().__init__()
         self.sections = binding_sections(screen)
+        self.figures: tuple[str, ...] = getattr(screen, "FIGURES", ())
+        """Names of readmodel.figures.GLOSSARY the screen shows, explained under its keys."""
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -78,6 +80,14 @@ class HelpScreen(ModalScreen[None]):
             width = max((len(k) for k, _ in rows), default=0)
             for keys, description in rows:
                 out.append(f"  {keys:<{width}}  {description}\n")
+            out.append("\n")
+        if self.figures:
+            # Imported on demand: the glossary lives with the rules it describes (the read model).
+            from comanage_tui.data.readmodel.figures import GLOSSARY
+
+            out.append("Figures on this screen\n", style="bold underline")
+            for name in self.figures:
+                out.append(f"  {GLOSSARY[name]}\n")
             out.append("\n")
         out.append("Screens\n", style="bold underline")
         for info in SCREENS:

@@ -21,7 +21,8 @@ from textual.reactive import reactive
 from textual.widgets import ContentSwitcher, DataTable, Footer, Static
 
 from comanage_tui.data.models import Area, CapabilitiesIn, KtDirection, KtItem, KtItemIn, KtItemUpdate, KtKind, KtStatus, Person
-from comanage_tui.data.status import Coverage, kt_coverage, load_context, local_today
+from comanage_tui.data.readmodel.context import load_context, local_today
+from comanage_tui.data.readmodel.kt import Coverage, kt_coverage
 from comanage_tui.data.store import Store
 from comanage_tui.screens.listing import ListingScreen, Row, list_bindings, make_table
 from comanage_tui.widgets.form import FormField, FormScreen, InfoScreen

@@ -3,7 +3,8 @@
 Loads in steps so the screen is useful at once on a large database: the open clocks,
 handoffs, KT and RACI first; this week's compliance next; the previous week and the 12-week
 trend (seconds on 100k tickets) last, and at most every 30 s when live refresh asks for more.
-All of it runs in one worker on the app's reader connection.
+All of it runs in one worker on the app's reader connection; every figure comes from
+`data.readmodel.dashboard` (the same rules as the SLA screen, the snapshot and `check`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rich.text import Text
@@ -22,32 +24,29 @@ from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from comanage_tui.screens.base import ComanageScreen
-from comanage_tui.screens.overview_model import Attention, Kpis, attention, bars, compliance_pair, kpis, trend
 from comanage_tui.widgets.paged_table import Column, ListSource, PagedTable, Row, Sort
 from comanage_tui.widgets.safe import clean
 from comanage_tui.widgets.states import percent, toned, trend_arrow
 
+if TYPE_CHECKING:  # the read model loads in the worker, so the first frame does not wait for it
+    from comanage_tui.data.readmodel.dashboard import Attention, NowFigures
+
 WEEK = 7 * 86_400
-TREND_WEEKS = 12
 TREND_MIN_SECONDS = 30.0  # live refresh recomputes the slow trend at most this often
 TILES = ("res", "resp", "breached", "risk", "handoffs", "waiting", "kt", "raci")
 ATTENTION_COLUMNS = [
     Column("state", "State", 11, sortable=False),
     Column("subject", "Clock/kind", 10, sortable=False),
     Column("what", "What", 20, flex=True, sortable=False),
-    Column("when", "How late", 15, sortable=False),
+    Column("when", "Business time", 15, sortable=False),
 ]
 
 
 @dataclass
 class NowLoaded(Message):
-    """Open clocks, handoffs, KT and RACI have been read."""
+    """Open clocks, handoffs, KT and RACI have been read (readmodel.dashboard.now_figures)."""
 
-    kpis: Kpis
-    items: list[Attention]
-    candidates: int
-    eob: float
-    zone: str
+    figures: NowFigures
 
 
 @dataclass
@@ -68,13 +67,14 @@ class OverviewScreen(ComanageScreen):
     """Where the co-managed operation stands this morning."""
 
     MODE = "overview"
+    FIGURES = ("breached", "due_today", "at_risk", "left")  # explained in the ? help
     # Enter belongs to the attention table (it posts RowSelected); nothing else to bind here.
 
     def __init__(self) -> None:
         super().__init__()
         self.sub_title = "Overview"
         self.items: list[Attention] = []
-        self.kpi: Kpis | None = None
+        self.figures: NowFigures | None = None
         self.current: tuple[float | None, float | None] | None = None
         self.previous: tuple[float | None, float | None] | None = None
         self.trend: list[tuple[float, float | None, int]] | None = None
@@ -116,55 +116,47 @@ class OverviewScreen(ComanageScreen):
     def _load(self, now: int, history: bool) -> None:
         """One worker, one step after another: the peak memory is the largest step, not their sum."""
         # Imported here, in the worker: the first frame does not wait for the read model to load.
-        from comanage_tui.data import status
+        from comanage_tui.data.readmodel import dashboard
+        from comanage_tui.data.readmodel.context import load_context
 
         worker = get_current_worker()
         store = self.comanage.reader
-        ctx = status.load_context(store)
-        clocks = status.open_ticket_clocks(store, ctx, now)
-        eob = status.end_of_business_today(ctx, now)
-        handoffs = status.handoff_statuses(store, ctx, now)
-        today = status.local_today(ctx, now)
-        kt = store.kt.list()
-        split = status.raci_split(store, ctx, now)
-        internal = {p.key for p in ctx.parties.values() if p.kind == "internal"}
-        items, candidates = attention(clocks, now, eob, handoffs, kt, today, split)
-        cal = ctx.internal_calendar()
-        zone = cal.spec.timezone if cal is not None else "UTC"
+        ctx = load_context(store)
+        figures = dashboard.now_figures(store, ctx, now)
         if worker.is_cancelled:
             return
-        self.post_message(NowLoaded(kpis(clocks, eob, handoffs, internal, kt, today, split), items, candidates, eob, zone))
-        week = status.compliance_in_window(store, ctx, now - WEEK, now, clocks)
+        self.post_message(NowLoaded(figures))
+        current = dashboard.week_compliance(store, ctx, now, figures.clocks)
         if worker.is_cancelled:
             return
-        self.post_message(ComplianceLoaded("current", *compliance_pair(week)))
+        self.post_message(ComplianceLoaded("current", *current))
         if not history:
             return
-        del clocks, week
+        del figures
         # ctx.events holds the open tickets' event logs read above; the history steps stream
         # theirs a batch at a time, so emptying it keeps the peak near one batch's worth.
         ctx.events.clear()
-        before = status.compliance_in_window(store, ctx, now - 2 * WEEK, now - WEEK)
+        before = dashboard.week_compliance(store, ctx, now - WEEK)
         if worker.is_cancelled:
             return
-        self.post_message(ComplianceLoaded("previous", *compliance_pair(before)))
-        # The snapshot's trend (status.weekly_trend): each week judged as of its own end, so the
-        # last two bars equal the tiles; one walk per ticket for all weeks, memory bounded.
-        weeks = trend(store, ctx, now, TREND_WEEKS)
+        self.post_message(ComplianceLoaded("previous", *before))
+        # Each week judged as of its own end, so the last two bars equal the tiles.
+        weeks = dashboard.trend(store, ctx, now)
         if worker.is_cancelled:
             return
         self.post_message(TrendLoaded(weeks))
 
     def on_now_loaded(self, message: NowLoaded) -> None:
-        self.kpi, self.items = message.kpis, message.items
-        local = dt.datetime.fromtimestamp(message.eob, ZoneInfo(message.zone))
+        f = self.figures = message.figures
+        self.items = f.attention
+        local = dt.datetime.fromtimestamp(f.eob, ZoneInfo(f.zone))
         self.eob_text = local.strftime("%H:%M")
         self._show_tiles()
-        shown = len(message.items)
-        title = f"Attention today: {shown} of {message.candidates}" if message.candidates > shown else f"Attention today: {shown}"
+        shown = len(f.attention)
+        title = f"Attention today: {shown} of {f.candidates}" if f.candidates > shown else f"Attention today: {shown}"
         self.query_one("#attention-title", Static).update(title + ("" if shown else " · nothing urgent"))
         table = self.query_one("#attention", PagedTable)
-        source = ListSource(message.items, _attention_row)
+        source = ListSource(f.attention, _attention_row)
         if table.source is None:
             table.set_source(source)
         else:
@@ -205,15 +197,18 @@ class OverviewScreen(ComanageScreen):
     def _show_tiles(self) -> None:
         self._tile("res", "Resolution, 7 d", self._compliance_value(0))
         self._tile("resp", "Response, 7 d", self._compliance_value(1))
-        k = self.kpi
-        if k is None:
+        if self.figures is None:
             return
-        breached = toned(self.app, f"✖ {k.breached}", "bad") if k.breached else toned(self.app, "✔ 0", "good")
-        if k.breached:
-            breached.append(f" ({k.breached_response} resp)")
+        k = self.figures.kpis
+        n = k.clocks
+        breached = toned(self.app, f"✖ {n.breached}", "bad") if n.breached else toned(self.app, "✔ 0", "good")
+        if n.breached:
+            breached.append(f" ({n.breached_response} resp)")
         self._tile("breached", "Breached now", breached)
-        self._tile("risk", f"At risk by {self.eob_text}", toned(self.app, f"▲ {k.at_risk_today}", "warn") if k.at_risk_today
-                   else toned(self.app, "✔ 0", "good"))
+        # Two figures, two glyphs (docs/FIGURES.md): due before close of business, and at risk.
+        due = toned(self.app, f"◷ {n.due_today}", "warn") if n.due_today else toned(self.app, "◷ 0", "good")
+        due.append_text(toned(self.app, f" · ▲ {n.at_risk}", "warn") if n.at_risk else Text(" · ▲ 0"))
+        self._tile("risk", f"Due {self.eob_text} · risk", due)
         oldest = f" · oldest {k.oldest_handoff}" if k.open_handoffs else ""
         self._tile("handoffs", "Open handoffs", f"{k.open_handoffs}{oldest}")
         self._tile("waiting", "Waiting us/them", f"us {k.waiting_on_us} · them {k.waiting_on_partners}")
@@ -223,7 +218,7 @@ class OverviewScreen(ComanageScreen):
         raci = f"{k.raci_gaps} · {k.raci_overlaps}"
         self._tile("raci", "RACI gap·overlap", toned(self.app, f"✖ {raci}", "bad") if k.raci_gaps or k.raci_overlaps
                    else toned(self.app, "✔ 0 · 0", "good"))
-        for name, bad in (("breached", k.breached), ("risk", k.at_risk_today), ("kt", k.kt_overdue),
+        for name, bad in (("breached", n.breached), ("risk", n.due_today + n.at_risk), ("kt", k.kt_overdue),
                           ("raci", k.raci_gaps + k.raci_overlaps)):
             self.query_one(f"#tile-{name}", Static).set_class(bool(bad), "-alert")
 
@@ -263,3 +258,20 @@ class OverviewScreen(ComanageScreen):
 
 def _attention_row(a: Attention) -> Row:
     return Row(a.key, (a.state, a.subject, clean(a.what), a.when), (a.tone, "", "", a.tone))
+
+
+def bars(values: list[float | None], floor: float = 50.0) -> str:
+    """One block character per value ("·" where a week had no closed clock).
+
+    The scale starts at `floor` % (everything below shows as the lowest block): compliance
+    lives between 50 and 100, and the exact numbers are printed beside the bars anyway.
+    """
+    blocks = "▁▂▃▄▅▆▇█"
+    out = []
+    for v in values:
+        if v is None:
+            out.append("·")
+        else:
+            share = (v - floor) / (100 - floor)
+            out.append(blocks[min(len(blocks) - 1, max(0, round(share * (len(blocks) - 1))))])
+    return "".join(out)

@@ -1,7 +1,7 @@
 """SLA: every open clock, soonest to breach first; filter by party, area, priority and state.
 
-Clocks are recomputed from the event logs (status.open_ticket_clocks) on the app's reader
-connection; the resulting list is paged through the same table as the tickets.
+Clocks are recomputed from the event logs (readmodel.clocks.open_ticket_clocks) on the app's
+reader connection and counted with readmodel.figures; the list is paged like the tickets.
 """
 
 from __future__ import annotations
@@ -25,11 +25,12 @@ from comanage_tui.widgets.safe import clean
 from comanage_tui.widgets.states import CLOCK_ORDER, clock_label
 
 if TYPE_CHECKING:  # the read model is imported by the load worker, off the UI thread
+    from comanage_tui.data.readmodel.figures import ClockCounts
     from comanage_tui.data.sla import Clock
-    from comanage_tui.data.status import TicketClock
+    from comanage_tui.data.readmodel.clocks import TicketClock
 
 COLUMNS = [
-    Column("due", "Due in", 9, right=True),
+    Column("due", "Left (bus.)", 12, right=True),
     Column("state", "State", 10),
     Column("clock", "Clock", 6),
     Column("ref", "Ref", 9),
@@ -48,15 +49,19 @@ class OpenClock:
 
     ticket: TicketClock
     clock: Clock
-    now: float
+    left: int
+    """Business minutes left to the target, negative when over (readmodel.figures.left_minutes)."""
+    text: str
+    """The same as "2h 5m left" / "8h 33m over" (readmodel.figures.left_text)."""
 
     @property
     def key(self) -> str:
         return f"{self.ticket.ticket_id}:{self.clock.name}"
 
     @property
-    def due_in(self) -> float:
-        return (self.clock.due_at - self.now) if self.clock.due_at is not None else math.inf
+    def due_in(self) -> tuple[int, float]:
+        """Sort key: least business time left first, then the soonest deadline."""
+        return self.left, self.clock.due_at if self.clock.due_at is not None else math.inf
 
 
 @dataclass(frozen=True)
@@ -91,12 +96,9 @@ def matches(item: OpenClock, f: SlaFilter) -> bool:
 
 
 def clock_row(item: OpenClock) -> Row:
-    from comanage_tui.data.sla_explain import format_duration  # loaded already by the worker
-
     t, c = item.ticket, item.clock
     label, tone = clock_label(c.state)
-    due = "–" if item.due_in == math.inf else format_duration(item.due_in)
-    return Row(item.key, (due, label, "resp." if c.name == "response" else "resol.", clean(t.ref), t.priority,
+    return Row(item.key, (item.text, label, "resp." if c.name == "response" else "resol.", clean(t.ref), t.priority,
                           clean(t.holder), clean(t.area or "–"), clean(t.title)), (tone, tone))
 
 
@@ -117,12 +119,14 @@ class ClocksLoaded(Message):
     items: list[OpenClock]
     parties: list[str]
     areas: list[str]
+    counts: ClockCounts
 
 
 class SlaScreen(FilterLine, ComanageScreen):
     """Open clocks by time to breach; Enter opens the ticket with its explain timeline."""
 
     MODE = "sla"
+    FIGURES = ("breached", "at_risk", "due_today", "left")  # explained in the ? help
     BINDINGS = [
         Binding("slash", "filter", "Filter", tooltip=FILTER_HELP),
         Binding("f", "cycle_state", "State", tooltip="Cycle: all → breached → at risk → running → paused"),
@@ -138,6 +142,7 @@ class SlaScreen(FilterLine, ComanageScreen):
         self.items: list[OpenClock] = []
         self.parties: list[str] = []
         self.areas: list[str] = []
+        self.counts: ClockCounts | None = None
 
     def compose(self) -> ComposeResult:
         yield from self.header()
@@ -162,17 +167,21 @@ class SlaScreen(FilterLine, ComanageScreen):
 
     @work(thread=True, exclusive=True, group="sla-load", exit_on_error=False)
     def _load(self, now: int) -> None:
-        from comanage_tui.data.status import load_context, open_ticket_clocks
+        from comanage_tui.data.readmodel.clocks import open_ticket_clocks
+        from comanage_tui.data.readmodel.context import end_of_business_today, load_context
+        from comanage_tui.data.readmodel.figures import count_clocks, left_minutes, left_text
 
         store = self.comanage.reader
         ctx = load_context(store)
         rows = open_ticket_clocks(store, ctx, now)
-        items = [OpenClock(r, c, now) for r in rows for c in r.open_clocks]
+        items = [OpenClock(r, c, left_minutes(c), left_text(c)) for r in rows for c in r.open_clocks]
+        counts = count_clocks((i.clock for i in items), end_of_business_today(ctx, now))
         self.post_message(ClocksLoaded(items, sorted(p.key for p in ctx.parties.values()),
-                                       sorted(a.key for a in ctx.areas.values())))
+                                       sorted(a.key for a in ctx.areas.values()), counts))
 
     def on_clocks_loaded(self, message: ClocksLoaded) -> None:
         self.items, self.parties, self.areas = message.items, message.parties, message.areas
+        self.counts = message.counts
         source = ListSource(message.items, clock_row, SORT_KEYS, matches)
         table = self.table
         if table.source is None:
@@ -183,13 +192,15 @@ class SlaScreen(FilterLine, ComanageScreen):
 
     def on_paged_table_moved(self, message: PagedTable.Moved) -> None:
         t = message.table
-        breached = sum(i.clock.state == "breached" for i in self.items)
-        at_risk = sum(i.clock.state == "at_risk" for i in self.items)
+        n = self.counts
+        if n is None:
+            return
         arrow = "▼" if t.sort.descending else "▲"
         where = f"{t.cursor + 1:,}/{t.total:,}" if t.total else "no clocks match"
         shown = "" if t.total == len(self.items) else f" of {len(self.items):,}"
         self.query_one("#sla-status", Static).update(clean(
-            f"{where}{shown} open clocks · ✖ {breached} breached · ▲ {at_risk} at risk · sorted by {t.sort.column} {arrow}"),
+            f"{where}{shown} open clocks · ✖ {n.breached} breached · ▲ {n.at_risk} at risk · ◷ {n.due_today} due today · "
+            f"sorted by {t.sort.column} {arrow}"),
             layout=False)
 
     @on(Input.Changed, "#sla-filter")

@@ -19,7 +19,8 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
 from comanage_tui.data.models import AreaIn, Criticality, Party
-from comanage_tui.data.status import TIME_FREED_RULE, AreaSplit, Workload, load_context, raci_split, time_freed_hours, workload
+from comanage_tui.data.readmodel.context import load_context
+from comanage_tui.data.readmodel.org import TIME_FREED_RULE, AreaSplit, Workload, raci_split, time_freed_hours, workload
 from comanage_tui.data.store import Store
 from comanage_tui.screens.listing import ListingScreen, list_bindings, make_table
 from comanage_tui.widgets.form import FormField, FormScreen, InfoScreen

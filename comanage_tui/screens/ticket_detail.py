@@ -17,9 +17,11 @@ from textual.widgets import Footer, Header, Static
 
 from comanage_tui.data.errors import NotFound
 from comanage_tui.data.models import Handoff, Ticket, TicketEvent
+from comanage_tui.data.readmodel.clocks import NO_POLICY, TicketClock, ticket_clocks
+from comanage_tui.data.readmodel.context import load_context
+from comanage_tui.data.readmodel.figures import left_text
 from comanage_tui.data.sla import Clock, Event
-from comanage_tui.data.sla_explain import Explanation, explain, format_duration
-from comanage_tui.data.status import NO_POLICY, TicketClock, load_context, ticket_clocks
+from comanage_tui.data.sla_explain import Explanation, exact_duration, explain, format_duration
 from comanage_tui.screens.base import ComanageScreen
 from comanage_tui.screens.ticket_actions import Lookups, TicketActions, load_lookups
 from comanage_tui.widgets.safe import clean, text
@@ -147,8 +149,10 @@ class TicketDetailScreen(TicketActions, ComanageScreen):
         line.append(f" {format_duration(c.elapsed_seconds)} of {format_duration(c.target_seconds)} ({c.elapsed_percent:.0f}%)")
         if c.stopped_at is not None and c.state in ("met", "missed"):
             line.append(f", stopped {_when(c.stopped_at, zone)}")
-        elif c.due_at is not None and c.state != "breached":
-            line.append(f", due {_when(c.due_at, zone)}")
+        else:
+            line.append(f", {left_text(c)}")
+            if c.due_at is not None and c.state != "breached":
+                line.append(f", due {_when(c.due_at, zone)}")
         if c.breached_at is not None:
             line.append(f", ran out {_when(c.breached_at, zone)}")
             if c.breach_holder:
@@ -157,7 +161,7 @@ class TicketDetailScreen(TicketActions, ComanageScreen):
         return line
 
     def _timeline(self, expl: Explanation | None, zone: ZoneInfo) -> Text:
-        out = Text("\nSLA timeline (business time per segment, who held it)\n", style="bold", end="")
+        out = Text("\nSLA timeline (business time each segment adds to the clocks, who held it)\n", style="bold", end="")
         if expl is None:
             out.append("(no explanation: no policy)\n")
             return out
@@ -168,7 +172,7 @@ class TicketDetailScreen(TicketActions, ComanageScreen):
             end = dt.datetime.fromtimestamp(seg.end, zone)
             end_text = end.strftime("%H:%M") if end.date() == start.date() else end.strftime("%d %b %H:%M")
             out.append(f"{start:%d %b %H:%M}–{end_text:<12} {SEGMENT_LABELS.get(seg.kind, seg.kind):<11} "
-                       f"{format_duration(seg.business_seconds):>7}  ")
+                       f"{exact_duration(seg.counted_seconds) if seg.kind == 'running' else '–':>7}  ")
             # "outside business hours" says again what the label says; the other reasons add to it.
             reason = "" if seg.kind in ("outside_hours", "closed") else f": {seg.reason}"
             out.append_text(text(f"{seg.holder}/{seg.status.replace('_', ' ')}{reason}"))

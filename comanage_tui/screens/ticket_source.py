@@ -48,7 +48,7 @@ class TicketSource:
 
     def zone(self) -> ZoneInfo:
         if self._zone is None:
-            from comanage_tui.data.status import load_context  # in the worker: a heavy import
+            from comanage_tui.data.readmodel.context import load_context  # in the worker: a heavy import
 
             cal = load_context(self.store).internal_calendar()
             self._zone = ZoneInfo(cal.spec.timezone if cal is not None else "UTC")

@@ -1,7 +1,7 @@
 """`comanage check`: Nagios exit codes on databases built to be OK, WARNING, CRITICAL and UNKNOWN.
 
 Run as cron or a monitoring agent would: the installed command in a subprocess. The
-counts are also checked against the read model (status.py) on the demo at several moments.
+counts are also checked against the read model (data/readmodel) on the demo at several moments.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from comanage_tui.data import status as S
+from comanage_tui.data.readmodel import clocks as rclocks
+from comanage_tui.data.readmodel import context
+from comanage_tui.data.readmodel import org as rorg
 from comanage_tui.data.check import run_check
 from comanage_tui.data.store import Store
 from tests.conftest import FIXED_NOW
@@ -68,7 +70,7 @@ def test_ok(tmp_path: Path) -> None:
     out = check(make_db(tmp_path / "ok.db", ticket_ages=(10, 120), handoff_age=20), "--as-of", AS_OF)
     assert out.returncode == 0, out.stdout + out.stderr
     assert out.stdout == ("COMANAGE OK - 0 breached, 0 at risk, 0 handoffs late | breached=0;;0;0 at_risk=0;;;0 "
-                          "handoffs_late=0;0;;0 open_tickets=2;;;0 open_handoffs=1;;;0\n")
+                          "handoffs_late=0;0;;0 open_tickets=2;;;0 open_handoffs=1;;;0 due_today=2;;;0\n")
 
 
 def test_warning_for_a_handoff_past_its_acknowledgement_target(tmp_path: Path) -> None:
@@ -169,11 +171,11 @@ def test_counts_equal_the_read_models(demo: Path, hours: int) -> None:
     """The fast path skips tickets by a bound; it must never change a count."""
     now = FIXED_NOW + hours * 3600
     with Store(demo, read_only=True) as store:
-        ctx = S.load_context(store)
-        states = Counter(c.state.value for r in S.open_ticket_clocks(store, ctx, now) for c in r.open_clocks)
-        late = sum(1 for h in S.handoff_statuses(store, ctx, now, open_only=False)
+        ctx = context.load_context(store)
+        states = Counter(c.state.value for r in rclocks.open_ticket_clocks(store, ctx, now) for c in r.open_clocks)
+        late = sum(1 for h in rorg.handoff_statuses(store, ctx, now, open_only=False)
                    if (h.handoff.closed_at is None or h.handoff.closed_at > now) and h.ack.state.value == "breached")
-        open_tickets = len(S.open_ticket_clocks(store, ctx, now))
+        open_tickets = len(rclocks.open_ticket_clocks(store, ctx, now))
     got = run_check(demo, now)
     assert (got.breached, got.at_risk, got.handoffs_late) == (states["breached"], states["at_risk"], late)
     assert got.open_tickets == open_tickets

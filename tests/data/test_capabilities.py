@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from comanage_tui.data.errors import Conflict, InvalidInput
-from comanage_tui.data.status import kt_coverage, load_context
+from comanage_tui.data.readmodel.context import load_context
+from comanage_tui.data.readmodel.kt import kt_coverage
 from comanage_tui.data.store import Store
 
 

@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from comanage_tui.data import status as S
+from comanage_tui.data.readmodel import clocks as rclocks
+from comanage_tui.data.readmodel import context
+from comanage_tui.data.readmodel import history
+from comanage_tui.data.readmodel import org as rorg
 from comanage_tui.data.errors import InvalidInput
 from comanage_tui.data.snapshot import SnapshotOptions, build_snapshot
 from comanage_tui.data.snapshot_csv import tables, write_csv, zip_bytes
@@ -65,12 +68,12 @@ def every_format(snap) -> dict[str, bytes]:  # noqa: ANN001 - Snapshot
 # --- agreement with the read model ---------------------------------------------------
 
 
-def reference_compliance(store: Store, ctx: S.Context, start: int, end: int, open_rows: list,
-                         party: str | None = None) -> S.Compliance:
+def reference_compliance(store: Store, ctx: context.Context, start: int, end: int, open_rows: list,
+                         party: str | None = None) -> history.Compliance:
     """Compliance the plain way: every candidate's clocks computed afresh at `end` (stopped_clocks), grouped."""
     from comanage_tui.data.sla_explain import COMPLIANCE_RULE, ComplianceRow, compliance
 
-    pairs = [(r, c) for r, c in S.stopped_clocks(store, ctx, start, end) if party in (None, r.holder)]
+    pairs = [(r, c) for r, c in rclocks.stopped_clocks(store, ctx, start, end) if party in (None, r.holder)]
     pairs += [(r, c) for r in open_rows for c in r.open_clocks]
     overall, by = {}, {}
     for name in ("response", "resolution"):
@@ -78,15 +81,15 @@ def reference_compliance(store: Store, ctx: S.Context, start: int, end: int, ope
         total = compliance([({"all": "all"}, c) for _a, c in rows], "all")
         overall[name] = total[0] if total else ComplianceRow("all", 0, 0, 0, 0, None)
         by[name] = {g: compliance(rows, g) for g in ("party", "area", "priority")}
-    return S.Compliance(start, end, COMPLIANCE_RULE, overall, by)
+    return history.Compliance(start, end, COMPLIANCE_RULE, overall, by)
 
 
-def reference_trend(store: Store, ctx: S.Context, now: int, weeks: int = 12, party: str | None = None) -> list[tuple]:
+def reference_trend(store: Store, ctx: context.Context, now: int, weeks: int = 12, party: str | None = None) -> list[tuple]:
     """The trend the plain way: each week's stopped resolution clocks computed afresh as of the week's end."""
     out = []
     for i in range(weeks):
         end = now - (weeks - 1 - i) * 7 * DAY
-        closed = [c for r, c in S.stopped_clocks(store, ctx, end - 7 * DAY, end) if c.name == "resolution" and party in (None, r.holder)]
+        closed = [c for r, c in rclocks.stopped_clocks(store, ctx, end - 7 * DAY, end) if c.name == "resolution" and party in (None, r.holder)]
         met = sum(c.state == "met" for c in closed)
         out.append((end - 7 * DAY, met * 100 / len(closed) if closed else None, len(closed)))
     return out
@@ -96,18 +99,18 @@ def reference_trend(store: Store, ctx: S.Context, now: int, weeks: int = 12, par
 def test_compliance_trend_and_clocks_equal_the_read_model(snap_db: Path, offset_days: int) -> None:
     now = FIXED_NOW + offset_days * DAY
     with _open(snap_db) as store:
-        ctx = S.load_context(store)
-        open_rows = S.open_ticket_clocks(store, ctx, now)
+        ctx = context.load_context(store)
+        open_rows = rclocks.open_ticket_clocks(store, ctx, now)
         expected = reference_compliance(store, ctx, now - 30 * DAY, now, open_rows)
         trend = reference_trend(store, ctx, now)
         assert sum(n for _s, _p, n in trend) > 100
         # One replay for the window, the weeks and the workload gives what each computes on its own,
         # and what computing every clock afresh per window gives.
-        replayed = S.replay(store, ctx, now, window_start=now - 30 * DAY, weeks=12, held_from=now - 30 * DAY)
-        assert S.compliance_in_window(store, ctx, now - 30 * DAY, now, open_rows) == expected
-        assert S.compliance_in_window(store, ctx, now - 30 * DAY, now, open_rows, replayed=replayed) == expected
-        assert S.weekly_trend(store, ctx, now) == S.weekly_trend(store, ctx, now, replayed=replayed) == trend
-        assert S.workload(store, ctx, now) == S.workload(store, ctx, now, replayed=replayed)
+        replayed = history.replay(store, ctx, now, window_start=now - 30 * DAY, weeks=12, held_from=now - 30 * DAY)
+        assert history.compliance_in_window(store, ctx, now - 30 * DAY, now, open_rows) == expected
+        assert history.compliance_in_window(store, ctx, now - 30 * DAY, now, open_rows, replayed=replayed) == expected
+        assert history.weekly_trend(store, ctx, now) == history.weekly_trend(store, ctx, now, replayed=replayed) == trend
+        assert rorg.workload(store, ctx, now) == rorg.workload(store, ctx, now, replayed=replayed)
         snap = build_snapshot(store, SnapshotOptions(as_of=now))
         for clock in snap.compliance.clocks:
             want = expected.overall[clock.clock]
@@ -125,8 +128,8 @@ def test_compliance_trend_and_clocks_equal_the_read_model(snap_db: Path, offset_
 
 def test_party_compliance_and_trend_equal_the_read_model(snap_db: Path) -> None:
     with _open(snap_db) as store:
-        ctx = S.load_context(store)
-        open_rows = [r for r in S.open_ticket_clocks(store, ctx, FIXED_NOW) if r.holder == "msp"]
+        ctx = context.load_context(store)
+        open_rows = [r for r in rclocks.open_ticket_clocks(store, ctx, FIXED_NOW) if r.holder == "msp"]
         expected = reference_compliance(store, ctx, FIXED_NOW - 30 * DAY, FIXED_NOW, open_rows, party="msp")
         trend = reference_trend(store, ctx, FIXED_NOW, party="msp")
     snap = build(snap_db, party="msp")
@@ -140,13 +143,13 @@ def test_party_compliance_and_trend_equal_the_read_model(snap_db: Path) -> None:
 def test_the_overviews_trend_is_the_snapshots(snap_db: Path, offset_days: int) -> None:
     import datetime as dt
 
-    from comanage_tui.screens import overview_model
+    from comanage_tui.data.readmodel import dashboard
 
     now = FIXED_NOW + offset_days * DAY
     with _open(snap_db) as store:
-        shown = overview_model.trend(store, S.load_context(store), now)
+        shown = dashboard.trend(store, context.load_context(store), now)
         # The Overview's tiles: this week's and last week's resolution compliance.
-        tiles = [S.compliance_in_window(store, S.load_context(store), now - k * 7 * DAY, now - (k - 1) * 7 * DAY)
+        tiles = [history.compliance_in_window(store, context.load_context(store), now - k * 7 * DAY, now - (k - 1) * 7 * DAY)
                  for k in (2, 1)]
     snap = build(snap_db, now)
     assert len(shown) == len(snap.trend) == 12
@@ -179,7 +182,7 @@ def test_generated_at_is_the_as_of_time_and_history_after_it_is_ignored(snap_db:
 def test_handoffs_open_at_now_are_the_read_models_open_handoffs(snap_db: Path) -> None:
     snap = build(snap_db)
     with _open(snap_db) as store:
-        expected = S.handoff_statuses(store, S.load_context(store), FIXED_NOW)
+        expected = rorg.handoff_statuses(store, context.load_context(store), FIXED_NOW)
     assert [h.id for h in snap.handoffs] == [s.handoff.id for s in expected]
     assert snap.kpis.late_handoffs == sum(s.ack.state == "breached" for s in expected) == 3
 

@@ -59,7 +59,7 @@ async def test_overview_and_sla_survive_it(make_app, hostile) -> None:
     app = make_app()
     async with app.run_test(size=(200, 50)) as pilot:
         screen = app.screen
-        await wait_until(pilot, lambda: screen.kpi is not None and screen.query_one(PagedTable).settled, what="overview")
+        await wait_until(pilot, lambda: screen.figures is not None and screen.query_one(PagedTable).settled, what="overview")
         shown = screen_text(app)
         assert MARKUP in shown  # the late handoff and the P1 clock are on the attention list
         assert_inert(shown)

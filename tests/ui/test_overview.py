@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from comanage_tui.data import status
+from comanage_tui.data.readmodel import clocks as rclocks
+from comanage_tui.data.readmodel import context, figures
+from comanage_tui.data.readmodel import history
+from comanage_tui.data.readmodel import org as rorg
 from comanage_tui.data.store import Store
 from comanage_tui.screens.handoffs import HandoffsScreen
 from comanage_tui.screens.knowledge import KnowledgeScreen
 from comanage_tui.screens.overview import OverviewScreen
-from comanage_tui.screens.overview_model import CAPS, Attention, pick
+from comanage_tui.data.readmodel.dashboard import CAPS, Attention, pick
 from comanage_tui.screens.split import SplitScreen
 from comanage_tui.screens.ticket_detail import TicketDetailScreen
 from comanage_tui.widgets.paged_table import PagedTable
@@ -23,7 +26,7 @@ async def loaded_overview(app, pilot) -> OverviewScreen:  # noqa: ANN001
     screen = app.screen
     assert isinstance(screen, OverviewScreen)
     table = screen.query_one("#attention", PagedTable)
-    await wait_until(pilot, lambda: screen.kpi is not None and screen.trend is not None and screen.previous is not None
+    await wait_until(pilot, lambda: screen.figures is not None and screen.trend is not None and screen.previous is not None
                      and screen.current is not None and table.settled, timeout=15, what="overview loaded")
     return screen
 
@@ -33,13 +36,13 @@ def tile(screen: OverviewScreen, name: str) -> str:
 
 
 async def test_tiles_match_the_read_model(make_app, ui_store) -> None:
-    ctx = status.load_context(ui_store)
-    clocks = status.open_ticket_clocks(ui_store, ctx, FIXED_NOW)
-    handoffs = status.handoff_statuses(ui_store, ctx, FIXED_NOW)
-    today = status.local_today(ctx, FIXED_NOW)
+    ctx = context.load_context(ui_store)
+    clocks = rclocks.open_ticket_clocks(ui_store, ctx, FIXED_NOW)
+    handoffs = rorg.handoff_statuses(ui_store, ctx, FIXED_NOW)
+    today = context.local_today(ctx, FIXED_NOW)
     kt = ui_store.kt.list()
-    week = status.compliance_in_window(ui_store, ctx, FIXED_NOW - WEEK, FIXED_NOW, clocks)
-    before = status.compliance_in_window(ui_store, ctx, FIXED_NOW - 2 * WEEK, FIXED_NOW - WEEK)
+    week = history.compliance_in_window(ui_store, ctx, FIXED_NOW - WEEK, FIXED_NOW, clocks)
+    before = history.compliance_in_window(ui_store, ctx, FIXED_NOW - 2 * WEEK, FIXED_NOW - WEEK)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await loaded_overview(app, pilot)
@@ -57,12 +60,17 @@ async def test_tiles_match_the_read_model(make_app, ui_store) -> None:
         stale = sum(i.kind == "runbook" and i.is_stale(today) for i in kt)
         assert f"✖ {overdue} · ⚠ {stale}" in tile(screen, "kt")
         assert "✖ 1 · 1" in tile(screen, "raci")  # the demo has one gap (printing) and one overlap (vulns)
-        assert "At risk by 18:00" in screen_text(app)  # Berlin office closes at 18:00
+        # Due today and at risk are two figures with two glyphs (the tile once showed "▲" for due today).
+        eob = context.end_of_business_today(ctx, FIXED_NOW)
+        due = sum(figures.is_due_today(c, eob) for r in clocks for c in r.open_clocks)
+        at_risk = sum(c.state == "at_risk" for r in clocks for c in r.open_clocks)
+        assert f"◷ {due} · ▲ {at_risk}" in tile(screen, "risk")
+        assert "Due 18:00 · risk" in screen_text(app)  # Berlin office closes at 18:00
 
 
 async def test_trend_shows_the_weekly_numbers(make_app, ui_store) -> None:
-    ctx = status.load_context(ui_store)
-    trend = status.weekly_trend(ui_store, ctx, FIXED_NOW)
+    ctx = context.load_context(ui_store)
+    trend = history.weekly_trend(ui_store, ctx, FIXED_NOW)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await loaded_overview(app, pilot)
@@ -78,8 +86,8 @@ async def test_attention_list_is_ranked_and_complete(make_app) -> None:
         screen = await loaded_overview(app, pilot)
         kinds = [a.kind for a in screen.items]
         assert len(kinds) == 10
-        assert kinds == sorted(kinds, key=["breached", "handoff", "at_risk", "kt", "raci"].index)
-        assert {"handoff", "at_risk", "kt", "raci"} <= set(kinds)
+        assert kinds == sorted(kinds, key=["breached", "handoff", "due_today", "kt", "raci"].index)
+        assert {"handoff", "due_today", "kt", "raci"} <= set(kinds)
         rows = screen.query_one("#attention", PagedTable).loaded_rows()
         assert [r.key for r in rows] == [a.key for a in screen.items]
         assert "Attention today: 10 of 15" in screen_text(app)

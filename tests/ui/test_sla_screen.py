@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import math
 
 from textual.widgets import Input
 
-from comanage_tui.data import status
+from comanage_tui.data.readmodel import clocks as rclocks
+from comanage_tui.data.readmodel import context, figures
 from comanage_tui.screens.sla import SlaFilter, SlaScreen, parse_sla_filter
 from comanage_tui.screens.ticket_detail import TicketDetailScreen
 from comanage_tui.widgets.paged_table import PagedTable
@@ -24,8 +24,8 @@ async def open_sla(app, pilot) -> tuple[SlaScreen, PagedTable]:  # noqa: ANN001
 
 
 def expected_clocks(store) -> list:  # noqa: ANN001
-    ctx = status.load_context(store)
-    return [(r, c) for r in status.open_ticket_clocks(store, ctx, FIXED_NOW) for c in r.open_clocks]
+    ctx = context.load_context(store)
+    return [(r, c) for r in rclocks.open_ticket_clocks(store, ctx, FIXED_NOW) for c in r.open_clocks]
 
 
 def test_filter_parsing() -> None:
@@ -39,10 +39,13 @@ async def test_every_open_clock_soonest_first(make_app, ui_store) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         screen, table = await open_sla(app, pilot)
         assert table.total == len(expected) == len(screen.items)
-        dues = [i.due_in for i in sorted(screen.items, key=lambda i: i.due_in)]
         rows = table.loaded_rows()
         assert [r.key for r in rows] == [i.key for i in sorted(screen.items, key=lambda i: (i.due_in, i.ticket.ticket_id))]
-        assert dues == sorted(dues) and not any(math.isinf(d) for d in dues)
+        # Sorted by business time left (the figure the first column shows), most over first.
+        lefts = [i.left for i in sorted(screen.items, key=lambda i: (i.due_in, i.ticket.ticket_id))]
+        assert lefts == sorted(lefts)
+        by_key = {i.key: i for i in screen.items}
+        assert all(r.cells[0] == figures.left_text(by_key[r.key].clock) for r in rows)
         shown = screen_text(app)
         assert "▲ at risk" in shown and "● running" in shown
         at_risk = sum(c.state == "at_risk" for _r, c in expected)
@@ -110,3 +113,18 @@ async def test_enter_opens_the_clock_with_its_explanation(make_app, ui_store) ->
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, SlaScreen) and table.cursor_key is not None
+
+
+async def test_help_defines_the_figures_the_screen_shows(make_app) -> None:
+    from comanage_tui.data.readmodel.figures import GLOSSARY
+    from comanage_tui.screens.help import HelpScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_sla(app, pilot)
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
+        text = app.screen.text()
+        assert "Figures on this screen" in text
+        for name in ("breached", "at_risk", "due_today", "left"):
+            assert GLOSSARY[name] in text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from comanage_tui.data.models import AreaIn
-from comanage_tui.data.status import TIME_FREED_RULE
+from comanage_tui.data.readmodel.org import TIME_FREED_RULE
 from comanage_tui.screens.split import SplitScreen
 from comanage_tui.widgets.form import FormScreen, InfoScreen
 from tests.ui.test_forms import HOSTILE, flat, open_app, open_store, press, screen_text, settle

@@ -29,7 +29,7 @@ WALK = [
     ("6", "[6 Tickets]", "INC1"),
     ("o", "[1 Overview]", "Attention today"),
     ("t", "[6 Tickets]", "sorted by opened"),
-    ("l", "[4 SLA]", "Due in"),
+    ("l", "[4 SLA]", "Left (bus.)"),
 ]
 SGR = re.compile(r"\x1b\[([0-9;]*)m")
 # Textual renders NO_COLOR as greys (its Monochrome filter): black, white and the greys between.

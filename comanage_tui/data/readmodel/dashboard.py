@@ -1,27 +1,38 @@
-"""What the overview shows, computed from the read model: KPI values and today's attention list.
+"""The Overview's figures: KPI counts and today's attention list, computed once here; the screen only formats.
 
-Pure functions of `status` results (no Textual), so the rules are tested without a screen.
+`now_figures` is the first, fast step (open clocks, handoffs, KT, RACI); `week_compliance`
+and `trend` follow, so a large database shows the tiles before the history is replayed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
 
-if TYPE_CHECKING:  # the screen imports this module at start-up; the data layer loads in its worker
-    from comanage_tui.data.models import KtItem
-    from comanage_tui.data.status import AreaSplit, Compliance, Context, HandoffStatus, TicketClock
-    from comanage_tui.data.store import Store
+from comanage_tui.data.models import KtItem
+from comanage_tui.data.readmodel.clocks import TicketClock, open_ticket_clocks
+from comanage_tui.data.readmodel.context import Context, end_of_business_today, local_today
+from comanage_tui.data.readmodel.figures import (
+    ClockCounts,
+    count_clocks,
+    format_duration,
+    is_due_today,
+    label,
+    left_minutes,
+    left_text,
+)
+from comanage_tui.data.readmodel.history import Compliance, compliance_in_window, weekly_trend
+from comanage_tui.data.readmodel.org import AreaSplit, HandoffStatus, handoff_statuses, raci_split
+from comanage_tui.data.sla import ClockState
+from comanage_tui.data.store import Store
 
-BREACHED, AT_RISK, RUNNING = "breached", "at_risk", "running"  # ClockState values (a StrEnum)
-
+WEEK = 7 * 86_400
 ATTENTION_SIZE = 10
 TREND_WEEKS = 12
 # How many of each kind the list takes before the remaining slots are filled in rank order,
 # so a flood of breached tickets cannot hide a handoff nobody has picked up.
-CAPS = {"breached": 4, "handoff": 2, "at_risk": 2, "kt": 1, "raci": 1}
-RANK = {"breached": 0, "handoff": 1, "at_risk": 2, "kt": 3, "raci": 4}
+CAPS = {"breached": 4, "handoff": 2, "due_today": 2, "kt": 1, "raci": 1}
+RANK = {"breached": 0, "handoff": 1, "due_today": 2, "kt": 3, "raci": 4}
 PRIORITY_RANK = {"P1": 0, "P2": 1, "P3": 2, "P4": 3}
 
 
@@ -31,9 +42,9 @@ class Attention:
 
     key: str
     kind: str
-    """breached, handoff, at_risk, kt or raci."""
+    """breached, handoff, due_today, kt or raci."""
     state: str
-    """Glyph + word, e.g. "✖ breached"."""
+    """Glyph + word, e.g. "✖ breached" (figures.NAMES for clocks)."""
     subject: str
     """Which clock or record: "resolution", "handoff", "KT", "RACI"."""
     tone: str
@@ -47,10 +58,8 @@ class Attention:
 
 @dataclass
 class Kpis:
-    breached: int = 0
-    breached_response: int = 0
-    breached_resolution: int = 0
-    at_risk_today: int = 0
+    clocks: ClockCounts = field(default_factory=ClockCounts)
+    """Breached, at risk and due today: figures.py defines each."""
     open_handoffs: int = 0
     oldest_handoff: str = "–"
     waiting_on_us: int = 0
@@ -62,19 +71,50 @@ class Kpis:
     raci_overlaps: int = 0
 
 
+@dataclass
+class NowFigures:
+    """Everything the Overview shows that needs no history: the first step of its load."""
+
+    kpis: Kpis
+    attention: list[Attention]
+    candidates: int
+    """How many things qualified for the attention list (it shows up to ATTENTION_SIZE)."""
+    eob: float
+    """Close of business today (the "due today" deadline), epoch seconds."""
+    zone: str
+    clocks: list[TicketClock]
+
+
+def now_figures(store: Store, ctx: Context, now: float) -> NowFigures:
+    """KPIs and the attention list at `now`, from the same open clocks the SLA screen lists."""
+    clocks = open_ticket_clocks(store, ctx, now)
+    eob = end_of_business_today(ctx, now)
+    handoffs = handoff_statuses(store, ctx, now)
+    today = local_today(ctx, now)
+    kt = store.kt.list()
+    split = raci_split(store, ctx, now)
+    internal = {p.key for p in ctx.parties.values() if p.kind == "internal"}
+    items, candidates = attention(clocks, eob, handoffs, kt, today, split)
+    cal = ctx.internal_calendar()
+    zone = cal.spec.timezone if cal is not None else "UTC"
+    return NowFigures(kpis(clocks, eob, handoffs, internal, kt, today, split), items, candidates, eob, zone, clocks)
+
+
+def week_compliance(store: Store, ctx: Context, end: float, clocks: list[TicketClock] | None = None,
+                    ) -> tuple[float | None, float | None]:
+    """(resolution %, response %) over the 7 days before `end` (`clocks`: the open clocks at `end`)."""
+    return compliance_pair(compliance_in_window(store, ctx, end - WEEK, end, clocks))
+
+
+def trend(store: Store, ctx: Context, now: float, weeks: int = TREND_WEEKS) -> list[tuple[float, float | None, int]]:
+    """The chart's weeks, oldest first: `history.weekly_trend`, the snapshot's trend too, so the
+    two always agree and the last two bars equal the compliance tiles."""
+    return weekly_trend(store, ctx, now, weeks)
+
+
 def kpis(clocks: list[TicketClock], eob: float, handoffs: list[HandoffStatus], internal: set[str],
          kt: list[KtItem], today: dt.date, split: list[AreaSplit]) -> Kpis:
-    from comanage_tui.data.sla_explain import format_duration
-
-    k = Kpis()
-    for row in clocks:
-        for c in row.open_clocks:
-            if c.state == BREACHED:
-                k.breached += 1
-                k.breached_response += c.name == "response"
-                k.breached_resolution += c.name == "resolution"
-            elif c.state in (RUNNING, AT_RISK) and c.due_at is not None and c.due_at <= eob:
-                k.at_risk_today += 1
+    k = Kpis(clocks=count_clocks((c for row in clocks for c in row.open_clocks), eob))
     k.open_handoffs = len(handoffs)
     if handoffs:
         oldest = max(h.age_seconds for h in handoffs)
@@ -82,7 +122,7 @@ def kpis(clocks: list[TicketClock], eob: float, handoffs: list[HandoffStatus], i
         k.oldest_handoff = f"{int(oldest // 3600)}h" if oldest >= 10 * 3600 else format_duration(oldest)
     k.waiting_on_us = sum(h.waiting_on in internal for h in handoffs)
     k.waiting_on_partners = k.open_handoffs - k.waiting_on_us
-    k.late_acks = sum(h.ack.state == BREACHED for h in handoffs)
+    k.late_acks = sum(h.ack.state == ClockState.BREACHED for h in handoffs)
     k.kt_overdue = sum(i.is_overdue(today) for i in kt)
     k.stale_runbooks = sum(i.kind == "runbook" and i.is_stale(today) for i in kt)
     k.raci_gaps = sum(bool(a.gap) for a in split)
@@ -90,30 +130,27 @@ def kpis(clocks: list[TicketClock], eob: float, handoffs: list[HandoffStatus], i
     return k
 
 
-def attention(clocks: list[TicketClock], now: float, eob: float, handoffs: list[HandoffStatus],
+def attention(clocks: list[TicketClock], eob: float, handoffs: list[HandoffStatus],
               kt: list[KtItem], today: dt.date, split: list[AreaSplit]) -> tuple[list[Attention], int]:
     """The ten most urgent things, and how many candidates there were in all."""
-    from comanage_tui.data.sla_explain import format_duration
-
     items: list[Attention] = []
     for row in clocks:
         for c in row.open_clocks:
             what = f"{row.priority} {row.ref} {row.title} · {row.holder}"
             key = f"clock:{row.ticket_id}:{c.name}"
-            if c.state == BREACHED:
-                over = c.elapsed_seconds - c.target_seconds
-                items.append(Attention(key, "breached", "✖ breached", c.name, "bad", what, f"{format_duration(over)} over",
-                                       ("ticket", row.ticket_id), (PRIORITY_RANK.get(row.priority, 9), -over)))
-            elif c.state in (RUNNING, AT_RISK) and c.due_at is not None and c.due_at <= eob:
-                label = "▲ at risk" if c.state == AT_RISK else "● due today"
-                items.append(Attention(key, "at_risk", label, c.name, "warn", what, f"due in {format_duration(c.due_at - now)}",
+            if c.state == ClockState.BREACHED:
+                items.append(Attention(key, "breached", label("breached"), c.name, "bad", what, left_text(c),
+                                       ("ticket", row.ticket_id), (PRIORITY_RANK.get(row.priority, 9), left_minutes(c))))
+            elif is_due_today(c, eob):
+                state = label("at_risk") if c.state == ClockState.AT_RISK else label("due_today")
+                items.append(Attention(key, "due_today", state, c.name, "warn", what, left_text(c),
                                        ("ticket", row.ticket_id), (c.due_at,)))
     for h in handoffs:
-        if h.ack.state == BREACHED:
+        if h.ack.state == ClockState.BREACHED:
             ho = h.handoff
             what = f"{ho.from_party_key}→{ho.to_party_key} {ho.summary}"
-            items.append(Attention(f"handoff:{ho.id}", "handoff", "✖ ack late", "handoff", "bad", what, f"waiting {format_duration(h.age_seconds)}",
-                                   ("handoffs", ho.id), (-h.age_seconds,)))
+            items.append(Attention(f"handoff:{ho.id}", "handoff", "✖ ack late", "handoff", "bad", what,
+                                   f"waiting {format_duration(h.age_seconds)}", ("handoffs", ho.id), (-h.age_seconds,)))
     for i in kt:
         if i.is_overdue(today) and i.due_date is not None:
             days = (today - i.due_date).days
@@ -146,37 +183,8 @@ def pick(items: list[Attention], size: int = ATTENTION_SIZE) -> list[Attention]:
     return sorted(chosen, key=lambda a: (RANK[a.kind], a.urgency, a.key))
 
 
-def trend(store: Store, ctx: Context, now: float, weeks: int = TREND_WEEKS) -> list[tuple[float, float | None, int]]:
-    """The chart's weeks, oldest first: (week start, resolution %, closed clocks).
-
-    `status.weekly_trend`, the function the snapshot's trend comes from, so the two always
-    agree (each week judged as of its own end, so the last two bars equal the compliance
-    tiles); it streams events and keeps only counters, so memory stays bounded.
-    """
-    from comanage_tui.data.status import weekly_trend
-
-    return weekly_trend(store, ctx, now, weeks)
-
-
 def compliance_pair(c: Compliance | None) -> tuple[float | None, float | None]:
     """(resolution %, response %) of a window, None when nothing stopped in it."""
     if c is None:
         return None, None
     return c.overall["resolution"].percent, c.overall["response"].percent
-
-
-def bars(values: list[float | None], floor: float = 50.0) -> str:
-    """One block character per value ("·" where a week had no closed clock).
-
-    The scale starts at `floor` % (everything below shows as the lowest block): compliance
-    lives between 50 and 100, and the exact numbers are printed beside the bars anyway.
-    """
-    blocks = "▁▂▃▄▅▆▇█"
-    out = []
-    for v in values:
-        if v is None:
-            out.append("·")
-        else:
-            share = (v - floor) / (100 - floor)
-            out.append(blocks[min(len(blocks) - 1, max(0, round(share * (len(blocks) - 1))))])
-    return "".join(out)

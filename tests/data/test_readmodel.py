@@ -10,7 +10,11 @@ import datetime as dt
 
 import pytest
 
-from comanage_tui.data import status as st
+from comanage_tui.data.readmodel import clocks as rclocks
+from comanage_tui.data.readmodel import context
+from comanage_tui.data.readmodel import history
+from comanage_tui.data.readmodel import kt
+from comanage_tui.data.readmodel import org as rorg
 from comanage_tui.data.sla import ClockState
 from comanage_tui.data.store import Store
 
@@ -62,8 +66,8 @@ def org(tmp_path) -> Store:
 
 
 def test_open_clocks_sorted_by_due_with_states(org: Store) -> None:
-    ctx = st.load_context(org)
-    rows = st.open_ticket_clocks(org, ctx, NOW)
+    ctx = context.load_context(org)
+    rows = rclocks.open_ticket_clocks(org, ctx, NOW)
     assert [r.ref for r in rows][0] == "B"  # the breached one comes first
     b = rows[0]
     assert b.resolution.state == ClockState.BREACHED and b.resolution.elapsed_seconds == 11 * 3600
@@ -75,8 +79,8 @@ def test_open_clocks_sorted_by_due_with_states(org: Store) -> None:
 
 
 def test_compliance_in_window_counts_met_missed_and_in_flight(org: Store) -> None:
-    ctx = st.load_context(org)
-    comp = st.compliance_in_window(org, ctx, at(16, 0), NOW)
+    ctx = context.load_context(org)
+    comp = history.compliance_in_window(org, ctx, at(16, 0), NOW)
     resp, res = comp.overall["response"], comp.overall["resolution"]
     assert (resp.met, resp.missed) == (2, 1)  # A and C met, B missed; D, E still running
     assert resp.in_flight == 2
@@ -88,7 +92,7 @@ def test_compliance_in_window_counts_met_missed_and_in_flight(org: Store) -> Non
 
 
 def test_handoff_ack_clock_on_receiver_calendar(org: Store) -> None:
-    rows = st.handoff_statuses(org, st.load_context(org), NOW)
+    rows = rorg.handoff_statuses(org, context.load_context(org), NOW)
     assert [r.handoff.summary for r in rows] == ["Take over VPN", "Approve quote"]  # oldest first
     late, fresh = rows
     assert late.ack.state == ClockState.BREACHED and late.age_seconds == 2 * 3600 and late.waiting_on == "msp"
@@ -96,7 +100,7 @@ def test_handoff_ack_clock_on_receiver_calendar(org: Store) -> None:
 
 
 def test_raci_split_flags_gap_overlap_and_drift(org: Store) -> None:
-    split = {a.area.key: a for a in st.raci_split(org, st.load_context(org), NOW)}
+    split = {a.area.key: a for a in rorg.raci_split(org, context.load_context(org), NOW)}
     assert split["desk"].problems == []
     assert split["print"].gap == ["no Responsible"] and split["print"].overlap == ["internal", "msp"]
     assert split["erp"].drift == {"internal": pytest.approx(2 / 3)}
@@ -104,13 +108,13 @@ def test_raci_split_flags_gap_overlap_and_drift(org: Store) -> None:
 
 def test_workload_and_time_freed(org: Store) -> None:
     org.tickets.update(1, {"hours_spent": 1.5})
-    loads = {w.party.key: w for w in st.workload(org, st.load_context(org), NOW)}
+    loads = {w.party.key: w for w in rorg.workload(org, context.load_context(org), NOW)}
     assert loads["msp"].open_tickets == 2 and loads["internal"].open_tickets == 2
     # MSP held A 09:00-15:00 (6 h), B Mon 8 h + Tue 3 h, E Tue 3 h = 20 h of running time.
     assert loads["msp"].business_hours_held == 20.0
     # Internal held C 09:00-10:00 (then paused) and D 09:00-12:00 = 4 h.
     assert loads["internal"].business_hours_held == 4.0
-    assert st.time_freed_hours(list(loads.values())) == 1.5
+    assert rorg.time_freed_hours(list(loads.values())) == 1.5
 
 
 def test_kt_coverage_single_points(org: Store) -> None:
@@ -120,24 +124,24 @@ def test_kt_coverage_single_points(org: Store) -> None:
     org.org.add_capability("desk", p2.id)
     org.org.add_capability("erp", p2.id)
     org.kt.add({"area": "erp", "topic": "SAP runbook", "status": "done", "last_reviewed": dt.date(2026, 1, 1), "review_interval_days": 90})
-    cov = {c.area.key: c for c in st.kt_coverage(org, st.load_context(org), dt.date(2026, 11, 17))}
+    cov = {c.area.key: c for c in kt.kt_coverage(org, context.load_context(org), dt.date(2026, 11, 17))}
     assert cov["desk"].single_point is None
     assert cov["erp"].single_point == "only one person can do it" and cov["erp"].documented and cov["erp"].stale == 1
     assert cov["print"].single_point == "nobody is recorded as able to do it"
 
 
 def test_end_of_business_today(org: Store) -> None:
-    ctx = st.load_context(org)
-    assert st.end_of_business_today(ctx, NOW) == at(17, 17)
+    ctx = context.load_context(org)
+    assert context.end_of_business_today(ctx, NOW) == at(17, 17)
     saturday = int(dt.datetime(2026, 11, 21, 10, tzinfo=UTC).timestamp())
-    assert st.end_of_business_today(ctx, saturday) == int(dt.datetime(2026, 11, 22, 0, tzinfo=UTC).timestamp())
-    assert st.local_today(ctx, NOW) == dt.date(2026, 11, 17)
+    assert context.end_of_business_today(ctx, saturday) == int(dt.datetime(2026, 11, 22, 0, tzinfo=UTC).timestamp())
+    assert context.local_today(ctx, NOW) == dt.date(2026, 11, 17)
 
 
 def test_past_now_reconstructs_history(org: Store) -> None:
-    ctx = st.load_context(org)
+    ctx = context.load_context(org)
     monday_noon = at(16, 12)
-    rows = {r.ref: r for r in st.open_ticket_clocks(org, ctx, monday_noon)}
+    rows = {r.ref: r for r in rclocks.open_ticket_clocks(org, ctx, monday_noon)}
     assert set(rows) == {"A", "B"}  # C, D, E did not exist yet; A was still open
     assert rows["B"].resolution.state == ClockState.RUNNING and rows["B"].resolution.elapsed_seconds == 3 * 3600
 
@@ -153,31 +157,31 @@ def test_a_weeks_compliance_is_judged_at_the_weeks_end(org: Store) -> None:
     g = org.tickets.add({"ref": "G", "title": "Disk", "party": "internal", "area": "desk", "opened_at": at(4, 9)})
     org.tickets.update(g.id, {"status": "resolved"}, at=at(4, 10))
     org.tickets.update(g.id, {"status": "in_progress"}, at=at(16, 9))
-    ctx = st.load_context(org)
-    trend = st.weekly_trend(org, ctx, NOW, weeks=3)
-    assert [start for start, _p, _n in trend] == [NOW - 21 * st.DAY, NOW - 14 * st.DAY, NOW - 7 * st.DAY]
+    ctx = context.load_context(org)
+    trend = history.weekly_trend(org, ctx, NOW, weeks=3)
+    assert [start for start, _p, _n in trend] == [NOW - 21 * context.DAY, NOW - 14 * context.DAY, NOW - 7 * context.DAY]
     # Week to Nov 10 noon: F and G met. Week to now: A met, F missed (its second stop); G is open again.
     assert [(p, n) for _s, p, n in trend] == [(None, 0), (100.0, 2), (50.0, 2)]
     # The last two bars are the Overview's tiles: this week's and the previous week's compliance.
-    this_week = st.compliance_in_window(org, ctx, NOW - 7 * st.DAY, NOW).overall["resolution"]
-    last_week = st.compliance_in_window(org, ctx, NOW - 14 * st.DAY, NOW - 7 * st.DAY).overall["resolution"]
+    this_week = history.compliance_in_window(org, ctx, NOW - 7 * context.DAY, NOW).overall["resolution"]
+    last_week = history.compliance_in_window(org, ctx, NOW - 14 * context.DAY, NOW - 7 * context.DAY).overall["resolution"]
     assert (this_week.met, this_week.missed, last_week.met, last_week.missed) == (1, 1, 2, 0)
     # The same as computing every clock afresh as of each week's end.
     for start, _pct, closed in trend:
-        assert closed == sum(c.name == "resolution" for _r, c in st.stopped_clocks(org, ctx, start, start + 7 * st.DAY))
+        assert closed == sum(c.name == "resolution" for _r, c in rclocks.stopped_clocks(org, ctx, start, start + 7 * context.DAY))
     # A past `now` shifts the weeks and ignores what came after it: as of Sunday, the week to
     # Nov 8 still holds F's and G's first stops, and the week to Sunday F's second (missed); A came later.
-    assert [(p, n) for _s, p, n in st.weekly_trend(org, ctx, at(15, 12), weeks=2)] == [(100.0, 2), (0.0, 1)]
+    assert [(p, n) for _s, p, n in history.weekly_trend(org, ctx, at(15, 12), weeks=2)] == [(100.0, 2), (0.0, 1)]
 
 
 def test_replay_counts_held_time_and_verdicts_once_for_every_window(org: Store) -> None:
-    ctx = st.load_context(org)
-    replayed = st.replay(org, ctx, NOW, window_start=at(16, 0), weeks=2, held_from=NOW - 30 * st.DAY, party="msp")
-    assert st.workload(org, ctx, NOW, replayed=replayed) == st.workload(org, ctx, NOW)  # held time covers every party
-    resolution = st.compliance_in_window(org, ctx, at(16, 0), NOW, replayed=replayed).overall["resolution"]
+    ctx = context.load_context(org)
+    replayed = history.replay(org, ctx, NOW, window_start=at(16, 0), weeks=2, held_from=NOW - 30 * context.DAY, party="msp")
+    assert rorg.workload(org, ctx, NOW, replayed=replayed) == rorg.workload(org, ctx, NOW)  # held time covers every party
+    resolution = history.compliance_in_window(org, ctx, at(16, 0), NOW, replayed=replayed).overall["resolution"]
     assert (resolution.met, resolution.missed) == (1, 0)  # A, held by the MSP
-    assert st.weekly_trend(org, ctx, NOW, 2, replayed=replayed)[-1][1:] == (100.0, 1)
+    assert history.weekly_trend(org, ctx, NOW, 2, replayed=replayed)[-1][1:] == (100.0, 1)
     with pytest.raises(ValueError, match="not"):
-        st.compliance_in_window(org, ctx, at(15, 0), NOW, replayed=replayed)
+        history.compliance_in_window(org, ctx, at(15, 0), NOW, replayed=replayed)
     with pytest.raises(ValueError, match="not"):
-        st.weekly_trend(org, ctx, NOW, 12, replayed=replayed)
+        history.weekly_trend(org, ctx, NOW, 12, replayed=replayed)

@@ -1,0 +1,188 @@
+"""History: compliance verdicts, the weekly trend and time held, from one replay of the event logs."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+from comanage_tui.data.readmodel.clocks import ACTIVE_SINCE, TICKET_COLS, TicketClock, open_ticket_clocks, resolve, stream_events
+from comanage_tui.data.readmodel.context import DAY, Context
+from comanage_tui.data.sla import ClockState, clock_stops, targets_at, walk
+from comanage_tui.data.sla_explain import COMPLIANCE_RULE, ComplianceRow
+from comanage_tui.data.store import Store
+from comanage_tui.data.timerange import in_range
+
+WEEK = 7 * DAY
+_GROUPINGS = ("party", "area", "priority")
+
+
+@dataclass
+class Replay:
+    """Verdicts on stopped clocks and time held, from one walk of each ticket's events (see `replay`)."""
+
+    now: float
+    window_start: float | None
+    stopped: dict[str, dict[str, dict[str, ComplianceRow]]]
+    """clock -> grouping ("all", "party", "area", "priority") -> key -> met and missed clocks that
+    stopped in [window_start, now), judged as of `now`."""
+    trend_start: float
+    weeks: list[list[int]]
+    """[met, missed] resolution clocks per 7-day week from `trend_start`, each judged as of the week's end."""
+    held_from: float | None
+    held: dict[str, float]
+    """Business seconds per holder (party key) of running time in [held_from, now)."""
+
+
+def replay(
+    store: Store, ctx: Context, now: float, *, window_start: float | None = None, weeks: int = 0,
+    held_from: float | None = None, party: str | None = None,
+) -> Replay:
+    """Walk every ticket active since the earliest of the starts once, and count what is asked for.
+
+    - `window_start`: met/missed of clocks that stopped in [window_start, now), as of `now`;
+    - `weeks`: met/missed of resolution clocks per week of the `weeks` weeks before `now`, each
+      week [end - 7 days, end) judged as of its own `end` (see `weekly_trend` for why);
+    - `held_from`: business seconds each party held a running ticket in [held_from, now).
+
+    `party` keeps only the verdicts on tickets that party holds now (held time covers everyone).
+    Verdicts come from `sla.clock_stops`, which gives every stop of both clocks with the time
+    they had counted, so a clock's verdict at any of these moments costs no second walk; it
+    equals `stopped_clocks` per window (tests/data/test_readmodel.py, test_snapshot.py). Events
+    are read a batch of tickets at a time and only counters are kept, so memory does not grow
+    with the number of tickets.
+    """
+    trend_start = now - weeks * WEEK
+    inf = math.inf
+    verdicts_from = min(window_start if window_start is not None else inf, trend_start if weeks else inf)
+    lo = min(verdicts_from, held_from if held_from is not None else inf)
+    stopped: dict[str, dict[str, dict[str, ComplianceRow]]] = {
+        name: {g: {} for g in ("all", *_GROUPINGS)} for name in ("response", "resolution")}
+    buckets = [[0, 0] for _ in range(weeks)]
+    held: dict[str, float] = {}
+    out = Replay(now, window_start, stopped, trend_start, buckets, held_from, held)
+    if lo == inf:
+        return out
+    held_into = held if held_from is not None else None
+    held_since = held_from if held_from is not None else inf
+    window_from = window_start if window_start is not None else inf
+    rows_for: dict[tuple, list[ComplianceRow]] = {}  # (clock, holder, area, priority) -> the rows it counts in
+    tickets = store.rows(f"SELECT {TICKET_COLS} FROM tickets t WHERE {ACTIVE_SINCE} ORDER BY t.id", (now, lo, lo, lo))
+    for (_tid, _ref, _title, area_id, priority, kind, _status, holder_id), events in stream_events(store, ctx, tickets):
+        area, holder, found = resolve(ctx, area_id, priority, kind, holder_id)
+        if found is None or not events or not all(in_range(e[0]) for e in events):
+            continue  # an out-of-range stored date is labelled in ticket_clocks, never counted here
+        policy, cal = found
+        w = walk(events, policy, now)
+        stops = clock_stops(w, cal, held_into, held_since)
+        if party is not None and holder != party:
+            continue
+        # A verdict is met when the elapsed time is within the target in force at the moment
+        # judged (sla.stopped_state); nearly every ticket keeps one priority, so one target pair.
+        targets = targets_at(policy, w, now) if len(w.priorities) < 2 else None
+        for stop in stops:
+            at = stop.at
+            if at < verdicts_from or at >= now:
+                continue
+            index = 0 if stop.clock == "response" else 1
+            if at >= trend_start and index and weeks:
+                i = min(int((at - trend_start) // WEEK), weeks - 1)
+                end = trend_start + (i + 1) * WEEK
+                if stop.until > end:  # still stopped at the week's end (not reopened by then)
+                    target = (targets or targets_at(policy, w, end))[1]
+                    buckets[i][0 if stop.elapsed <= target else 1] += 1
+            if at >= window_from and stop.until > now:
+                key = (index, holder, area, priority)
+                rows = rows_for.get(key)
+                if rows is None:
+                    by = stopped[stop.clock]
+                    rows = rows_for[key] = [
+                        _row(by["all"], "all"), _row(by["party"], holder), _row(by["area"], area), _row(by["priority"], priority)]
+                if stop.elapsed <= (targets or targets_at(policy, w, now))[index]:
+                    for row in rows:
+                        row.met += 1
+                else:
+                    for row in rows:
+                        row.missed += 1
+    return out
+
+
+def _row(group: dict[str, ComplianceRow], key: str | None) -> ComplianceRow:
+    key = key or "(none)"  # as sla_explain.compliance names a missing value
+    row = group.get(key)
+    if row is None:
+        row = group[key] = ComplianceRow(key, 0, 0, 0, 0, None)
+    return row
+
+
+@dataclass
+class Compliance:
+    """Compliance in one window, per clock and grouping, with the rule stated."""
+
+    start: float
+    end: float
+    rule: str
+    overall: dict[str, ComplianceRow]  # "response"/"resolution"
+    by: dict[str, dict[str, list[ComplianceRow]]]  # clock -> grouping ("party", "area", "priority") -> rows
+
+
+def compliance_in_window(
+    store: Store, ctx: Context, start: float, end: float, open_rows: list[TicketClock] | None = None,
+    replayed: Replay | None = None,
+) -> Compliance:
+    """met / (met + missed) over clocks stopped in [start, end) as of `end`; clocks open at `end` in flight.
+
+    `open_rows` (`open_ticket_clocks` at `end`) and `replayed` (a `replay` at `end` with
+    `window_start=start`) may be passed when the caller has them already.
+    """
+    r = replay(store, ctx, end, window_start=start) if replayed is None else replayed
+    if (r.now, r.window_start) != (end, start):
+        raise ValueError(f"replay covers [{r.window_start}, {r.now}), not [{start}, {end})")
+    open_rows = open_ticket_clocks(store, ctx, end) if open_rows is None else open_rows
+    groups = {name: {g: {k: dataclasses.replace(row) for k, row in rows.items()} for g, rows in by.items()}
+              for name, by in r.stopped.items()}
+    for t in open_rows:
+        for c in t.open_clocks:
+            by = groups[c.name]
+            for row in (_row(by["all"], "all"), _row(by["party"], t.holder), _row(by["area"], t.area),
+                        _row(by["priority"], t.priority)):
+                row.in_flight += 1
+                row.breached += c.state == ClockState.BREACHED
+    overall = {}
+    by_grouping: dict[str, dict[str, list[ComplianceRow]]] = {}
+    for name, by in groups.items():
+        for rows in by.values():
+            for row in rows.values():
+                closed = row.met + row.missed
+                row.percent = row.met * 100 / closed if closed else None
+        overall[name] = by["all"].get("all") or ComplianceRow("all", 0, 0, 0, 0, None)
+        by_grouping[name] = {g: [by[g][k] for k in sorted(by[g])] for g in _GROUPINGS}
+    return Compliance(start, end, COMPLIANCE_RULE, overall, by_grouping)
+
+
+def weekly_trend(
+    store: Store, ctx: Context, now: float, weeks: int = 12, *, party: str | None = None, replayed: Replay | None = None,
+) -> list[tuple[float, float | None, int]]:
+    """Resolution compliance per week for the `weeks` weeks before `now`: (week start, percent, closed clocks).
+
+    THE trend: the Overview's chart and the snapshot's both come from here. A week
+    [end - 7 days, end) counts the resolution clocks that stopped in it, each judged as of
+    the week's `end`: what the week delivered, as the lead read it when the week closed.
+    What happens after a week has ended (a reopen, a priority change) does not rewrite its
+    bar; it counts in the week it happens in, so a clock resolved, reopened and resolved
+    again is a verdict in both weeks. That is also what makes the figures agree with each
+    other: each bar is `compliance_in_window` over its week, so the last two bars are the
+    Overview's this-week and previous-week tiles, and a snapshot taken at any week's end
+    showed the same number for it. (Judging every week as of `now` instead would move a
+    past week's bar whenever one of its tickets is reopened later.)
+
+    `party` counts only tickets that party holds now. `replayed` may carry a `replay` at
+    `now` with these `weeks` (the snapshot shares one with compliance and workload).
+    Memory stays bounded: events are read a batch of tickets at a time, only counters kept.
+    """
+    r = replay(store, ctx, now, weeks=weeks, party=party) if replayed is None else replayed
+    if (r.now, len(r.weeks)) != (now, weeks):
+        raise ValueError(f"replay has {len(r.weeks)} weeks to {r.now}, not {weeks} to {now}")
+    return [(r.trend_start + i * WEEK, m * 100 / (m + x) if m + x else None, m + x) for i, (m, x) in enumerate(r.weeks)]
+
+
