@@ -97,13 +97,13 @@ class CsvSource:
                 if chunk:
                     total += len(chunk)
                     if packed:
-                        _check_expansion(self.shown, total, raw.tell())
+                        _check_expansion(total, raw.tell())
                     digest.update(chunk)
                     data = tail + chunk
                     cut = data.rfind(b"\n") + 1 or data.rfind(b"\r") + 1
                     # Stop before holding an endless line (a gzip bomb is one line of megabytes).
                     if (not cut and len(data) > MAX_LINE_BYTES) or _first_line_length(data) > MAX_LINE_BYTES:
-                        raise ImportProblem(f"{self.shown}: line {lines_before + 1:,} is longer than {MAX_LINE_BYTES:,} bytes "
+                        raise ImportProblem(f"line {lines_before + 1:,} is longer than {MAX_LINE_BYTES:,} bytes "
                                             "(the limit for one line): this is not a CSV export comanage can read")
                     if not cut:
                         tail = data
@@ -146,7 +146,7 @@ class CsvSource:
                 break
             except csv.Error as exc:
                 fields, error = [], f"CSV syntax error: {exc}"
-                _refuse_unless_resumable(self.shown, str(exc), start, reader.line_num, recent)
+                _refuse_unless_resumable(str(exc), start, reader.line_num, recent)
             end = reader.line_num
             if bad_lines and bad_lines[0][0] <= end:
                 error = bad_lines[0][1]
@@ -179,17 +179,17 @@ def _first_line_length(data: bytes) -> int:
     return min(ends) if ends else len(data)
 
 
-def _check_expansion(shown: str, total: int, packed: int) -> None:
+def _check_expansion(total: int, packed: int) -> None:
     """Refuse a compressed file that expands beyond the documented limits (a decompression bomb)."""
     if total > MAX_EXPANDED_BYTES:
-        raise ImportProblem(f"{shown} expands to more than {MAX_EXPANDED_BYTES >> 30} GiB (the limit for a compressed "
+        raise ImportProblem(f"it expands to more than {MAX_EXPANDED_BYTES >> 30} GiB (the limit for a compressed "
                             "export); split the export")
     if total > _RATIO_FREE_BYTES and total > MAX_RATIO * max(packed, 1):
-        raise ImportProblem(f"{shown} expands more than {MAX_RATIO}-fold ({packed:,} compressed bytes gave {total:,}); "
+        raise ImportProblem(f"it expands more than {MAX_RATIO}-fold ({packed:,} compressed bytes gave {total:,}); "
                             "a CSV export does not compress that well (the limit is the ratio), so it is not read")
 
 
-def _refuse_unless_resumable(shown: str, error: str, start: int, end: int, recent: deque[str]) -> None:
+def _refuse_unless_resumable(error: str, start: int, end: int, recent: deque[str]) -> None:
     """Raise unless the reader can safely go on after a syntax error in the record of lines start..end.
 
     After an error the csv module starts again at the next physical line. That is only a
@@ -199,18 +199,16 @@ def _refuse_unless_resumable(shown: str, error: str, start: int, end: int, recen
     """
     if start == end and recent and recent[-1].count('"') % 2 == 0:
         return
-    count = end - start + 1
+    span = f"line {start:,}" if start == end else f"lines {start:,}–{end:,} ({end - start + 1:,} lines)"
     if "end of data" in error:
-        why = f"the file ends inside a quoted field: lines {start:,}–{end:,} ({count:,} lines) are swallowed by a quote "
-        why += f"that is never closed, opened in the record starting on line {start:,}"
+        why = (f"the file ends inside a quoted field: {span} are swallowed by a quote that is never closed, opened "
+               f"in the record starting on line {start:,}")
     elif "field limit" in error:
         why = (f"a cell of the record starting on line {start:,} is longer than {csv.field_size_limit():,} characters "
-               f"(the limit for one cell); lines {start:,}–{end:,} ({count:,} lines) and possibly more belong to it, "
-               "so its quote is probably never closed")
+               f"(the limit for one cell); {span} and possibly more belong to it, so its quote is probably never closed")
     else:
-        why = (f"a quote in the record starting on line {start:,} does not pair up ({error}); lines {start:,}–{end:,} "
-               f"({count:,} lines) cannot be split into rows safely")
-    raise ImportProblem(f"{shown}: {why}; --skip-bad-rows cannot skip this (rows inside a broken quote cannot be "
+        why = f"a quote in the record starting on line {start:,} does not pair up ({error}); {span} cannot be split into rows safely"
+    raise ImportProblem(f"{why}; --skip-bad-rows cannot skip this (rows inside a broken quote cannot be "
                         f"told apart): fix the quotes from line {start:,} on")
 
 
