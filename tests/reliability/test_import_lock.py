@@ -47,3 +47,34 @@ def test_writers_are_not_blocked_while_the_real_export_imports(tmp_path: Path) -
     with Store(db) as s:
         assert s.tickets.count() == 24_918
         assert s.scalar("SELECT count(*) FROM audit_log WHERE entity = 'import'") == 1
+
+
+def test_a_ticket_typed_in_while_the_import_prepares_is_not_overwritten(tmp_path: Path) -> None:
+    # The import checks ownership while preparing, without the lock: a ticket added meanwhile
+    # under one of its refs must make it prepare again, and that row is then rejected.
+    from comanage_tui.data.import_mapping import load_mapping
+    from comanage_tui.data.importer import import_file
+    from tests.reliability.test_hostile_csv import MAPPING
+    from tests.reliability.test_import_limits import ROWS, big_csv
+
+    data = big_csv(tmp_path / "b.csv")
+    (tmp_path / "map.toml").write_text(MAPPING)
+    mapping = load_mapping(tmp_path / "map.toml")
+    db = tmp_path / "x.db"
+    with Store(db) as s:
+        s.conn.execute("INSERT INTO parties (key, name, kind, updated_at) VALUES ('internal', 'Internal IT', 'internal', 0)")
+    typed: list[str] = []
+
+    def meanwhile(done: int, total: int) -> None:
+        if not typed:
+            with Store(db) as other:
+                other.tickets.add({"ref": "T-7", "title": "typed by hand", "party": "internal", "opened_at": 1_790_000_000})
+            typed.append("T-7")
+
+    with Store(db) as s:
+        report = import_file(s, data, mapping, skip_bad_rows=True, progress=meanwhile)
+        assert typed == ["T-7"]
+        assert (report.rows_rejected, report.reasons["ref owned by another source"]) == (1, 1)
+        assert s.tickets.by_ref("T-7").title == "typed by hand"
+        assert s.tickets.count() == ROWS
+        assert s.scalar("SELECT count(*) FROM audit_log WHERE entity = 'import'") == 1
