@@ -49,6 +49,7 @@ _UNKNOWN = object()  # a value the mapping does not know (distinct from None: mi
 
 _ATTEMPTS = 2  # preparations of one import, when another writer changes its tickets in between
 
+
 def import_file(
     store: Store | None,
     path: Path | str,
