@@ -5,8 +5,11 @@ Registered in cli.py with `main.add_command(import_cmd)` and `main.add_command(i
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,11 +26,11 @@ def fail(message: str, code: int = 1) -> None:
     cli_fail(message, code)
 
 
-def _progress_bar(path: Path):  # noqa: ANN202 - (callback, bar) or (None, None)
+def _progress_bar(path: Path, shown: str):  # noqa: ANN202 - (callback, bar) or (None, None)
     """A progress bar on stderr when a person is watching; nothing under cron or in a pipe."""
     if not sys.stderr.isatty():
         return None, None
-    bar = click.progressbar(length=max(path.stat().st_size, 1), label=f"Importing {path.name}", file=sys.stderr,
+    bar = click.progressbar(length=max(path.stat().st_size, 1), label=f"Importing {shown}", file=sys.stderr,
                             show_eta=True, show_percent=True, width=30)
     bar.__enter__()
     seen = [0]
@@ -39,8 +42,36 @@ def _progress_bar(path: Path):  # noqa: ANN202 - (callback, bar) or (None, None)
     return update, bar
 
 
+@contextlib.contextmanager
+def _regular_file(file: Path) -> Iterator[tuple[Path, str]]:
+    """(a regular file to import, its name for messages): the file itself, or a private copy of a
+    pipe, a /dev/fd path (`import <(zcat …)`) or of stdin (`-`); the import reads a file twice
+    when a ticket's rows are split, which a pipe cannot do.
+    """
+    from comanage_tui.data.import_reader import MAX_EXPANDED_BYTES
+
+    if str(file) != "-" and file.is_file():
+        yield file, file.name
+        return
+    with tempfile.TemporaryDirectory(prefix="comanage-import-") as tmp:  # a folder only this user can read
+        copy = Path(tmp) / "input"
+        src = click.get_binary_stream("stdin") if str(file) == "-" else open(file, "rb")  # noqa: SIM115 - closed below
+        copied = 0
+        try:
+            with open(copy, "xb") as out:
+                while chunk := src.read(1 << 20):
+                    copied += len(chunk)
+                    if copied > MAX_EXPANDED_BYTES:
+                        fail(f"the input is longer than {MAX_EXPANDED_BYTES >> 30} GiB (the limit); nothing was imported")
+                    out.write(chunk)
+        finally:
+            if str(file) != "-":
+                src.close()
+        yield copy, "stdin" if str(file) == "-" else file.name
+
+
 @click.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path))
 @click.option("--preset", type=click.Choice(["servicenow", "generic"]), default=None,
               help="Column names and value labels of a known export. Default: the mapping's `preset`, else generic.")
 @click.option("--mapping", "mapping_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
@@ -58,50 +89,53 @@ def import_cmd(c: Ctx, file: Path, preset: str | None, mapping_path: Path | None
 
     Tickets are matched by reference: a later export updates them in place and
     re-importing a file changes nothing. Rows that cannot be read refuse the whole
-    import (exit 1, database unchanged) unless --skip-bad-rows is given.
+    import (exit 1, database unchanged) unless --skip-bad-rows is given. FILE may be
+    `-` (standard input) or a pipe such as <(zcat export.csv.gz).
     """
     from comanage_tui.data.errors import ComanageError
     from comanage_tui.data.import_mapping import load_mapping
     from comanage_tui.data.importer import import_file
+    from comanage_tui.data.text import clean
 
     try:
         mapping = load_mapping(mapping_path, preset=preset, timezone=tz)
     except ComanageError as exc:
-        fail(str(exc))
-    store = None
-    if not dry_run:
-        store = c.store(create=True)
-    elif c.db.exists():
-        store = c.store(read_only=True)
-    update, bar = _progress_bar(file)
-    try:
-        report = import_file(store, file, mapping, dry_run=dry_run, skip_bad_rows=skip_bad_rows, progress=update)
-    except ComanageError as exc:
-        fail(f"{file.name}: {exc}; nothing was imported")
-    finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
-        if store is not None:
-            store.close()
+        fail(clean(exc, limit=1000))
+    # No database is created before the import is known to be written (see import_file).
+    store = c.store(read_only=True if dry_run else None) if c.db.exists() else None
+    with _regular_file(file) as (path, name):
+        shown = clean(name, limit=200)
+        update, bar = _progress_bar(path, shown)
+        try:
+            report = import_file(store, path, mapping, dry_run=dry_run, skip_bad_rows=skip_bad_rows, progress=update,
+                                 name=name, create_store=None if dry_run else (lambda: c.store(create=True)))
+        except ComanageError as exc:
+            fail(clean(f"{shown}: {exc}; nothing was imported", limit=2000))
+        finally:
+            if bar is not None:
+                bar.__exit__(None, None, None)
+            if store is not None:
+                store.close()
     if report_path is None and skip_bad_rows and report.rows_rejected and not dry_run:
-        report_path = Path.cwd() / f"{file.name}.import-report.txt"
+        report_path = Path.cwd() / f"{name}.import-report.txt"
+    where_shown = clean(report_path, limit=300)
     if report_path is not None:
         try:
             from comanage_tui.data.safe_files import file_mode
 
             report.write(report_path, mode=file_mode(c.shared))
         except OSError as exc:
-            fail(f"cannot write the report to {report_path}: {exc.strerror}")
+            fail(f"cannot write the report to {where_shown}: {exc.strerror}")
     interactive = sys.stdout.isatty() or verbose
     if report.refused:
         click.echo(report.format_text(), err=True, nl=False)
-        where = f"full list in {report_path}" if report_path else "--report PATH lists them all"
-        fail(f"{report.rows_rejected:,} row(s) of {file.name} cannot be read; nothing was imported. "
+        where = f"full list in {where_shown}" if report_path else "--report PATH lists them all"
+        fail(f"{report.rows_rejected:,} row(s) of {shown} cannot be read; nothing was imported. "
              f"Fix them, or use --skip-bad-rows to import the rest ({where})")
     if dry_run or interactive or report.rows_rejected:
         click.echo(report.format_text(), nl=False)
     if report_path is not None and (interactive or report.rows_rejected):
-        click.echo(f"Report written to {report_path}", err=True)
+        click.echo(f"Report written to {where_shown}", err=True)
     if dry_run and report.rows_rejected and not skip_bad_rows:
         sys.exit(1)  # a real import would be refused: let scripts see that
 

@@ -8,6 +8,8 @@ tables merge key by key, lists and plain values replace. Matching of source valu
 from __future__ import annotations
 
 import copy
+import re
+import string
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -28,6 +30,17 @@ RESPONSE_RULES = ("first_touch", "first_non_new", "first_person", "none")
 def norm(value: str) -> str:
     """How source values are compared: case and surrounding spaces do not matter."""
     return value.strip().casefold()
+
+
+MAX_TEMPLATE_WIDTH = 500
+"""Largest width or precision a title_template field may ask for."""
+
+
+class _Blank(dict):
+    """A row of empty cells, to try a template on."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
 
 
 class _Strict(BaseModel):
@@ -59,6 +72,27 @@ class Columns(_Strict):
     sla_met: str | None = None
     reassignment_count: str | None = None
     reopen_count: str | None = None
+
+    @field_validator("title_template")
+    @classmethod
+    def _template(cls, value: str | None) -> str | None:
+        """Refuse a template that could not format every row, or would build a huge string per row."""
+        if value is None:
+            return value
+        try:
+            parts = list(string.Formatter().parse(value))
+        except ValueError as exc:
+            raise ValueError(f"not a valid template: {exc}") from None
+        for _literal, name, spec, _conversion in parts:
+            widths = [int(n) for n in re.findall(r"\d+", spec or "")]
+            if spec and ("{" in spec or max(widths, default=0) > MAX_TEMPLATE_WIDTH):
+                raise ValueError(f"'{{{name}:{spec}}}' asks for a width or precision over {MAX_TEMPLATE_WIDTH} (the limit; "
+                                 "titles are cut to 500 characters) or nests a field; use a plain {column}")
+        try:
+            value.format_map(_Blank())
+        except (ValueError, TypeError, KeyError, IndexError) as exc:
+            raise ValueError(f"cannot format a row: {exc}") from None
+        return value
 
 
 class PartySpec(_Strict):

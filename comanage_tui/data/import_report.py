@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from comanage_tui.data.safe_files import PRIVATE_MODE, write_file
+from comanage_tui.data.text import clean
 
 MAX_LISTED = 10_000
 MAX_EXAMPLES = 5
@@ -65,18 +66,22 @@ class ImportReport:
         return self.tickets_new + self.tickets_existing
 
     def reject(self, line: int, ref: str, reason: str, detail: str) -> None:
+        # Details quote cells of the file: cleaned here, once, so no output can carry an escape.
+        ref, detail = clean(ref, limit=80), clean(detail, limit=400)
         self.rows_rejected += 1
         self.reasons[reason] += 1
         if len(self.rejects) < MAX_LISTED:
             self.rejects.append(Reject(line, ref, reason, detail))
 
     def note(self, what: str, ref: str, n: int = 1) -> None:
+        ref = clean(ref, limit=80)
         self.notes[what] += n
         shown = self.examples.setdefault(what, [])
         if len(shown) < MAX_EXAMPLES and ref not in shown:
             shown.append(ref)
 
     def unmapped_value(self, kind: str, value: str) -> None:
+        value = clean(value, limit=200)
         counts = self.unmapped.get(kind)
         if counts is None:
             counts = self.unmapped[kind] = Counter()
@@ -124,6 +129,10 @@ class ImportReport:
             f"  tickets: {self.tickets:,} ({self.tickets_new:,} new, {self.tickets_existing:,} already present"
             + ("" if self.dry_run else f", {self.tickets_changed:,} of them changed") + f"); events: {self.events:,}",
         ]
+        if self.refused:  # nothing was written: no line may claim an import that was rolled back
+            out[1:] = [f"  rows: {self.rows_read:,} read, {self.rows_rejected:,} rejected; none imported (refused)",
+                       f"  tickets: none written ({self.tickets:,} readable: {self.tickets_new:,} new, "
+                       f"{self.tickets_existing:,} already present; events: {self.events:,})"]
         done = "to create" if self.dry_run or self.refused else "created"
         if self.parties_created:
             out.append(f"  parties {done}: {', '.join(self.parties_created)}")
@@ -146,7 +155,8 @@ class ImportReport:
             if hidden:
                 out.append(f"    … and {hidden:,} more rejected row(s)" + (" (see the report file)" if max_rejects is not None else ""))
         out.append(f"  took {self.seconds:.1f}s")
-        return "\n".join(out) + "\n"
+        # The printing edge: whatever reached the report unclean (a file name …) is made inert.
+        return "\n".join(clean(line, limit=100_000) for line in out) + "\n"
 
     def write(self, path: Path, *, mode: int = PRIVATE_MODE) -> None:
         """Write the full report (JSON when the name ends in .json, else text) whole, never through a link.

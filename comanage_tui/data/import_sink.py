@@ -1,7 +1,7 @@
-"""Where imported tickets go: the dry run resolves ids and counts; SqlSink writes in batches.
+"""Where imported tickets go: the dry run resolves ids and counts; StagingSink prepares, then commits briefly.
 
-Both run inside the caller's transaction (or, for a dry run, under the store's lock) and
-read what they need up front: party, area and ticket ids by key/ref, so no row needs a query.
+Both read what they need up front, outside any write transaction: party, area and ticket
+ids by key/ref, so no row needs a query. Only `StagingSink.commit()` takes the write lock.
 """
 
 from __future__ import annotations
@@ -134,27 +134,65 @@ _UPSERT = (
 _EVENT = "INSERT INTO ticket_events (ticket_id, seq, at, kind, status, party_id, priority, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 
 
-class SqlSink(DrySink):
-    """Writes inside the caller's transaction, `_BATCH` tickets per executemany round."""
+class Stale(Exception):
+    """The database changed between preparing an import and committing it; prepare again."""
+
+
+_STAGE_SCHEMA = (
+    f"CREATE TABLE stage.tickets (seq INTEGER PRIMARY KEY, ref TEXT NOT NULL UNIQUE, was_source TEXT, "
+    f"{', '.join(_UPSERT_COLS)})",
+    "CREATE TABLE stage.events (ref TEXT NOT NULL, seq INTEGER NOT NULL, at, kind, status, party_id, priority, note)",
+)
+_STAGE_TICKET = (f"INSERT INTO stage.tickets (ref, was_source, {', '.join(_UPSERT_COLS)}) "
+                 f"VALUES (?, ?, {', '.join('?' * len(_UPSERT_COLS))}) "
+                 "ON CONFLICT(ref) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in _UPSERT_COLS))
+_STAGE_EVENT = "INSERT INTO stage.events VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+# Stand-in (negative) ids of parties and areas created by the commit, replaced by their real ids.
+_REAL = "coalesce((SELECT real FROM temp.import_ids WHERE fake = {0}), {0})"
+_COMMIT_TICKETS = (
+    f"INSERT INTO main.tickets (ref, {', '.join(_UPSERT_COLS)}, updated_at) SELECT ref, "
+    + ", ".join(_REAL.format(c) if c in ("area_id", "holder_party_id") else c for c in _UPSERT_COLS)
+    + ", ? FROM stage.tickets WHERE true ORDER BY seq "  # `WHERE true`: an upsert after SELECT needs it
+    + _UPSERT[_UPSERT.index("ON CONFLICT"):]
+)
+_COMMIT_EVENTS = (
+    "INSERT INTO main.ticket_events (ticket_id, seq, at, kind, status, party_id, priority, note) "
+    f"SELECT t.id, e.seq, e.at, e.kind, e.status, {_REAL.format('e.party_id')}, e.priority, e.note "
+    "FROM stage.events e JOIN main.tickets t ON t.ref = e.ref ORDER BY e.rowid"
+)
+
+
+class StagingSink(DrySink):
+    """A real import, prepared without the write lock: tickets and events go to a staging database.
+
+    The staging database is SQLite's private temporary file attached to the store's
+    connection as `stage` (unlinked as soon as it is opened, so a killed import leaves
+    nothing behind). Writing to it locks only it. `commit()` then copies it into the store
+    with a few INSERT … SELECT statements inside one short write transaction: other writers
+    wait for that copy only, not for the reading, parsing and replaying before it. Parties
+    and areas the import creates carry negative stand-in ids until the commit gives them
+    real ones.
+    """
 
     def __init__(self, conn: sqlite3.Connection, m: Mapping, report: ImportReport, now: int):
+        self.new_parties: list[tuple[int, str, str, str]] = []  # (stand-in id, key, name, kind)
+        self.new_areas: list[tuple[int, str, str, str]] = []
         super().__init__(conn, m, report, now)
-        # Versions before the import tell afterwards how many existing tickets really changed.
-        conn.execute("DROP TABLE IF EXISTS temp.import_versions")
-        conn.execute("CREATE TEMP TABLE import_versions AS SELECT id, version FROM main.tickets")
+        conn.execute("ATTACH DATABASE '' AS stage")
+        conn.execute("PRAGMA stage.journal_mode = OFF")  # a crash loses only the staging copy
+        for sql in _STAGE_SCHEMA:
+            conn.execute(sql)
         self.tickets: list[tuple] = []
         self.events: list[tuple] = []
-        self.replace: list[tuple[int]] = []
 
     def _write(self, tid: int, ref: str, t: TicketRecord, existed: bool, rebuild: bool) -> None:
         if rebuild:
             self.flush()
-        self.tickets.append((None if existed else tid, ref, self.m.source, t.title, t.area, t.priority, self.m.kind.value,
+            self.conn.execute("DELETE FROM stage.events WHERE ref = ?", (ref,))
+        self.tickets.append((ref, self.sources.get(ref), self.m.source, t.title, t.area, t.priority, self.m.kind.value,
                              t.status, t.party, t.opened, t.responded, t.resolved, t.closed, t.reassign, t.reopen,
-                             None if t.met is None else int(t.met), self.now))
-        if existed:
-            self.replace.append((tid,))
-        self.events.extend((tid, seq, *e) for seq, e in enumerate(t.events, 1))
+                             None if t.met is None else int(t.met)))
+        self.events.extend((ref, seq, *e) for seq, e in enumerate(t.events, 1))
         if len(self.tickets) >= _BATCH:
             self.flush()
 
@@ -162,25 +200,69 @@ class SqlSink(DrySink):
         if not self.tickets:
             return
         conn = self.conn
-        conn.executemany(_UPSERT, self.tickets)
-        if self.replace:
-            conn.executemany("DELETE FROM ticket_events WHERE ticket_id = ?", self.replace)
-        conn.executemany(_EVENT, self.events)
-        self.tickets, self.events, self.replace = [], [], []
-
-    def changed(self) -> int:
-        n = self.conn.execute(
-            "SELECT count(*) FROM main.tickets t JOIN temp.import_versions v ON v.id = t.id WHERE t.version != v.version"
-        ).fetchone()[0]
-        self.conn.execute("DROP TABLE temp.import_versions")
-        return int(n)
+        conn.execute("BEGIN")  # deferred, and writing only `stage`: the store itself is not locked
+        try:
+            conn.executemany(_STAGE_TICKET, self.tickets)
+            conn.executemany(_STAGE_EVENT, self.events)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        self.tickets, self.events = [], []
 
     def _insert_party(self, key: str, name: str, kind: str) -> int:
-        cur = self.conn.execute("INSERT INTO parties (key, name, kind, updated_at) VALUES (?, ?, ?, ?)",
+        fake = super()._insert_party(key, name, kind)
+        self.new_parties.append((fake, key, name, kind))
+        return fake
+
+    def _insert_area(self, key: str, name: str, criticality: str) -> int:
+        fake = super()._insert_area(key, name, criticality)
+        self.new_areas.append((fake, key, name, criticality))
+        return fake
+
+    def close(self) -> None:
+        """Drop the staging database (call outside any transaction)."""
+        self.conn.execute("DROP TABLE IF EXISTS temp.import_ids")
+        self.conn.execute("DETACH DATABASE stage")
+
+    def commit(self, conn: sqlite3.Connection) -> int:
+        """Copy the staged import into the store; call inside its write transaction. Returns tickets changed.
+
+        Raises:
+            Stale: a ticket this import touches was created, removed or changed source since
+                the import was prepared (its ownership check and counts no longer hold).
+        """
+        self.flush()
+        if conn.execute("SELECT 1 FROM stage.tickets s LEFT JOIN main.tickets t ON t.ref = s.ref "
+                        "WHERE t.source IS NOT s.was_source LIMIT 1").fetchone():
+            raise Stale
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS import_ids (fake INTEGER PRIMARY KEY, real INTEGER NOT NULL)")
+        conn.execute("DELETE FROM temp.import_ids")
+        for table, created in (("parties", self.new_parties), ("areas", self.new_areas)):
+            for fake, key, name, extra in created:
+                row = conn.execute(f"SELECT id FROM main.{table} WHERE key = ?", (key,)).fetchone()
+                real = row[0] if row else (self._party(key, name, extra) if table == "parties" else
+                                           self._area(key, name, extra))
+                conn.execute("INSERT INTO temp.import_ids VALUES (?, ?)", (fake, real))
+        # Versions before the import tell afterwards how many existing tickets really changed.
+        conn.execute("DROP TABLE IF EXISTS temp.import_versions")
+        conn.execute("CREATE TEMP TABLE import_versions AS SELECT id, version FROM main.tickets")
+        conn.execute(_COMMIT_TICKETS, (self.now,))
+        conn.execute("DELETE FROM main.ticket_events WHERE ticket_id IN (SELECT t.id FROM main.tickets t "
+                     "JOIN stage.tickets s ON s.ref = t.ref WHERE s.was_source IS NOT NULL)")
+        conn.execute(_COMMIT_EVENTS)
+        n = conn.execute(
+            "SELECT count(*) FROM main.tickets t JOIN temp.import_versions v ON v.id = t.id WHERE t.version != v.version"
+        ).fetchone()[0]
+        conn.execute("DROP TABLE temp.import_versions")
+        return int(n)
+
+    def _party(self, key: str, name: str, kind: str) -> int:
+        cur = self.conn.execute("INSERT INTO main.parties (key, name, kind, updated_at) VALUES (?, ?, ?, ?)",
                                 (key, name, kind, self.now))
         return int(cur.lastrowid)
 
-    def _insert_area(self, key: str, name: str, criticality: str) -> int:
-        cur = self.conn.execute("INSERT INTO areas (key, name, criticality, updated_at) VALUES (?, ?, ?, ?)",
+    def _area(self, key: str, name: str, criticality: str) -> int:
+        cur = self.conn.execute("INSERT INTO main.areas (key, name, criticality, updated_at) VALUES (?, ?, ?, ?)",
                                 (key, name, criticality, self.now))
         return int(cur.lastrowid)

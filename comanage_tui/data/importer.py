@@ -2,7 +2,8 @@
 
 Rules (docs/IMPORT.md shows them to users):
 
-* One transaction for the whole file (`store.write()`); rejected rows refuse the import
+* All or nothing: the whole file is prepared without a lock into a staging database, then
+  copied in by one short transaction (`store.write()`); rejected rows refuse the import
   unless `skip_bad_rows`; a dry run reads the database but never writes.
 * Tickets are upserted by ref; an imported ticket's event log is replaced, never appended
   to, so importing the same file twice changes nothing.
@@ -21,6 +22,7 @@ import operator
 import re
 import string
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,7 +30,8 @@ from comanage_tui.data.import_mapping import Mapping, norm
 from comanage_tui.data.import_reader import CsvSource, DateParser, ImportProblem, Progress, Record
 from comanage_tui.data.import_replay import Row, replay
 from comanage_tui.data.import_report import ImportReport
-from comanage_tui.data.import_sink import DrySink, SqlSink
+from comanage_tui.data.import_sink import DrySink, Stale, StagingSink
+from comanage_tui.data.text import clean
 
 if TYPE_CHECKING:
     from comanage_tui.data.store import Store
@@ -44,8 +47,7 @@ _UNSEEN = object()
 _UNKNOWN = object()  # a value the mapping does not know (distinct from None: missing)
 
 
-class _Refused(Exception):
-    """Raised inside the transaction to roll it back when rejected rows refuse the import."""
+_ATTEMPTS = 2  # preparations of one import, when another writer changes its tickets in between
 
 
 def import_file(
@@ -56,47 +58,81 @@ def import_file(
     dry_run: bool = False,
     skip_bad_rows: bool = False,
     progress: Progress | None = None,
+    name: str | None = None,
+    create_store: Callable[[], Store] | None = None,
 ) -> ImportReport:
     """Import one CSV (or .csv.gz) export; returns the report (`refused` when nothing was written).
 
-    `store` may be None for a dry run against no database.
+    The file is read, checked and replayed into a private staging database first, with no
+    lock held; the store's write lock is taken only to copy that in (`StagingSink.commit`).
+    `store` may be None: for a dry run against no database, or with `create_store`, which is
+    called to create the database only once there is an import to write (a refused import
+    leaves no empty database behind). `name` is what the report calls the file.
 
     Raises:
-        ImportProblem: the file cannot be read as a whole (missing, empty, header lacks a
-            mapped column, UTF-16 …). Nothing is written then.
+        ImportProblem: the file cannot be imported as a whole (missing, empty, header lacks a
+            mapped column, UTF-16, a broken quote, over a size limit …). Nothing is written then.
     """
     path = Path(path)
     if not path.is_file():
-        raise ImportProblem(f"{path}: no such file")
-    report = ImportReport(file=path.name, preset=mapping.preset, source=mapping.source, dry_run=dry_run)
+        raise ImportProblem(f"{clean(path, limit=300)}: no such file")
+    started = time.perf_counter()
+    if dry_run or (store is None and create_store is None):
+        report = _new_report(path, name, mapping, dry_run=True)
+        if store is None:
+            _run(path, mapping, report, DrySink(None, mapping, report, 0), progress)
+        else:
+            with store.lock:
+                _run(path, mapping, report, DrySink(store.conn, mapping, report, store.now()), progress)
+        report.seconds = time.perf_counter() - started
+        return report
+    opened: Store | None = None
+    try:
+        for _attempt in range(_ATTEMPTS):
+            target = store or opened
+            report = _new_report(path, name, mapping, dry_run=False)
+            if target is None:
+                # No database yet: read the file once without one, so a refused import creates none.
+                _run(path, mapping, report, DrySink(None, mapping, report, 0), progress)
+                if report.rows_rejected and not skip_bad_rows:
+                    report.refused = True
+                    break
+                target = opened = create_store()
+                report = _new_report(path, name, mapping, dry_run=False)
+            sink = StagingSink(target.conn, mapping, report, target.now())
+            try:
+                _run(path, mapping, report, sink, progress)
+                if report.rows_rejected and not skip_bad_rows:
+                    report.refused = True
+                    break
+                with target.write() as conn:
+                    report.tickets_changed = sink.commit(conn)
+                    report.seconds = time.perf_counter() - started  # the audit row records it too
+                    target.audit(conn, "import", "import", report.file, None, report.summary())
+                break
+            except Stale:
+                continue  # another writer touched these tickets meanwhile: prepare again from what is there now
+            finally:
+                sink.close()
+        else:
+            raise ImportProblem("the database changed twice while this import was being prepared (another import of "
+                                "the same tickets?); run it again")
+    finally:
+        if opened is not None:
+            opened.close()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _new_report(path: Path, name: str | None, mapping: Mapping, *, dry_run: bool) -> ImportReport:
+    report = ImportReport(file=clean(name or path.name, limit=200), preset=mapping.preset, source=mapping.source,
+                          dry_run=dry_run)
     areas = mapping.areas
     report.fallback = {
         "group": f"the default party '{mapping.parties.default}'",
         "category": "new areas named after them" if areas.auto_create else
                     (f"the default area '{areas.default}'" if areas.default else "no area"),
     }
-    started = time.perf_counter()
-    if dry_run or store is None:
-        report.dry_run = True
-        if store is None:
-            _run(path, mapping, report, DrySink(None, mapping, report, 0), progress)
-        else:
-            with store.lock:
-                _run(path, mapping, report, DrySink(store.conn, mapping, report, store.now()), progress)
-    else:
-        try:
-            with store.write() as conn:
-                sink = SqlSink(conn, mapping, report, store.now())
-                _run(path, mapping, report, sink, progress)
-                if report.rows_rejected and not skip_bad_rows:
-                    report.refused = True
-                    raise _Refused
-                report.tickets_changed = sink.changed()
-                report.seconds = time.perf_counter() - started  # the audit row records it too
-                store.audit(conn, "import", "import", path.name, None, report.summary())
-        except _Refused:
-            pass
-    report.seconds = time.perf_counter() - started
     return report
 
 
@@ -170,7 +206,7 @@ class Parser:
         self.width = len(header)
         index = {name: i for i, name in enumerate(header)}
         if len(index) != len(header):
-            dupes = sorted({h for h in header if header.count(h) > 1})
+            dupes = sorted({clean(h, limit=80) for h in header if header.count(h) > 1})
             raise ImportProblem(f"the header names a column twice: {', '.join(dupes)}")
 
         def col(field: str) -> int | None:
@@ -178,8 +214,10 @@ class Parser:
             if name is None:
                 return None
             if name not in index:
-                shown = ", ".join(header[:40]) + (" …" if len(header) > 40 else "")
-                raise ImportProblem(f"column '{name}' (columns.{field} in the mapping) is not in the header; the file has: {shown}")
+                # Header names come from the file: cleaned, so they cannot drive the terminal.
+                shown = ", ".join(clean(h, limit=80) for h in header[:40]) + (" …" if len(header) > 40 else "")
+                raise ImportProblem(f"column '{clean(name)}' (columns.{field} in the mapping) is not in the header; "
+                                    f"the file has: {shown}")
             return index[name]
 
         self.i = {f: col(f) for f in type(mapping.columns).model_fields if f != "title_template"}
@@ -194,7 +232,7 @@ class Parser:
                 if name is None:
                     continue
                 if name not in index or any(ch in name for ch in ".[!:"):
-                    raise ImportProblem(f"columns.title_template names '{name}', which is not a column of the header "
+                    raise ImportProblem(f"columns.title_template names '{clean(name)}', which is not a column of the header "
                                         "(names with . [ ! : cannot be used in a template)")
                 self.template_cols.append((name, index[name]))
         self.missing = {norm(v) for v in mapping.missing_values}

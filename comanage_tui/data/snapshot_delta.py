@@ -25,6 +25,7 @@ from comanage_tui.data.snapshot_model import (
     RaciChange,
     Snapshot,
 )
+from comanage_tui.data.text import clean
 
 _DONE = ("done", "verified")
 
@@ -36,26 +37,30 @@ def load_previous(path: Path | str) -> Snapshot:
         InvalidInput: unreadable file, not JSON, another schema version, or not a snapshot.
     """
     path = Path(path)
+    shown = clean(path, limit=300)  # every message below may quote the file: none carries an escape
     try:
         raw = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise InvalidInput("--since", f"cannot read {path}: {exc.strerror}") from None
+        raise InvalidInput("--since", f"cannot read {shown}: {exc.strerror}") from None
     except UnicodeDecodeError:
-        raise InvalidInput("--since", f"{path} is not a UTF-8 JSON snapshot") from None
+        raise InvalidInput("--since", f"{shown} is not a UTF-8 JSON snapshot") from None
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise InvalidInput("--since", f"{path} is not JSON ({exc.msg} at line {exc.lineno})") from None
+        raise InvalidInput("--since", f"{shown} is not JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise InvalidInput("--since", f"{shown} nests JSON too deeply to be a comanage snapshot") from None
     if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
         found = data.get("schema_version") if isinstance(data, dict) else None
-        raise InvalidInput("--since", f"{path} is not a comanage snapshot of schema version {SCHEMA_VERSION} (found {found!r}); "
+        raise InvalidInput("--since", f"{shown} is not a comanage snapshot of schema version {SCHEMA_VERSION} "
+                                      f"(found {clean(repr(found), limit=80)}); "
                                       "write one with 'comanage snapshot --format json'")
     try:
         return Snapshot.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        raise InvalidInput("--since", f"{path} is not a valid snapshot: {where}: {first.get('msg')}") from None
+        where = clean(".".join(str(p) for p in first.get("loc", ())), limit=200)
+        raise InvalidInput("--since", f"{shown} is not a valid snapshot: {where}: {clean(first.get('msg'), limit=300)}") from None
 
 
 def _clock_change(c: ClockRow) -> ClockChange:
