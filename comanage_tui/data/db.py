@@ -104,13 +104,22 @@ def _damaged(path: Path, exc: sqlite3.Error, *, writing: bool = True) -> Databas
     )
 
 
-def _wal_is_empty(path: Path) -> bool:
+def _is_empty_beside(path: Path, suffix: str) -> bool:
+    """True when the `-wal`/`-journal` beside `path` is missing or empty (nothing waits to be applied)."""
     try:
-        return os.stat(path.with_name(path.name + "-wal")).st_size == 0
+        return os.stat(path.with_name(path.name + suffix)).st_size == 0
     except FileNotFoundError:
         return True
     except OSError:
         return False
+
+
+def _unfinished_write(path: Path) -> DatabaseProblem:
+    return DatabaseProblem(
+        f"{path} has an unfinished write beside it ({path.name}-journal, left by a killed process); reading it "
+        "now would show half of that write. Open it once by someone who can write it (that rolls the write "
+        "back), or restore a backup; nothing was changed"
+    )
 
 
 def connect_checked(path: Path, *, read_only: bool) -> sqlite3.Connection:
@@ -132,7 +141,11 @@ def connect_checked(path: Path, *, read_only: bool) -> sqlite3.Connection:
             conn.close()
         from comanage_tui.data.db_errors import is_environment  # noqa: PLC0415 - only on the error path
 
-        if read_only and is_environment(exc) and _wal_is_empty(path):
+        if read_only and not _is_empty_beside(path, "-journal"):
+            # A hot rollback journal: only a writer may roll it back, and an immutable read would
+            # show the half-written pages (a killed backup looked like an empty, valid database).
+            raise _unfinished_write(path) from None
+        if read_only and is_environment(exc) and _is_empty_beside(path, "-wal"):
             with contextlib.suppress(sqlite3.DatabaseError):
                 conn = connect(path, read_only=True, immutable=True)
                 conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
