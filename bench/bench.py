@@ -108,7 +108,7 @@ def main() -> None:
                     continue
                 # The importer benchmark reads the real ServiceNow export; it only needs a folder.
                 rows += mod.run(folder if name == "import" else db)
-        except Exception as exc:
+        except Exception as exc:  # a failing section must not hide the others
             rows.append((name, f"FAILED: {exc!r}"))
     width = max(len(r[0]) for r in rows)
     print(f"comanage benchmarks — {os.cpu_count()} cores, Python {sys.version.split()[0]}")

@@ -46,7 +46,7 @@ def moment_label(epoch: int) -> str:
     return time.strftime("%Y-%m-%d %H:%M %Z", time.localtime(epoch))
 
 
-def _lazy(module: str, name: str):
+def _lazy(module: str, name: str):  # a Screen factory
     """A MODES entry that imports its screen on first use: start-up pays only for the overview."""
 
     def make():
@@ -56,7 +56,7 @@ def _lazy(module: str, name: str):
     return make
 
 
-def _commands():
+def _commands():  # the Provider class, imported when the palette first opens
     return import_module("comanage_tui.commands").ComanageCommands
 
 
@@ -184,7 +184,7 @@ class ComanageApp(ReportWorkerErrors, App[None]):
         while not worker.is_cancelled:
             try:
                 current = self._version()
-            except Exception as exc:
+            except Exception as exc:  # any failure is shown, then polling goes on
                 self.post_message(PollFailed(exc))
             else:
                 if last is not None and current != last:

@@ -33,7 +33,7 @@ class _Main(click.Group):
     """The top-level group; a usage error in its own options (a folder as --db, a mistyped option)
     meant for `check` exits 3 (UNKNOWN) with one line, as every failure of the probe does."""
 
-    def make_context(self, info_name, args, parent=None, **extra):
+    def make_context(self, info_name, args, parent=None, **extra):  # click's signature
         is_check = "check" in args
         try:
             return super().make_context(info_name, args, parent=parent, **extra)
@@ -176,7 +176,7 @@ def sla_show(c: Ctx) -> None:
 @sla.command("load")
 @click.argument("config", type=click.File("rb"))
 @click.pass_obj
-def sla_load(c: Ctx, config) -> None:
+def sla_load(c: Ctx, config) -> None:  # click file
     """Apply a TOML file of [[calendar]] and [[policy]] tables (policies replace the list)."""
     from comanage_tui.data.errors import ComanageError
     from comanage_tui.data.text import clean

@@ -45,7 +45,7 @@ class Ctx:
             return explicit
         return self.moment if self.moment is not None else int(time.time())
 
-    def store(self, *, create: bool = False, read_only: bool | None = None):
+    def store(self, *, create: bool = False, read_only: bool | None = None):  # returns a Store (imported when used)
         """Open the Store, turning any ComanageError into a one-line message and exit code 1."""
         from comanage_tui.data.errors import ComanageError
         from comanage_tui.data.store import Store
@@ -77,7 +77,7 @@ def writes_database(command: click.Command, *, unless: str | None = None) -> cli
     inner = command.callback
 
     @functools.wraps(inner)
-    def guarded(*args, **kwargs):
+    def guarded(*args, **kwargs):  # click passes the parsed options through
         ctx = click.get_current_context()
         c = ctx.find_object(Ctx)
         if c is not None and c.read_only and not (unless and kwargs.get(unless)):

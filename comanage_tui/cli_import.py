@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from comanage_tui.cli_common import Ctx
 
 
-def _progress_bar(path: Path, shown: str):
+def _progress_bar(path: Path, shown: str):  # (callback, bar) or (None, None)
     """A progress bar on stderr when a person is watching; nothing under cron or in a pipe."""
     if not sys.stderr.isatty():
         return None, None
@@ -50,7 +50,7 @@ def _regular_file(file: Path) -> Iterator[tuple[Path, str]]:
         return
     with tempfile.TemporaryDirectory(prefix="comanage-import-") as tmp:  # a folder only this user can read
         copy = Path(tmp) / "input"
-        src = click.get_binary_stream("stdin") if str(file) == "-" else open(file, "rb")
+        src = click.get_binary_stream("stdin") if str(file) == "-" else open(file, "rb")  # closed below
         copied = 0
         try:
             with open(copy, "xb") as out:

@@ -87,7 +87,7 @@ class _MonitoringCommand(click.Command):
     anyone as if the service were down.
     """
 
-    def make_context(self, info_name, args, parent=None, **extra):
+    def make_context(self, info_name, args, parent=None, **extra):  # click's signature
         try:
             return super().make_context(info_name, args, parent=parent, **extra)
         except click.UsageError as exc:
@@ -119,7 +119,7 @@ def check_cmd(c: Ctx, warn_at_risk: bool, as_json: bool, as_of: str | None) -> N
             sys.exit(UNKNOWN)
         result = run_check(c.db, now, warn_at_risk=warn_at_risk)
         click.echo(to_json(result) if as_json else format_line(result, warn_at_risk=warn_at_risk))
-    except Exception as exc:
+    except Exception as exc:  # whatever broke, the probe reports UNKNOWN rather than a traceback
         from comanage_tui.data.text import clean
 
         click.echo(f"COMANAGE UNKNOWN - internal error: {type(exc).__name__}: {clean(str(exc))}")

@@ -94,7 +94,7 @@ def backup_to(conn: sqlite3.Connection, target: Path, mode: int) -> Path:
 
 def _damaged(path: Path, exc: sqlite3.Error, *, writing: bool = True) -> DatabaseProblem:
     """Damage only when the error is not about rights, disk space or locks (those name their own cause)."""
-    from comanage_tui.data.db_errors import describe
+    from comanage_tui.data.db_errors import describe  # only on the error path
 
     found = describe(path, exc, writing=writing)
     if found is not None:
@@ -130,7 +130,7 @@ def connect_checked(path: Path, *, read_only: bool) -> sqlite3.Connection:
     except sqlite3.DatabaseError as exc:
         if conn is not None:
             conn.close()
-        from comanage_tui.data.db_errors import is_environment
+        from comanage_tui.data.db_errors import is_environment  # only on the error path
 
         if read_only and is_environment(exc) and _wal_is_empty(path):
             with contextlib.suppress(sqlite3.DatabaseError):
@@ -207,7 +207,7 @@ def open_database(
 
 def migrate(conn: sqlite3.Connection) -> None:
     """Apply pending migrations as one IMMEDIATE transaction: all of them, or none."""
-    from sqlite_utils import Database
+    from sqlite_utils import Database  # only needed when there is something to apply
 
     from comanage_tui.data.migrations import migrations
 

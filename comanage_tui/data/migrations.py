@@ -192,4 +192,4 @@ def m002_query_indexes(db: Database) -> None:
 
 def known_migrations() -> list[str]:
     """Names of the migrations this version of the code knows, in order."""
-    return [m.name for m in migrations._migrations]
+    return [m.name for m in migrations._migrations]  # sqlite-utils exposes no public list

@@ -33,7 +33,7 @@ def default_actor() -> str:
     """The OS user, which is who the audit log names unless `--as NAME` says otherwise."""
     try:
         return getpass.getuser()
-    except Exception:
+    except Exception:  # no passwd entry in some containers
         return "unknown"
 
 
@@ -159,7 +159,7 @@ class Store:
                 f"{self.path} is locked by another comanage session or process (waited "
                 f"{self.conn.execute('PRAGMA busy_timeout').fetchone()[0] / 1000:.0f}s); try again"
             )
-        from comanage_tui.data.db_errors import describe
+        from comanage_tui.data.db_errors import describe  # only on the error path
 
         # Rights, read-only media or a full disk: name the cause and the file, never "damaged".
         return describe(self.path, exc) or DatabaseProblem(f"database error: {text}")

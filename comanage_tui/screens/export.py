@@ -127,7 +127,7 @@ class ExportScreen(ModalScreen[Path | None]):
         try:
             snap = build_snapshot(store, SnapshotOptions(as_of=now, include_notes=include_notes))
             self.post_message(ExportFinished(write_snapshot(snap, fmt, path)))
-        except Exception as exc:
+        except Exception as exc:  # any failure is shown in the dialog and as a notification
             self.post_message(ExportFinished(None, exc))
 
     def on_export_finished(self, message: ExportFinished) -> None:

@@ -109,7 +109,7 @@ class HandoffsScreen(ListingScreen):
     show_closed: reactive[bool] = reactive(False)
     """Include accepted and returned handoffs."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, **kwargs) -> None:  # Screen's signature
         super().__init__(*args, **kwargs)
         self.statuses: list[HandoffStatus] = []
         self.parties: list[Party] = []

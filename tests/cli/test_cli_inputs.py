@@ -25,7 +25,7 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _one_line(out, *words: str) -> None:
+def _one_line(out, *words: str) -> None:  # CompletedProcess
     assert out.returncode == 1, out.stdout + out.stderr
     assert "Traceback" not in out.stderr and out.stderr.count("\n") == 1, out.stderr
     for w in words:

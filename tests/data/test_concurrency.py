@@ -30,7 +30,7 @@ def _setup(db: Path, workers: int) -> None:
             s.kt.add({"area": "desk", "topic": f"kt{w}"})
 
 
-def _worker(db: str, w: int, writes: int, errors) -> None:
+def _worker(db: str, w: int, writes: int, errors) -> None:  # mp.Queue
     try:
         with Store(db, actor=f"worker{w}", clock=lambda: T0 + 10) as s:
             ticket = s.tickets.by_ref(f"W{w}").id
@@ -48,7 +48,7 @@ def _worker(db: str, w: int, writes: int, errors) -> None:
                         getattr(s.handoffs, action)(handoff, at=T0 + 10)
                 else:
                     s.kt.set_status(kt, KT_CYCLE[(i // 3) % 4])
-    except BaseException as exc:
+    except BaseException as exc:  # reported to the parent
         errors.put(f"worker {w}: {exc!r}")
 
 

@@ -26,7 +26,7 @@ AS_OF = dt.datetime(2016, 4, 14, 15, 0, tzinfo=ZONE)
 
 
 @pytest.fixture(scope="module")
-def sn_db(tmp_path_factory: pytest.TempPathFactory):
+def sn_db(tmp_path_factory: pytest.TempPathFactory):  # Path
     path = tmp_path_factory.mktemp("sn-consistency") / "sn.db"
     with Store(path, actor="tester", clock=lambda: CLOCK) as store:
         store.sla.load_toml((REPO / "examples" / "servicenow-sla.toml").read_text(encoding="utf-8"))

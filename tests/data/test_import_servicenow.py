@@ -34,7 +34,7 @@ def sp(text: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def imported(tmp_path_factory: pytest.TempPathFactory):
+def imported(tmp_path_factory: pytest.TempPathFactory):  # (Store, ImportReport)
     """One import of the whole file with the shipped example mapping and SLA file, shared by the module."""
     store = Store(tmp_path_factory.mktemp("sn") / "sn.db", actor="tester", clock=lambda: CLOCK)
     store.sla.load_toml((REPO / "examples" / "servicenow-sla.toml").read_text(encoding="utf-8"))

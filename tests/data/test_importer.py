@@ -76,7 +76,7 @@ def open_store(db: Path) -> Store:
     return Store(db, actor="tester", clock=lambda: CLOCK)
 
 
-def run(db: Path, csv_path: Path, mapping_text: str = MAPPING, **kw):
+def run(db: Path, csv_path: Path, mapping_text: str = MAPPING, **kw):  # ImportReport
     s = open_store(db)
     try:
         return import_file(s, csv_path, load_mapping(text=mapping_text), **kw)

@@ -53,12 +53,12 @@ def _open(path: Path) -> Store:
     return Store(path, actor="tester", clock=lambda: FIXED_NOW)
 
 
-def build(path: Path, as_of: int = FIXED_NOW, **kw):
+def build(path: Path, as_of: int = FIXED_NOW, **kw):  # options pass through
     with _open(path) as store:
         return build_snapshot(store, SnapshotOptions(as_of=as_of, **kw))
 
 
-def every_format(snap) -> dict[str, bytes]:
+def every_format(snap) -> dict[str, bytes]:  # Snapshot
     out = {"md": render_markdown(snap).encode(), "html": render_html(snap).encode(), "json": render_json(snap).encode()}
     out.update({f"csv/{k}": v for k, v in tables(snap).items()})
     return out

@@ -53,7 +53,7 @@ def test_failed_migration_rolls_back_and_leaves_the_original(tmp_path: Path, mon
         raise RuntimeError("migration failed half way")
 
     broken = mig.Migrations(mig.MIGRATION_SET)
-    for m in mig.migrations._migrations:
+    for m in mig.migrations._migrations:  # rebuilding the set with one more step
         broken(name=m.name)(m.fn)
     broken(name="m999_broken")(m999_broken)
     monkeypatch.setattr(mig, "migrations", broken)

@@ -56,7 +56,7 @@ def make_app(ui_store) -> Callable:
     """`make_app()` -> a ComanageApp on the test's demo copy with now pinned to FIXED_NOW."""
     from comanage_tui.app import ComanageApp
 
-    def make(store=None, now: int | None = FIXED_NOW) -> ComanageApp:
+    def make(store=None, now: int | None = FIXED_NOW) -> ComanageApp:  # Store
         return ComanageApp(store or ui_store, now=now)
 
     return make
@@ -71,7 +71,7 @@ async def wait_until(pilot, condition: Callable[[], object], timeout: float = 5.
         await pilot.pause(0.02)
 
 
-def screen_text(app) -> str:
+def screen_text(app) -> str:  # App
     """Every character on the screen, one line per row (from the SVG export, markup-free)."""
     import html
     import re

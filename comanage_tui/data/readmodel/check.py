@@ -143,7 +143,7 @@ def _evaluate(conn: sqlite3.Connection, now: int, result: CheckResult) -> None:
             result.handoffs_late += 1
 
 
-def _may_alarm(w, priorities: set, policy, cal, now: float, before_eob: float) -> bool:
+def _may_alarm(w, priorities: set, policy, cal, now: float, before_eob: float) -> bool:  # Walk, SlaPolicy, BusinessCalendar
     """False only when no clock of this ticket can be at risk, breached or due today at `now`.
 
     `before_eob`: business seconds on `cal` from `now` to close of business; a clock with more

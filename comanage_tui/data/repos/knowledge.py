@@ -19,7 +19,7 @@ _SELECT = (
 )
 
 
-def _item(row) -> KtItem:
+def _item(row) -> KtItem:  # sqlite3.Row
     data = dict(row)
     data["learner_ids"] = sorted(json.loads(data.pop("learner_json") or "[]"))
     return KtItem.model_validate(data)

@@ -307,7 +307,7 @@ def _read_org(conn: sqlite3.Connection) -> tuple[list[tuple], ...]:
     )
 
 
-def _index(records: list[_Record], key) -> dict[object, list[_Record]]:
+def _index(records: list[_Record], key) -> dict[object, list[_Record]]:  # record -> hashable
     """Records grouped by `key`, in their original order: a lookup instead of a scan of everyone."""
     out: dict[object, list[_Record]] = {}
     for r in records:

@@ -23,7 +23,7 @@ from comanage_tui.data.sla.policy import SlaPolicy
 class SlaRepo(Repo):
     """Read and replace calendars and policies; hands out cached BusinessCalendar objects."""
 
-    def __init__(self, store):
+    def __init__(self, store):  # Store (import cycle)
         super().__init__(store)
         self._calendar_cache: dict[str, tuple[str, BusinessCalendar]] = {}
 
@@ -124,7 +124,7 @@ def _named(kind: str, i: int, data: object) -> str:
     return f'{kind}[{i}] "{name}"' if isinstance(name, str) and name else f"{kind}[{i}]"
 
 
-def _validate(model, data, where: str):
+def _validate(model, data, where: str):  # generic over pydantic models
     if isinstance(data, model):
         return data
     try:

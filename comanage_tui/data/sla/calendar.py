@@ -54,7 +54,7 @@ _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 def _holiday_language(country: str, subdivision: str | None) -> str | None:
     # English names where the package has them ("Christmas Day", not "Erster Weihnachtstag").
-    import holidays
+    import holidays  # heavy; only when a calendar names a country
 
     langs = holidays.country_holidays(country, subdiv=subdivision).supported_languages
     return "en_US" if "en_US" in langs else None
@@ -281,7 +281,7 @@ class BusinessCalendar:
             table = {}
             spec = self.spec
             if spec.holiday_country:
-                import holidays
+                import holidays  # see _holiday_language
 
                 lang = _holiday_language(spec.holiday_country, spec.holiday_subdivision)
                 found = holidays.country_holidays(

@@ -77,7 +77,7 @@ class CalendarSpec(BaseModel):
         if self.holiday_subdivision and not self.holiday_country:
             raise ValueError("holiday_subdivision: needs holiday_country")
         if self.holiday_country:
-            import holidays
+            import holidays  # heavy; only when a calendar names a country
 
             try:
                 holidays.country_holidays(self.holiday_country)

@@ -146,7 +146,7 @@ def _row(r: EngineRow) -> ComplianceRow:
                          percent=_r(r.percent))
 
 
-def _compliance_model(comp: RH.Compliance, iso) -> Compliance:
+def _compliance_model(comp: RH.Compliance, iso) -> Compliance:  # the builder's formatter
     """The read model's compliance, as the snapshot's pydantic model."""
     clocks = [
         ClockCompliance(

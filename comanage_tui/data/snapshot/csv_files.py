@@ -118,7 +118,7 @@ def _flat(value: object) -> object:
     return "; ".join(str(v) for v in value) if isinstance(value, list) else value
 
 
-def _delta(d) -> bytes:
+def _delta(d) -> bytes:  # snapshot_model.Delta
     """All changes in one long table: change, subject, before, after, detail."""
     rows: list[list[object]] = [["since", "", "", d.since, d.previous_scope or "all"]]
     rows += [["note", "", "", "", n] for n in d.notes]
