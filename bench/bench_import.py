@@ -24,10 +24,10 @@ CLOCK = 1_700_000_000
 _CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
-from comanage_tui.data.import_mapping import load_mapping
-from comanage_tui.data.importer import import_file
+from comanage_tui.data.importing.mapping import load_mapping
+from comanage_tui.data.importing.importer import import_file
 from comanage_tui.data.store import Store
-from comanage_tui.data.verdicts import compare_verdicts
+from comanage_tui.data.importing.verdicts import compare_verdicts
 
 
 def peak_kib():

@@ -25,8 +25,8 @@ DAY = 86_400
 
 
 def _snapshot(db: Path, fmt: str) -> tuple[float, int, object]:
-    from comanage_tui.data.snapshot import SnapshotOptions, build_snapshot
-    from comanage_tui.data.snapshot_render import render_json, render_markdown
+    from comanage_tui.data.snapshot.build import SnapshotOptions, build_snapshot
+    from comanage_tui.data.snapshot.render import render_json, render_markdown
     from comanage_tui.data.store import Store
 
     started = time.perf_counter()

@@ -46,17 +46,17 @@ def moment_label(epoch: int) -> str:
     return time.strftime("%Y-%m-%d %H:%M %Z", time.localtime(epoch))
 
 
-def _lazy(module: str, name: str):  # noqa: ANN202 - a Screen factory
+def _lazy(module: str, name: str):  # a Screen factory
     """A MODES entry that imports its screen on first use: start-up pays only for the overview."""
 
-    def make():  # noqa: ANN202
+    def make():
         return getattr(import_module(f"comanage_tui.screens.{module}"), name)()
 
     make.__name__ = name
     return make
 
 
-def _commands():  # noqa: ANN202 - the Provider class, imported when the palette first opens
+def _commands():  # the Provider class, imported when the palette first opens
     return import_module("comanage_tui.commands").ComanageCommands
 
 
@@ -184,7 +184,7 @@ class ComanageApp(ReportWorkerErrors, App[None]):
         while not worker.is_cancelled:
             try:
                 current = self._version()
-            except Exception as exc:  # noqa: BLE001 - any failure is shown, then polling goes on
+            except Exception as exc:  # any failure is shown, then polling goes on
                 self.post_message(PollFailed(exc))
             else:
                 if last is not None and current != last:

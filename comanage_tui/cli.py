@@ -2,66 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
 import sys
 from pathlib import Path
 
 import click
 
 from comanage_tui import __version__
+from comanage_tui.cli_common import Ctx, fail, parse_instant, unchanged, writes_database
+from comanage_tui.cli_import import import_cmd, import_verdicts_cmd
+from comanage_tui.cli_org import org_group
+from comanage_tui.cli_snapshot import check_cmd, snapshot_cmd
 from comanage_tui.locations import DB_ENV, default_db_path
-
-
-class Ctx:
-    """What every sub-command needs: where the database is, who is acting, and what moment it is.
-
-    `as_of` (global `--as-of`) looks at a past or future moment read-only; `pinned_now`
-    (global `--now`) pretends it is that moment in a normal session, for demos, training and
-    tests. Both are epoch seconds or None (the wall clock).
-    """
-
-    last_db: Path | None = None  # for `run()`, which reports errors after the context is gone
-
-    def __init__(self, db: Path, actor: str | None, read_only: bool, shared: bool,
-                 as_of: int | None = None, pinned_now: int | None = None):
-        self.db, self.actor, self.shared = db, actor, shared
-        Ctx.last_db = db
-        self.as_of, self.pinned_now = as_of, pinned_now
-        # Looking at another moment is viewing: nothing may be written as of a moment that is not now.
-        self.read_only = read_only or as_of is not None
-
-    @property
-    def moment(self) -> int | None:
-        """The moment fixed on the command line (`--as-of` or `--now`), or None to follow the clock."""
-        return self.as_of if self.as_of is not None else self.pinned_now
-
-    def now(self, own: str | None = None, param: str = "--as-of") -> int:
-        """The moment a command computes at: its own option, else the global one, else the wall clock.
-
-        The one place the command line reads the wall clock; everything below takes `now`.
-        """
-        import time
-
-        explicit = parse_instant(own, param)
-        if explicit is not None:
-            return explicit
-        return self.moment if self.moment is not None else int(time.time())
-
-    def store(self, *, create: bool = False, read_only: bool | None = None):  # noqa: ANN201 - Store
-        """Open the Store, turning any ComanageError into a one-line message and exit code 1."""
-        from comanage_tui.data.errors import ComanageError
-        from comanage_tui.data.store import Store
-
-        extra = {}
-        if self.pinned_now is not None:
-            pinned = self.pinned_now
-            extra["clock"] = lambda: pinned  # changes are stamped with the pretended moment
-        try:
-            return Store(self.db, actor=self.actor, create=create, shared=self.shared,
-                         read_only=self.read_only if read_only is None else read_only, **extra)
-        except ComanageError as exc:
-            fail(str(exc))
 
 
 def run() -> None:
@@ -78,71 +29,11 @@ def run() -> None:
         fail(str(found) if found else f"database error: {exc}")
 
 
-def fail(message: str, code: int = 1) -> None:
-    click.echo(f"comanage: {message}", err=True)
-    sys.exit(code)
-
-
-def writes_database(command: click.Command, *, unless: str | None = None) -> click.Command:
-    """Mark `command` as one that changes or replaces the database: under --read-only it is refused.
-
-    The one place --read-only is enforced for whole commands (the Store refuses single writes
-    too, but `restore` and `demo` replace the file without one). `unless` names a flag (e.g.
-    `dry_run`) that makes the command a pure reader. tests/cli/test_read_only.py walks every
-    registered command, so a new writer left unmarked fails the suite.
-    """
-    inner = command.callback
-
-    @functools.wraps(inner)
-    def guarded(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - click passes the parsed options through
-        ctx = click.get_current_context()
-        c = ctx.find_object(Ctx)
-        if c is not None and c.read_only and not (unless and kwargs.get(unless)):
-            from comanage_tui.data.text import clean
-
-            why = "--as-of (a fixed moment is read-only)" if c.as_of is not None else "--read-only"
-            fail(f"{why}: '{ctx.command_path}' would change {clean(c.db)}; nothing was done")
-        return inner(*args, **kwargs)
-
-    command.callback = guarded
-    command.writes_database = True
-    return command
-
-
-def unchanged(message: str) -> str:
-    """`message` ending with "nothing was changed", said once even when the cause already said it."""
-    return message if message.endswith(("nothing was changed", "nothing was saved", "nothing was done")) \
-        else f"{message}; nothing was changed"
-
-
-def parse_instant(value: str | None, param: str) -> int | None:
-    """ISO-8601 with an offset (or `Z`) into epoch seconds; naive times are refused, not guessed."""
-    if value is None:
-        return None
-    from comanage_tui.data.text import clean
-
-    try:
-        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(f"'{clean(value)}' is not an ISO-8601 date-time such as 2026-11-23T08:00:00+01:00", param_hint=param) from None
-    if when.tzinfo is None:
-        raise click.BadParameter(f"'{clean(value)}' has no UTC offset; add one, e.g. +00:00 or Z", param_hint=param)
-    from comanage_tui.data.timerange import RANGE_TEXT, in_range
-
-    try:
-        instant = int(when.timestamp())
-    except (OverflowError, ValueError):
-        instant = None
-    if instant is None or not in_range(instant):  # 9999-12-31 made `check` replay 8,000 years of calendar
-        raise click.BadParameter(f"'{clean(value)}' is outside {RANGE_TEXT}", param_hint=param)
-    return instant
-
-
 class _Main(click.Group):
     """The top-level group; a usage error in its own options (a folder as --db, a mistyped option)
     meant for `check` exits 3 (UNKNOWN) with one line, as every failure of the probe does."""
 
-    def make_context(self, info_name, args, parent=None, **extra):  # noqa: ANN001, ANN201 - click's signature
+    def make_context(self, info_name, args, parent=None, **extra):  # click's signature
         is_check = "check" in args
         try:
             return super().make_context(info_name, args, parent=parent, **extra)
@@ -285,7 +176,7 @@ def sla_show(c: Ctx) -> None:
 @sla.command("load")
 @click.argument("config", type=click.File("rb"))
 @click.pass_obj
-def sla_load(c: Ctx, config) -> None:  # noqa: ANN001 - click file
+def sla_load(c: Ctx, config) -> None:  # click file
     """Apply a TOML file of [[calendar]] and [[policy]] tables (policies replace the list)."""
     from comanage_tui.data.errors import ComanageError
     from comanage_tui.data.text import clean
@@ -315,7 +206,7 @@ def explain(c: Ctx, ref: str, as_of: str | None, as_json: bool) -> None:
     import json
 
     from comanage_tui.data.errors import ComanageError
-    from comanage_tui.data.ticket_view import explain_ticket, explain_ticket_data
+    from comanage_tui.data.readmodel.ticket_view import explain_ticket, explain_ticket_data
 
     now = c.now(as_of)
     store = c.store(read_only=True)
@@ -365,15 +256,9 @@ def restore_cmd(c: Ctx, source: Path, yes: bool) -> None:
     click.echo(f"Restored {c.db} from {source}" + (f"; the previous database is kept as {safety}" if safety else ""))
 
 
-from comanage_tui.cli_snapshot import check_cmd, snapshot_cmd  # noqa: E402
-
 main.add_command(snapshot_cmd)
 main.add_command(check_cmd)
-from comanage_tui.cli_import import import_cmd, import_verdicts_cmd  # noqa: E402
-
 main.add_command(writes_database(import_cmd, unless="dry_run"))
 main.add_command(import_verdicts_cmd)
-from comanage_tui.cli_org import org_group  # noqa: E402
-
 main.add_command(org_group)
 writes_database(org_group.commands["load"], unless="dry_run")

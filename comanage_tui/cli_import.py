@@ -15,18 +15,13 @@ from typing import TYPE_CHECKING
 
 import click
 
+from comanage_tui.cli_common import fail
+
 if TYPE_CHECKING:
-    from comanage_tui.cli import Ctx
+    from comanage_tui.cli_common import Ctx
 
 
-def fail(message: str, code: int = 1) -> None:
-    # Imported when used: cli.py imports this module to register the commands.
-    from comanage_tui.cli import fail as cli_fail
-
-    cli_fail(message, code)
-
-
-def _progress_bar(path: Path, shown: str):  # noqa: ANN202 - (callback, bar) or (None, None)
+def _progress_bar(path: Path, shown: str):  # (callback, bar) or (None, None)
     """A progress bar on stderr when a person is watching; nothing under cron or in a pipe."""
     if not sys.stderr.isatty():
         return None, None
@@ -48,14 +43,14 @@ def _regular_file(file: Path) -> Iterator[tuple[Path, str]]:
     pipe, a /dev/fd path (`import <(zcat …)`) or of stdin (`-`); the import reads a file twice
     when a ticket's rows are split, which a pipe cannot do.
     """
-    from comanage_tui.data.import_reader import MAX_EXPANDED_BYTES
+    from comanage_tui.data.importing.reader import MAX_EXPANDED_BYTES
 
     if str(file) != "-" and file.is_file():
         yield file, file.name
         return
     with tempfile.TemporaryDirectory(prefix="comanage-import-") as tmp:  # a folder only this user can read
         copy = Path(tmp) / "input"
-        src = click.get_binary_stream("stdin") if str(file) == "-" else open(file, "rb")  # noqa: SIM115 - closed below
+        src = click.get_binary_stream("stdin") if str(file) == "-" else open(file, "rb")  # closed below
         copied = 0
         try:
             with open(copy, "xb") as out:
@@ -93,8 +88,8 @@ def import_cmd(c: Ctx, file: Path, preset: str | None, mapping_path: Path | None
     `-` (standard input) or a pipe such as <(zcat export.csv.gz).
     """
     from comanage_tui.data.errors import ComanageError
-    from comanage_tui.data.import_mapping import load_mapping
-    from comanage_tui.data.importer import import_file
+    from comanage_tui.data.importing.importer import import_file
+    from comanage_tui.data.importing.mapping import load_mapping
     from comanage_tui.data.text import clean
 
     try:
@@ -154,7 +149,7 @@ def import_verdicts_cmd(c: Ctx, source: str | None, clock: str, as_of: str | Non
     Uses the stored calendars and policies; only imported tickets whose export said
     whether the SLA was made take part.
     """
-    from comanage_tui.data.verdicts import compare_verdicts
+    from comanage_tui.data.importing.verdicts import compare_verdicts
 
     now = c.now(as_of)
     store = c.store()

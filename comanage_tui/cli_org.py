@@ -11,15 +11,10 @@ from typing import TYPE_CHECKING, BinaryIO
 
 import click
 
+from comanage_tui.cli_common import fail
+
 if TYPE_CHECKING:
-    from comanage_tui.cli import Ctx
-
-
-def fail(message: str, code: int = 1) -> None:
-    # Imported when used: cli.py imports this module to register the commands.
-    from comanage_tui.cli import fail as cli_fail
-
-    cli_fail(message, code)
+    from comanage_tui.cli_common import Ctx
 
 
 @click.group("org")
@@ -67,7 +62,7 @@ def org_load(c: Ctx, config: BinaryIO, dry_run: bool) -> None:
     try:
         result = OrgConfigRepo(store).load_toml(text, dry_run=dry_run)
     except ComanageError as exc:
-        from comanage_tui.cli import unchanged
+        from comanage_tui.cli_common import unchanged
 
         fail(unchanged(f"{name}: {clean(str(exc))}"))  # the file's own text, made inert
     finally:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from comanage_tui.cli import Ctx, fail
+from comanage_tui.cli_common import Ctx, fail
 
 UNKNOWN = 3  # Nagios: the check itself could not run
 
@@ -33,7 +33,7 @@ def snapshot_cmd(c: Ctx, fmt: str, out: str | None, as_of: str | None, since: Pa
                  include_notes: bool, schema: bool) -> None:
     """Export a status snapshot: KPIs, SLA compliance, breaches, handoffs, RACI, knowledge transfer."""
     if schema:
-        from comanage_tui.data.snapshot_model import json_schema_text
+        from comanage_tui.data.snapshot.model import json_schema_text
 
         click.get_binary_stream("stdout").write(json_schema_text().encode("utf-8"))
         return
@@ -42,9 +42,9 @@ def snapshot_cmd(c: Ctx, fmt: str, out: str | None, as_of: str | None, since: Pa
         raise click.BadParameter("CSV is one file per table: give a directory, or a path ending in .zip", param_hint="--out")
     now = c.now(as_of)  # the only clock read: everything below takes `now`
     from comanage_tui.data.errors import ComanageError
-    from comanage_tui.data.snapshot import SnapshotOptions, build_snapshot
-    from comanage_tui.data.snapshot_delta import load_previous
-    from comanage_tui.data.snapshot_io import render_text, write_snapshot
+    from comanage_tui.data.snapshot.build import SnapshotOptions, build_snapshot
+    from comanage_tui.data.snapshot.delta import load_previous
+    from comanage_tui.data.snapshot.write import render_text, write_snapshot
     from comanage_tui.data.text import clean
     from comanage_tui.data.timerange import RANGE_TEXT, refs_with_invalid_dates
 
@@ -87,7 +87,7 @@ class _MonitoringCommand(click.Command):
     anyone as if the service were down.
     """
 
-    def make_context(self, info_name, args, parent=None, **extra):  # noqa: ANN001, ANN201 - click's signature
+    def make_context(self, info_name, args, parent=None, **extra):  # click's signature
         try:
             return super().make_context(info_name, args, parent=parent, **extra)
         except click.UsageError as exc:
@@ -110,7 +110,7 @@ def check_cmd(c: Ctx, warn_at_risk: bool, as_json: bool, as_of: str | None) -> N
     the database is missing or unreadable.
     """
     try:
-        from comanage_tui.data.check import format_line, run_check, to_json
+        from comanage_tui.data.readmodel.check import format_line, run_check, to_json
 
         try:
             now = c.now(as_of)
@@ -119,7 +119,7 @@ def check_cmd(c: Ctx, warn_at_risk: bool, as_json: bool, as_of: str | None) -> N
             sys.exit(UNKNOWN)
         result = run_check(c.db, now, warn_at_risk=warn_at_risk)
         click.echo(to_json(result) if as_json else format_line(result, warn_at_risk=warn_at_risk))
-    except Exception as exc:  # noqa: BLE001 - whatever broke, the probe reports UNKNOWN rather than a traceback
+    except Exception as exc:  # whatever broke, the probe reports UNKNOWN rather than a traceback
         from comanage_tui.data.text import clean
 
         click.echo(f"COMANAGE UNKNOWN - internal error: {type(exc).__name__}: {clean(str(exc))}")

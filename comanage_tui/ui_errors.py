@@ -24,7 +24,7 @@ def describe(error: BaseException) -> str:
     return clean(f"unexpected {type(error).__name__}: {error}", limit=400)
 
 
-def report(node, error: BaseException | None) -> None:  # noqa: ANN001 - any DOMNode
+def report(node, error: BaseException | None) -> None:  # any DOMNode
     """Show `error` as an error notification on the node's app (and log it)."""
     if error is None:
         return

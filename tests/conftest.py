@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
-
 import os
 import select
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -31,7 +30,7 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 # A fixed moment for the whole suite: Monday 2026-11-23 09:30 in Berlin (08:30 UTC).
-FIXED_NOW = int(dt.datetime(2026, 11, 23, 8, 30, tzinfo=dt.timezone.utc).timestamp())
+FIXED_NOW = int(dt.datetime(2026, 11, 23, 8, 30, tzinfo=dt.UTC).timestamp())
 FIXED_NOW_ISO = "2026-11-23T08:30:00Z"
 """FIXED_NOW for the command line: every test that starts `comanage` passes a moment (`--now`,
 `--as-of`), so no result depends on the day or the time zone the suite runs in."""

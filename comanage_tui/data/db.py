@@ -81,7 +81,7 @@ def backup_to(conn: sqlite3.Connection, target: Path, mode: int) -> Path:
     Staged under a temporary name and renamed when complete (`safe_files`): a killed copy
     never shows under `target`, and an existing file or link there is refused.
     """
-    from comanage_tui.data.safe_files import staged_file  # noqa: PLC0415
+    from comanage_tui.data.safe_files import staged_file
 
     with staged_file(target, mode=mode, replace=False) as tmp:
         dest = sqlite3.connect(str(tmp))
@@ -94,7 +94,7 @@ def backup_to(conn: sqlite3.Connection, target: Path, mode: int) -> Path:
 
 def _damaged(path: Path, exc: sqlite3.Error, *, writing: bool = True) -> DatabaseProblem:
     """Damage only when the error is not about rights, disk space or locks (those name their own cause)."""
-    from comanage_tui.data.db_errors import describe  # noqa: PLC0415 - only on the error path
+    from comanage_tui.data.db_errors import describe  # only on the error path
 
     found = describe(path, exc, writing=writing)
     if found is not None:
@@ -139,7 +139,7 @@ def connect_checked(path: Path, *, read_only: bool) -> sqlite3.Connection:
     except sqlite3.DatabaseError as exc:
         if conn is not None:
             conn.close()
-        from comanage_tui.data.db_errors import is_environment  # noqa: PLC0415 - only on the error path
+        from comanage_tui.data.db_errors import is_environment  # only on the error path
 
         if read_only and not _is_empty_beside(path, "-journal"):
             # A hot rollback journal: only a writer may roll it back, and an immutable read would
@@ -220,9 +220,9 @@ def open_database(
 
 def migrate(conn: sqlite3.Connection) -> None:
     """Apply pending migrations as one IMMEDIATE transaction: all of them, or none."""
-    from sqlite_utils import Database  # noqa: PLC0415 - only needed when there is something to apply
+    from sqlite_utils import Database  # only needed when there is something to apply
 
-    from comanage_tui.data.migrations import migrations  # noqa: PLC0415
+    from comanage_tui.data.migrations import migrations
 
     db = Database(conn)
     conn.execute("BEGIN IMMEDIATE")

@@ -38,7 +38,7 @@ def companions(path: Path) -> list[Path]:
 
 
 def _owner(st: os.stat_result) -> str:
-    import pwd  # noqa: PLC0415 - only on the error path
+    import pwd  # only on the error path
 
     try:
         return f"uid {st.st_uid} ({clean(pwd.getpwuid(st.st_uid).pw_name)})"

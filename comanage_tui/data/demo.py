@@ -18,7 +18,7 @@ from pathlib import Path
 
 from comanage_tui.data import demo_org as org
 from comanage_tui.data.errors import DatabaseProblem
-from comanage_tui.data.sla import match_policy
+from comanage_tui.data.sla.engine import match_policy
 from comanage_tui.data.store import Store
 
 DAY = 86_400
@@ -63,7 +63,7 @@ def build_demo(store: Store, opts: DemoOptions) -> dict[str, int]:
         raise ValueError("the demo goes into an empty database")
     rng = random.Random(opts.seed)
     now = opts.now
-    today = dt.datetime.fromtimestamp(now, dt.timezone.utc).date()
+    today = dt.datetime.fromtimestamp(now, dt.UTC).date()
     for spec in org.CALENDARS:
         store.sla.put_calendar(spec)
     store.sla.replace_policies(org.POLICIES)
@@ -88,7 +88,7 @@ def build_demo(store: Store, opts: DemoOptions) -> dict[str, int]:
 
 
 class _Generator:
-    def __init__(self, store: Store, rng: random.Random, now: int, parties, people):  # noqa: ANN001
+    def __init__(self, store: Store, rng: random.Random, now: int, parties, people):
         self.rng, self.now = rng, now
         self.policies = store.sla.policies()
         self.calendars = store.sla.calendar_map()
@@ -173,7 +173,7 @@ class _Generator:
             t.notes = "Private: requester escalated to their director; handle with care."
         return t
 
-    def _handoff(self, t: _Ticket, cal, area: str, clock: int, holder: int) -> tuple[int, int]:  # noqa: ANN001
+    def _handoff(self, t: _Ticket, cal, area: str, clock: int, holder: int) -> tuple[int, int]:
         """Pass the ticket to another party; a fifth bounce back once, some twice."""
         rng = self.rng
         target = rng.choice([p for p in self.party_id.values() if p != holder])
@@ -292,7 +292,7 @@ def _write(store: Store, tickets: list[_Ticket], now: int, opts: DemoOptions) ->
     return counts
 
 
-def _kt(store: Store, people, today: dt.date) -> None:  # noqa: ANN001
+def _kt(store: Store, people, today: dt.date) -> None:
     for area, topic, kind, direction, teacher, learners, status, due, reviewed, interval in org.KT_ITEMS:
         store.kt.add({
             "area": area, "topic": topic, "kind": kind, "direction": direction, "teacher_id": people[teacher].id,

@@ -16,7 +16,7 @@ class InvalidInput(ComanageError):
         super().__init__(f"{field}: {message}")
 
     @classmethod
-    def from_pydantic(cls, exc, prefix: str = "") -> InvalidInput:  # noqa: ANN001 - pydantic.ValidationError
+    def from_pydantic(cls, exc, prefix: str = "") -> InvalidInput:  # pydantic.ValidationError
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first.get("loc", ())) or "input"
         msg = first.get("msg", "invalid value")

@@ -10,7 +10,9 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from comanage_tui.data.db import MIGRATION_SET
+# The set's name is also db.MIGRATION_SET, which db reads without importing this module (and
+# sqlite-utils); tests/data/test_db.py checks the two agree.
+MIGRATION_SET = "comanage"
 
 migrations = Migrations(MIGRATION_SET)
 
@@ -190,4 +192,4 @@ def m002_query_indexes(db: Database) -> None:
 
 def known_migrations() -> list[str]:
     """Names of the migrations this version of the code knows, in order."""
-    return [m.name for m in migrations._migrations]  # noqa: SLF001 - sqlite-utils exposes no public list
+    return [m.name for m in migrations._migrations]  # sqlite-utils exposes no public list

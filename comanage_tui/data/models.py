@@ -300,7 +300,7 @@ class HandoffIn(_In):
 
     @field_validator("to_party")
     @classmethod
-    def _different(cls, v: str, info):  # noqa: ANN001 - pydantic signature
+    def _different(cls, v: str, info):  # pydantic signature
         if v == info.data.get("from_party"):
             raise ValueError("a handoff goes to a different party than it comes from")
         return v

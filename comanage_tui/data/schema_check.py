@@ -47,9 +47,9 @@ def schema_of(conn: sqlite3.Connection) -> dict[tuple[str, str], str]:
 @functools.cache
 def expected_schema(applied: tuple[str, ...]) -> dict[tuple[str, str], str]:
     """The schema of a new in-memory database after exactly the migrations in `applied`."""
-    from sqlite_utils import Database  # noqa: PLC0415 - only restore needs it
+    from sqlite_utils import Database  # only restore needs it
 
-    from comanage_tui.data.migrations import known_migrations, migrations  # noqa: PLC0415
+    from comanage_tui.data.migrations import known_migrations, migrations
 
     known = known_migrations()
     conn = sqlite3.connect(":memory:")

@@ -12,7 +12,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +21,6 @@ from comanage_tui.data.db import open_database
 from comanage_tui.data.errors import DatabaseProblem, InvalidInput
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
 
     from comanage_tui.data.models import AuditEntry
     from comanage_tui.data.repos import HandoffRepo, KtRepo, OrgRepo, SlaRepo, TicketRepo
@@ -34,21 +33,8 @@ def default_actor() -> str:
     """The OS user, which is who the audit log names unless `--as NAME` says otherwise."""
     try:
         return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no passwd entry in some containers
+    except Exception:  # no passwd entry in some containers
         return "unknown"
-
-
-def validate(model: type[BaseModel], data: Mapping[str, Any] | BaseModel) -> Any:
-    """Validate input at the boundary, turning pydantic's error into a one-line InvalidInput."""
-    from pydantic import BaseModel, ValidationError
-
-    if isinstance(data, model):
-        return data
-    try:
-        raw = data.model_dump() if isinstance(data, BaseModel) else dict(data)
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        raise InvalidInput.from_pydantic(exc) from None
 
 
 def _json(value: Any) -> str | None:
@@ -173,7 +159,7 @@ class Store:
                 f"{self.path} is locked by another comanage session or process (waited "
                 f"{self.conn.execute('PRAGMA busy_timeout').fetchone()[0] / 1000:.0f}s); try again"
             )
-        from comanage_tui.data.db_errors import describe  # noqa: PLC0415 - only on the error path
+        from comanage_tui.data.db_errors import describe  # only on the error path
 
         # Rights, read-only media or a full disk: name the cause and the file, never "damaged".
         return describe(self.path, exc) or DatabaseProblem(f"database error: {text}")

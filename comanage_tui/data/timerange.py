@@ -34,7 +34,7 @@ def check_date(d: dt.date | None, what: str) -> dt.date | None:
     return d
 
 
-def refs_with_invalid_dates(conn, limit: int = 5) -> tuple[int, list[str]]:  # noqa: ANN001 - sqlite3.Connection
+def refs_with_invalid_dates(conn, limit: int = 5) -> tuple[int, list[str]]:  # sqlite3.Connection
     """How many tickets (by an event time) and handoffs hold a time outside the range, and the first few (reports skip them)."""
     rows = conn.execute(
         "SELECT t.ref FROM tickets t WHERE t.id IN (SELECT ticket_id FROM ticket_events WHERE at < :lo OR at > :hi) "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from textual.app import ComposeResult
 from textual.screen import Screen
@@ -13,7 +13,21 @@ from comanage_tui.ui_errors import ReportWorkerErrors
 from comanage_tui.widgets.nav import NavBar
 
 if TYPE_CHECKING:
-    from comanage_tui.app import ComanageApp
+    from comanage_tui.data.store import Store
+
+
+class AppServices(Protocol):
+    """What a screen uses of the running ComanageApp (app.py), typed here so screens never import the app."""
+
+    store: Store
+
+    def now(self) -> int: ...
+    @property
+    def reader(self) -> Store: ...
+    def saved(self) -> None: ...
+    def refuse_edit(self) -> bool: ...
+    def notify(self, message: str, **kwargs: Any) -> None: ...
+    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any: ...
 
 
 class ComanageScreen(ReportWorkerErrors, Screen):
@@ -31,7 +45,7 @@ class ComanageScreen(ReportWorkerErrors, Screen):
         """The app's data generation this screen last loaded (stale when they differ)."""
 
     @property
-    def comanage(self) -> ComanageApp:
+    def comanage(self) -> AppServices:
         return self.app  # type: ignore[return-value]
 
     def header(self) -> ComposeResult:

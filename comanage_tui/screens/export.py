@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from comanage_tui.data.snapshot_io import EXTENSIONS
+from comanage_tui.data.snapshot.write import EXTENSIONS
 from comanage_tui.locations import export_dir
 from comanage_tui.ui_errors import describe
 from comanage_tui.widgets.fields import FieldInput
@@ -119,15 +119,15 @@ class ExportScreen(ModalScreen[Path | None]):
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
     def _write(self, fmt: str, path: Path, include_notes: bool, now: int) -> None:
-        from comanage_tui.data.snapshot import SnapshotOptions, build_snapshot
-        from comanage_tui.data.snapshot_io import write_snapshot
+        from comanage_tui.data.snapshot.build import SnapshotOptions, build_snapshot
+        from comanage_tui.data.snapshot.write import write_snapshot
 
         # The app's second connection when it has one: a 100k-ticket export must not hold up paging.
         store = getattr(self.app, "reader", None) or self.app.store
         try:
             snap = build_snapshot(store, SnapshotOptions(as_of=now, include_notes=include_notes))
             self.post_message(ExportFinished(write_snapshot(snap, fmt, path)))
-        except Exception as exc:  # noqa: BLE001 - any failure is shown in the dialog and as a notification
+        except Exception as exc:  # any failure is shown in the dialog and as a notification
             self.post_message(ExportFinished(None, exc))
 
     def on_export_finished(self, message: ExportFinished) -> None:

@@ -20,10 +20,10 @@ from textual.widgets import Footer, Static
 
 from comanage_tui.data.errors import ComanageError
 from comanage_tui.data.models import HandoffIn, HandoffState, HandoffUpdate, Party, Person
-from comanage_tui.data.sla import ClockState
-from comanage_tui.data.sla_explain import format_duration
 from comanage_tui.data.readmodel.context import load_context
 from comanage_tui.data.readmodel.org import HandoffStatus, handoff_statuses
+from comanage_tui.data.sla.engine import ClockState
+from comanage_tui.data.sla.explain import format_duration
 from comanage_tui.data.store import Store
 from comanage_tui.screens.listing import ListingScreen, Row, list_bindings, make_table
 from comanage_tui.widgets.form import FormField, FormScreen, InfoScreen, PromptScreen
@@ -109,7 +109,7 @@ class HandoffsScreen(ListingScreen):
     show_closed: reactive[bool] = reactive(False)
     """Include accepted and returned handoffs."""
 
-    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 - Screen's signature
+    def __init__(self, *args, **kwargs) -> None:  # Screen's signature
         super().__init__(*args, **kwargs)
         self.statuses: list[HandoffStatus] = []
         self.parties: list[Party] = []

@@ -93,7 +93,7 @@ class KnowledgeScreen(ListingScreen):
     view: reactive[str] = reactive("backlog")
     """"backlog" or "coverage": which table is shown (each has its own sorts)."""
 
-    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 - Screen's signature
+    def __init__(self, *args, **kwargs) -> None:  # Screen's signature
         super().__init__(*args, **kwargs)
         self.items: list[KtItem] = []
         self.coverage: list[Coverage] = []

@@ -93,7 +93,7 @@ class ListingScreen(ComanageScreen):
     sort_reverse: reactive[bool] = reactive(False)
     """Flip the sort direction."""
 
-    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 - Screen's signature
+    def __init__(self, *args, **kwargs) -> None:  # Screen's signature
         super().__init__(*args, **kwargs)
         self._loaded = False
         """True once the first load landed."""

@@ -25,9 +25,9 @@ from comanage_tui.widgets.safe import clean
 from comanage_tui.widgets.states import CLOCK_ORDER, clock_label
 
 if TYPE_CHECKING:  # the read model is imported by the load worker, off the UI thread
-    from comanage_tui.data.readmodel.figures import ClockCounts
-    from comanage_tui.data.sla import Clock
     from comanage_tui.data.readmodel.clocks import TicketClock
+    from comanage_tui.data.readmodel.figures import ClockCounts
+    from comanage_tui.data.sla.engine import Clock
 
 COLUMNS = [
     Column("due", "Left (bus.)", 12, right=True),

@@ -88,7 +88,7 @@ class SplitScreen(ListingScreen):
     ]
     AUTO_FOCUS = "#split-matrix"
 
-    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 - Screen's signature
+    def __init__(self, *args, **kwargs) -> None:  # Screen's signature
         super().__init__(*args, **kwargs)
         self.parties: list[Party] = []
         self.splits: list[AreaSplit] = []

@@ -20,8 +20,8 @@ from comanage_tui.data.models import Handoff, Ticket, TicketEvent
 from comanage_tui.data.readmodel.clocks import NO_POLICY, TicketClock, ticket_clocks
 from comanage_tui.data.readmodel.context import load_context
 from comanage_tui.data.readmodel.figures import left_text
-from comanage_tui.data.sla import Clock, Event
-from comanage_tui.data.sla_explain import Explanation, exact_duration, explain, format_duration
+from comanage_tui.data.sla.engine import Clock, Event
+from comanage_tui.data.sla.explain import Explanation, exact_duration, explain, format_duration
 from comanage_tui.screens.base import ComanageScreen
 from comanage_tui.screens.ticket_actions import Lookups, TicketActions, load_lookups
 from comanage_tui.widgets.safe import clean, text

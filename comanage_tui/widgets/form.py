@@ -60,8 +60,8 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static, TextArea
 
 from comanage_tui.data.text import clean_input
-from comanage_tui.widgets.fields import FieldInput, FieldTextArea
 from comanage_tui.widgets.dialogs import CONFLICT_CHOICES, YES_NO, Choice, ConfirmScreen, InfoScreen, PromptScreen
+from comanage_tui.widgets.fields import FieldInput, FieldTextArea
 from comanage_tui.widgets.safe import text
 
 # The dialogs are re-exported: screens and tests import them from this module.

@@ -35,7 +35,7 @@ class NavBar(Static):
     NavBar { height: 1; background: $panel; color: $text-muted; }
     """
 
-    def __init__(self, current: str, **kwargs):  # noqa: ANN003 - Static's keyword arguments
+    def __init__(self, current: str, **kwargs):  # Static's keyword arguments
         super().__init__(**kwargs)
         self.current = current
 

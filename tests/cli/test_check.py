@@ -18,7 +18,7 @@ import pytest
 from comanage_tui.data.readmodel import clocks as rclocks
 from comanage_tui.data.readmodel import context
 from comanage_tui.data.readmodel import org as rorg
-from comanage_tui.data.check import run_check
+from comanage_tui.data.readmodel.check import run_check
 from comanage_tui.data.store import Store
 from tests.conftest import FIXED_NOW
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from comanage_tui.data.sla_policy import MAX_TARGET_MINUTES
+from comanage_tui.data.sla.policy import MAX_TARGET_MINUTES
 from tests.cli.test_cli import run
 
 AS_OF = "2026-11-23T08:30:00Z"
@@ -25,7 +25,7 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _one_line(out, *words: str) -> None:  # noqa: ANN001 - CompletedProcess
+def _one_line(out, *words: str) -> None:  # CompletedProcess
     assert out.returncode == 1, out.stdout + out.stderr
     assert "Traceback" not in out.stderr and out.stderr.count("\n") == 1, out.stderr
     for w in words:

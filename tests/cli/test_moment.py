@@ -82,4 +82,4 @@ def test_now_stamps_changes_with_the_pretended_moment(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     conn = sqlite3.connect(db)
     stamped = conn.execute("SELECT DISTINCT at FROM audit_log WHERE actor = 'trainer'").fetchall()
-    assert stamped == [(int(dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.timezone.utc).timestamp()),)]
+    assert stamped == [(int(dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC).timestamp()),)]

@@ -25,7 +25,7 @@ def test_dashboard_without_a_terminal_refuses_promptly(db: Path, argv: list[str]
     started = time.monotonic()
     try:
         out = subprocess.run([*comanage_cmd(), "--db", str(db), *argv], stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=20)
+                             capture_output=True, text=True, timeout=20)
     except subprocess.TimeoutExpired:
         pytest.fail("the dashboard started without a terminal (it used to spin until killed)")
     assert out.returncode == 2

@@ -1,19 +1,21 @@
 """Deliberately simple, slow SLA reference: walks minute by minute in local wall time.
 
 Used only by the tests to check the engine. Everything here is the plain reading of the
-rules in comanage_tui/data/calendar.py and sla.py; inputs must be minute-aligned.
+rules in comanage_tui/data/sla/calendar.py and sla.py; inputs must be minute-aligned.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import holidays
 
-from comanage_tui.data.calendar import WEEKDAYS, CalendarSpec
-from comanage_tui.data.sla import Clock, ClockState, SlaPolicy
+from comanage_tui.data.sla.calendar_spec import CalendarSpec
+from comanage_tui.data.sla.engine import Clock, ClockState
+from comanage_tui.data.sla.policy import SlaPolicy
+from comanage_tui.data.sla.terms import WEEKDAYS
 
 MINUTE = 60
 
@@ -23,7 +25,7 @@ def _minutes(hhmm: str) -> int:
     return int(hours) * 60 + int(minutes)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _country_holidays(country: str, subdivision: str | None, year: int) -> dict[dt.date, str]:
     return dict(holidays.country_holidays(country, subdiv=subdivision, years=year))
 

@@ -10,14 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from comanage_tui.data.calendar import (
-    WEEKDAYS,
-    BusinessCalendar,
-    CalendarSpec,
-    from_epoch,
-    get_calendar,
-    to_epoch,
-)
+from comanage_tui.data.sla.calendar import BusinessCalendar, from_epoch, get_calendar, to_epoch
+from comanage_tui.data.sla.calendar_spec import CalendarSpec
+from comanage_tui.data.sla.terms import WEEKDAYS
 
 H = 3600
 BERLIN = "Europe/Berlin"
@@ -207,7 +202,7 @@ def test_datetime_helpers_refuse_naive_values():
 STORED = [
     CalendarSpec(name="office", timezone=BERLIN, weekly=OFFICE, holiday_country="de", holiday_subdivision="BE",
                  custom_holidays=[dt.date(2024, 12, 24)],
-                 closed_periods=[(dt.datetime(2024, 12, 27, tzinfo=ZoneInfo(BERLIN)), dt.datetime(2024, 12, 31, 12, tzinfo=dt.timezone.utc))]),
+                 closed_periods=[(dt.datetime(2024, 12, 27, tzinfo=ZoneInfo(BERLIN)), dt.datetime(2024, 12, 31, 12, tzinfo=dt.UTC))]),
     CalendarSpec(name="24x7", timezone=NEW_YORK, always_open=True),
     CalendarSpec(name="night", weekly={" Mon ": [("22:00", "06:00")], "sat": [("00:00", "24:00")]}),
 ]
@@ -215,7 +210,7 @@ STORED = [
 
 @pytest.mark.parametrize("spec", STORED, ids=lambda s: s.name)
 def test_stored_spec_reads_what_calendarspec_saved_without_pydantic(spec: CalendarSpec) -> None:
-    from comanage_tui.data.calendar import stored_spec
+    from comanage_tui.data.sla.calendar import stored_spec
 
     plain = stored_spec(spec.model_dump_json())
     assert set(vars(plain)) == set(CalendarSpec.model_fields)  # a new field must be read there too
@@ -228,7 +223,7 @@ def test_stored_spec_reads_what_calendarspec_saved_without_pydantic(spec: Calend
 
 
 def test_stored_spec_defaults_are_calendarspecs() -> None:
-    from comanage_tui.data.calendar import stored_spec
+    from comanage_tui.data.sla.calendar import stored_spec
 
     plain = stored_spec('{"name": "x"}')
     for name, field in CalendarSpec.model_fields.items():

@@ -30,7 +30,7 @@ def _setup(db: Path, workers: int) -> None:
             s.kt.add({"area": "desk", "topic": f"kt{w}"})
 
 
-def _worker(db: str, w: int, writes: int, errors) -> None:  # noqa: ANN001 - mp.Queue
+def _worker(db: str, w: int, writes: int, errors) -> None:  # mp.Queue
     try:
         with Store(db, actor=f"worker{w}", clock=lambda: T0 + 10) as s:
             ticket = s.tickets.by_ref(f"W{w}").id
@@ -48,7 +48,7 @@ def _worker(db: str, w: int, writes: int, errors) -> None:  # noqa: ANN001 - mp.
                         getattr(s.handoffs, action)(handoff, at=T0 + 10)
                 else:
                     s.kt.set_status(kt, KT_CYCLE[(i // 3) % 4])
-    except BaseException as exc:  # noqa: BLE001 - reported to the parent
+    except BaseException as exc:  # reported to the parent
         errors.put(f"worker {w}: {exc!r}")
 
 
@@ -85,7 +85,7 @@ def test_concurrent_processes_lose_no_write(tmp_path: Path, workers: int) -> Non
             assert s.kt.get(w + 1).version == 1 + len(range(2, writes, 3))
 
 
-def test_a_write_blocked_by_another_process_waits_then_says_who_holds_the_lock(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_a_write_blocked_by_another_process_waits_then_says_who_holds_the_lock(tmp_path: Path, monkeypatch) -> None:
     import sqlite3
     import time
 

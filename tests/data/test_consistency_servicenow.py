@@ -12,8 +12,8 @@ import datetime as dt
 
 import pytest
 
-from comanage_tui.data.import_mapping import load_mapping
-from comanage_tui.data.importer import import_file
+from comanage_tui.data.importing.importer import import_file
+from comanage_tui.data.importing.mapping import load_mapping
 from comanage_tui.data.readmodel import dashboard
 from comanage_tui.data.readmodel.context import load_context
 from comanage_tui.data.store import Store
@@ -26,7 +26,7 @@ AS_OF = dt.datetime(2016, 4, 14, 15, 0, tzinfo=ZONE)
 
 
 @pytest.fixture(scope="module")
-def sn_db(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - Path
+def sn_db(tmp_path_factory: pytest.TempPathFactory):  # Path
     path = tmp_path_factory.mktemp("sn-consistency") / "sn.db"
     with Store(path, actor="tester", clock=lambda: CLOCK) as store:
         store.sla.load_toml((REPO / "examples" / "servicenow-sla.toml").read_text(encoding="utf-8"))
@@ -34,7 +34,7 @@ def sn_db(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - Path
     return path
 
 
-def test_check_the_snapshot_and_the_read_model_agree_on_the_real_log(sn_db) -> None:  # noqa: ANN001
+def test_check_the_snapshot_and_the_read_model_agree_on_the_real_log(sn_db) -> None:
     now = int(AS_OF.timestamp())
     with Store(sn_db, actor="tester", clock=lambda: CLOCK, create=False) as store:
         figures = dashboard.now_figures(store, load_context(store), now)

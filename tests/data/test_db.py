@@ -113,4 +113,11 @@ def test_the_schema_names_match_the_registered_migrations() -> None:
     """db.SCHEMA lets an up-to-date database open without importing sqlite-utils; it must not drift."""
     from comanage_tui.data import db
 
-    assert list(db.SCHEMA) == [m.name for m in migrations._migrations]  # noqa: SLF001
+    assert list(db.SCHEMA) == [m.name for m in migrations._migrations]
+
+
+def test_the_migration_set_name_matches_the_registered_set() -> None:
+    """db reads applied migrations by set name without importing migrations; both must name one set."""
+    from comanage_tui.data import db
+
+    assert db.MIGRATION_SET == migrations.name == "comanage"

@@ -7,8 +7,8 @@ import re
 import subprocess
 from pathlib import Path
 
-from comanage_tui.data.sla import Event
-from comanage_tui.data.sla_explain import explain, explanation_data, format_explanation
+from comanage_tui.data.sla.engine import Event
+from comanage_tui.data.sla.explain import explain, explanation_data, format_explanation
 from comanage_tui.data.store import Store
 from tests.cli.test_cli import comanage_cmd
 from tests.data.test_sla import CAL, H, M, at, opened, policy, status

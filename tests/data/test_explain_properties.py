@@ -12,9 +12,9 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from comanage_tui.data.calendar import BusinessCalendar
-from comanage_tui.data.sla import Event
-from comanage_tui.data.sla_explain import explain, explanation_data, format_explanation
+from comanage_tui.data.sla.calendar import BusinessCalendar
+from comanage_tui.data.sla.engine import Event
+from comanage_tui.data.sla.explain import explain, explanation_data, format_explanation
 from tests.data.test_sla_properties import PROPS, ticket_cases
 
 DURATION = r"(\d+)h (\d+)m(?: (\d+)s)?"

@@ -24,7 +24,7 @@ def _audits(store: Store) -> int:
     return store.scalar("SELECT count(*) FROM audit_log WHERE entity = 'handoff'")
 
 
-def test_edit_changes_only_what_is_given_with_one_audit_row(handoff) -> None:  # noqa: ANN001
+def test_edit_changes_only_what_is_given_with_one_audit_row(handoff) -> None:
     store, hid, people = handoff
     before, audits = store.handoffs.get(hid), _audits(store)
     after = store.handoffs.update(hid, {"context": "Tried a restart", "to_person_id": people["bo"], "ack_target_minutes": 120},
@@ -36,14 +36,14 @@ def test_edit_changes_only_what_is_given_with_one_audit_row(handoff) -> None:  #
     assert cleared.to_person_id is None and cleared.summary == before.summary
 
 
-def test_an_unchanged_edit_writes_nothing(handoff) -> None:  # noqa: ANN001
+def test_an_unchanged_edit_writes_nothing(handoff) -> None:
     store, hid, _ = handoff
     before, audits = store.handoffs.get(hid), _audits(store)
     assert store.handoffs.update(hid, {"summary": before.summary}).version == before.version
     assert _audits(store) == audits
 
 
-def test_edit_refuses_wrong_party_person_bad_target_stale_version_and_accepted(handoff) -> None:  # noqa: ANN001
+def test_edit_refuses_wrong_party_person_bad_target_stale_version_and_accepted(handoff) -> None:
     store, hid, people = handoff
     before = store.handoffs.get(hid)
     with pytest.raises(InvalidInput, match="does not belong to that party"):

@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from comanage_tui.data.import_mapping import load_mapping
-from comanage_tui.data.importer import import_file
+from comanage_tui.data.importing.importer import import_file
+from comanage_tui.data.importing.mapping import load_mapping
+from comanage_tui.data.importing.verdicts import compare_verdicts
 from comanage_tui.data.store import Store
-from comanage_tui.data.verdicts import compare_verdicts
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO.parent / "shared" / "data" / "servicenow_incident_event_log.csv.gz"
@@ -34,7 +34,7 @@ def sp(text: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def imported(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - (Store, ImportReport)
+def imported(tmp_path_factory: pytest.TempPathFactory):  # (Store, ImportReport)
     """One import of the whole file with the shipped example mapping and SLA file, shared by the module."""
     store = Store(tmp_path_factory.mktemp("sn") / "sn.db", actor="tester", clock=lambda: CLOCK)
     store.sla.load_toml((REPO / "examples" / "servicenow-sla.toml").read_text(encoding="utf-8"))
@@ -43,7 +43,7 @@ def imported(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - (Store
     store.close()
 
 
-def test_every_row_and_incident_is_accounted_for(imported) -> None:  # noqa: ANN001
+def test_every_row_and_incident_is_accounted_for(imported) -> None:
     store, report = imported
     assert report.sha256 == UNCOMPRESSED_SHA256
     assert (report.rows_read, report.rows_imported, report.rows_rejected, report.refused) == (141_712, 141_712, 0, False)
@@ -62,7 +62,7 @@ def test_every_row_and_incident_is_accounted_for(imported) -> None:  # noqa: ANN
     assert len(audit) == 1 and store.scalar("SELECT count(*) FROM audit_log WHERE entity != 'calendar' AND entity != 'sla_policies'") == 1
 
 
-def test_event_logs_never_go_back_in_time(imported) -> None:  # noqa: ANN001
+def test_event_logs_never_go_back_in_time(imported) -> None:
     store, _ = imported
     backwards = store.scalar(
         "SELECT count(*) FROM (SELECT at, lag(at) OVER (PARTITION BY ticket_id ORDER BY seq) AS prev FROM ticket_events) WHERE at < prev"
@@ -78,7 +78,7 @@ def _log(store: Store, ref: str) -> list[tuple]:
     return [(e.at, e.kind.value, e.status or e.party_key or e.priority) for e in store.tickets.events(t.id)]
 
 
-def test_incident_0045_resolved_then_closed(imported) -> None:  # noqa: ANN001
+def test_incident_0045_resolved_then_closed(imported) -> None:
     store, _ = imported
     t = store.tickets.by_ref("INC0000045")
     assert (t.priority, t.status, t.holder_party_key, t.area_key, t.source_sla_met) == ("P3", "closed", "internal", "other", True)
@@ -94,7 +94,7 @@ def test_incident_0045_resolved_then_closed(imported) -> None:  # noqa: ANN001
     assert (t.first_response_at, t.resolved_at, t.closed_at) == (sp("29/2/2016 08:53"), sp("29/2/2016 08:53"), sp("5/3/2016 12:00"))
 
 
-def test_incident_0104_priority_raised_and_category_changed(imported) -> None:  # noqa: ANN001
+def test_incident_0104_priority_raised_and_category_changed(imported) -> None:
     store, _ = imported
     t = store.tickets.by_ref("INC0000104")
     assert (t.priority, t.area_key, t.holder_party_key, t.reassignment_count, t.source_sla_met) == ("P2", "business-apps", "internal", 1, False)
@@ -110,7 +110,7 @@ def test_incident_0104_priority_raised_and_category_changed(imported) -> None:  
     ]
 
 
-def test_incident_1155_reopened_once(imported) -> None:  # noqa: ANN001
+def test_incident_1155_reopened_once(imported) -> None:
     store, _ = imported
     t = store.tickets.by_ref("INC0001155")
     assert (t.reopen_count, t.status, t.resolved_at, t.closed_at) == (1, "closed", sp("25/4/2016 09:43"), sp("30/4/2016 10:07"))
@@ -118,7 +118,7 @@ def test_incident_1155_reopened_once(imported) -> None:  # noqa: ANN001
     assert statuses == ["in_progress", "resolved", "in_progress", "resolved", "closed"]
 
 
-def test_incident_7232_p1_passed_to_the_msp(imported) -> None:  # noqa: ANN001
+def test_incident_7232_p1_passed_to_the_msp(imported) -> None:
     store, _ = imported
     t = store.tickets.by_ref("INC0007232")
     assert (t.priority, t.holder_party_key, t.reassignment_count, t.source_sla_met) == ("P1", "msp", 1, False)
@@ -130,7 +130,7 @@ def test_incident_7232_p1_passed_to_the_msp(imported) -> None:  # noqa: ANN001
     ]
 
 
-def test_incident_28089_stray_state_is_kept(imported) -> None:  # noqa: ANN001
+def test_incident_28089_stray_state_is_kept(imported) -> None:
     store, _ = imported
     assert [k for _, k, _ in _log(store, "INC0028089")] == ["opened", "response", "note", "note", "status", "note", "status"]
     assert store.tickets.by_ref("INC0028089").holder_party_key == "msp"
@@ -145,7 +145,7 @@ def test_the_preset_alone_rejects_the_stray_state_rows_by_line(tmp_path: Path) -
     assert len(report.unmapped["group"]) == 78 and len(report.unmapped["category"]) == 58
 
 
-def test_verdicts_agree_with_made_sla(imported) -> None:  # noqa: ANN001
+def test_verdicts_agree_with_made_sla(imported) -> None:
     store, _ = imported
     report = compare_verdicts(store, now=CLOCK, source="servicenow")
     rows = {r.priority: r for r in report.by_priority}

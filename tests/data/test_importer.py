@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from comanage_tui.data.errors import InvalidInput
-from comanage_tui.data.import_mapping import load_mapping
-from comanage_tui.data.import_reader import ImportProblem
-from comanage_tui.data.importer import import_file
+from comanage_tui.data.importing.importer import import_file
+from comanage_tui.data.importing.mapping import load_mapping
+from comanage_tui.data.importing.reader import ImportProblem
 from comanage_tui.data.store import Store
 
 CLOCK = 1_700_000_000
@@ -60,7 +60,7 @@ def write(path: Path, rows: list[list[str]], header: list[str] = SN_HEADER, *, g
 
 
 def utc(text: str) -> int:
-    return int(dt.datetime.strptime(text, "%d/%m/%Y %H:%M").replace(tzinfo=dt.timezone.utc).timestamp())
+    return int(dt.datetime.strptime(text, "%d/%m/%Y %H:%M").replace(tzinfo=dt.UTC).timestamp())
 
 
 def sha(path: Path) -> str:
@@ -76,7 +76,7 @@ def open_store(db: Path) -> Store:
     return Store(db, actor="tester", clock=lambda: CLOCK)
 
 
-def run(db: Path, csv_path: Path, mapping_text: str = MAPPING, **kw):  # noqa: ANN201 - ImportReport
+def run(db: Path, csv_path: Path, mapping_text: str = MAPPING, **kw):  # ImportReport
     s = open_store(db)
     try:
         return import_file(s, csv_path, load_mapping(text=mapping_text), **kw)
@@ -436,7 +436,7 @@ def test_generic_preset_one_row_per_ticket(db: Path, tmp_path: Path) -> None:
     t = s.tickets.by_ref("T20240301.0001")
     assert (t.source, t.title, t.status, t.priority, t.holder_party_key, t.source_sla_met) == (
         "autotask", "Printer jam", "closed", "P2", "msp", True)
-    at = lambda h, m: int(dt.datetime(2024, 3, 1, h, m, tzinfo=dt.timezone.utc).timestamp())  # noqa: E731
+    at = lambda h, m: int(dt.datetime(2024, 3, 1, h, m, tzinfo=dt.UTC).timestamp())  # noqa: E731
     assert (t.first_response_at, t.resolved_at, t.closed_at) == (at(9, 20), at(13, 30), at(13, 30))
     assert [e[1] for e in events_of(s, "T20240301.0001")] == ["opened", "response", "status", "status"]
     open_one = s.tickets.by_ref("T20240301.0002")
@@ -486,7 +486,7 @@ def _doc_mappings() -> list[str]:
 def test_every_mapping_in_the_docs_loads_and_imports_a_row(tmp_path: Path, index: int) -> None:
     text = _doc_mappings()[index]
     m = load_mapping(text=text)
-    when = dt.datetime(2024, 3, 1, 9, 5, tzinfo=dt.timezone.utc)
+    when = dt.datetime(2024, 3, 1, 9, 5, tzinfo=dt.UTC)
     stamp = when.isoformat() if m.date_format == "iso" else when.strftime(m.date_format)
     values = {"ref": "T-1", "title": "Printer on fire", "status": next(iter(m.status)), "priority": next(iter(m.priority)),
               "group": m.party[-1].groups[0], "assignee": "Sam", "category": "Hardware", "sla_met": "yes", "order": "1",
@@ -517,7 +517,7 @@ P3 = { response_minutes = 60, resolution_minutes = 1440 }
 
 
 def test_verdicts_count_agreement_disagreement_open_and_no_policy(db: Path, tmp_path: Path) -> None:
-    from comanage_tui.data.verdicts import compare_verdicts
+    from comanage_tui.data.importing.verdicts import compare_verdicts
 
     rows = [
         sn("A", "New", 0, "1/3/2016 09:00"), sn("A", "Closed", 1, "1/3/2016 20:00"),  # 11 h: met, says met

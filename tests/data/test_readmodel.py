@@ -11,14 +11,12 @@ import datetime as dt
 import pytest
 
 from comanage_tui.data.readmodel import clocks as rclocks
-from comanage_tui.data.readmodel import context
-from comanage_tui.data.readmodel import history
-from comanage_tui.data.readmodel import kt
+from comanage_tui.data.readmodel import context, history, kt
 from comanage_tui.data.readmodel import org as rorg
-from comanage_tui.data.sla import ClockState
+from comanage_tui.data.sla.engine import ClockState
 from comanage_tui.data.store import Store
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def at(day: int, hour: int, minute: int = 0) -> int:

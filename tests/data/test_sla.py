@@ -8,21 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from comanage_tui.data.calendar import WEEKDAYS, BusinessCalendar, CalendarSpec
-from comanage_tui.data.sla import (
-    COMPLIANCE_RULE,
-    ClockState,
-    Event,
-    PriorityTarget,
-    SlaPolicy,
-    ack_clock,
-    attribute,
-    compliance,
-    compute_clocks,
-    explain,
-    format_explanation,
-    match_policy,
-)
+from comanage_tui.data.sla.calendar import BusinessCalendar
+from comanage_tui.data.sla.calendar_spec import CalendarSpec
+from comanage_tui.data.sla.engine import ClockState, Event, ack_clock, attribute, compute_clocks, match_policy
+from comanage_tui.data.sla.explain import COMPLIANCE_RULE, compliance, explain, format_explanation
+from comanage_tui.data.sla.policy import PriorityTarget, SlaPolicy
+from comanage_tui.data.sla.terms import WEEKDAYS
 
 H, M = 3600, 60
 BERLIN = "Europe/Berlin"
@@ -340,7 +331,7 @@ def test_compliance_groups_and_states_its_rule():
 
 
 def test_stored_policy_reads_what_slapolicy_saved_without_pydantic() -> None:
-    from comanage_tui.data.sla import stored_policy
+    from comanage_tui.data.sla.engine import stored_policy
 
     saved = [policy(), policy(name="odd", pause_statuses=["assigned"], resolution_stop="closed", response_stop="first_assignment",
                               at_risk_percent=90.5, at_risk_minutes_remaining=30, match_parties=["msp"], match_areas=["desk"],

@@ -8,20 +8,21 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from comanage_tui.data.calendar import WEEKDAYS, BusinessCalendar, CalendarSpec
-from comanage_tui.data.sla import (
+from comanage_tui.data.sla.calendar import BusinessCalendar
+from comanage_tui.data.sla.calendar_spec import CalendarSpec
+from comanage_tui.data.sla.engine import (
     RUNNING,
     STATUSES,
     ClockState,
     Event,
-    PriorityTarget,
-    SlaPolicy,
     attribute,
     clock_stops,
     compute_clocks,
     stopped_state,
     walk,
 )
+from comanage_tui.data.sla.policy import PriorityTarget, SlaPolicy
+from comanage_tui.data.sla.terms import WEEKDAYS
 from tests.data.sla_reference import RefCalendar, ref_clocks
 
 ZONES = ["Europe/Berlin", "America/New_York", "UTC", "Australia/Lord_Howe", "Asia/Kolkata"]

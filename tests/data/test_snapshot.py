@@ -12,17 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from comanage_tui.data.readmodel import clocks as rclocks
-from comanage_tui.data.readmodel import context
-from comanage_tui.data.readmodel import history
-from comanage_tui.data.readmodel import org as rorg
 from comanage_tui.data.errors import InvalidInput
-from comanage_tui.data.snapshot import SnapshotOptions, build_snapshot
-from comanage_tui.data.snapshot_csv import tables, write_csv, zip_bytes
-from comanage_tui.data.snapshot_delta import load_previous
-from comanage_tui.data.snapshot_html import render_html
-from comanage_tui.data.snapshot_model import json_schema, json_schema_text
-from comanage_tui.data.snapshot_render import md, render_json, render_markdown
+from comanage_tui.data.readmodel import clocks as rclocks
+from comanage_tui.data.readmodel import context, history
+from comanage_tui.data.readmodel import org as rorg
+from comanage_tui.data.snapshot.build import SnapshotOptions, build_snapshot
+from comanage_tui.data.snapshot.csv_files import tables, write_csv, zip_bytes
+from comanage_tui.data.snapshot.delta import load_previous
+from comanage_tui.data.snapshot.html_page import render_html
+from comanage_tui.data.snapshot.model import json_schema, json_schema_text
+from comanage_tui.data.snapshot.render import md, render_json, render_markdown
 from comanage_tui.data.store import Store
 from tests.conftest import FIXED_NOW
 
@@ -54,12 +53,12 @@ def _open(path: Path) -> Store:
     return Store(path, actor="tester", clock=lambda: FIXED_NOW)
 
 
-def build(path: Path, as_of: int = FIXED_NOW, **kw):  # noqa: ANN003, ANN201 - options pass through
+def build(path: Path, as_of: int = FIXED_NOW, **kw):  # options pass through
     with _open(path) as store:
         return build_snapshot(store, SnapshotOptions(as_of=as_of, **kw))
 
 
-def every_format(snap) -> dict[str, bytes]:  # noqa: ANN001 - Snapshot
+def every_format(snap) -> dict[str, bytes]:  # Snapshot
     out = {"md": render_markdown(snap).encode(), "html": render_html(snap).encode(), "json": render_json(snap).encode()}
     out.update({f"csv/{k}": v for k, v in tables(snap).items()})
     return out
@@ -71,7 +70,7 @@ def every_format(snap) -> dict[str, bytes]:  # noqa: ANN001 - Snapshot
 def reference_compliance(store: Store, ctx: context.Context, start: int, end: int, open_rows: list,
                          party: str | None = None) -> history.Compliance:
     """Compliance the plain way: every candidate's clocks computed afresh at `end` (stopped_clocks), grouped."""
-    from comanage_tui.data.sla_explain import COMPLIANCE_RULE, ComplianceRow, compliance
+    from comanage_tui.data.sla.explain import COMPLIANCE_RULE, ComplianceRow, compliance
 
     pairs = [(r, c) for r, c in rclocks.stopped_clocks(store, ctx, start, end) if party in (None, r.holder)]
     pairs += [(r, c) for r in open_rows for c in r.open_clocks]
@@ -265,7 +264,7 @@ def test_csv_neutralises_formulas_and_keeps_numbers(snap_db: Path) -> None:
     summaries = [r[4] for r in rows["handoffs.csv"][1:]]
     assert "'=HYPERLINK(\"http://evil.example\")" in summaries
     assert any(r[2].startswith("'+SUM(A1)") for r in rows["kt_items.csv"][1:])
-    for name, table in rows.items():
+    for table in rows.values():
         for row in table:
             for value in row:
                 if value[:1] in ("=", "+", "-", "@", "\t", "\r"):

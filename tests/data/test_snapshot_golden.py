@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from comanage_tui.data.snapshot import SnapshotOptions, build_snapshot
-from comanage_tui.data.snapshot_csv import tables
-from comanage_tui.data.snapshot_html import render_html
-from comanage_tui.data.snapshot_model import json_schema_text
-from comanage_tui.data.snapshot_render import render_json, render_markdown
+from comanage_tui.data.snapshot.build import SnapshotOptions, build_snapshot
+from comanage_tui.data.snapshot.csv_files import tables
+from comanage_tui.data.snapshot.html_page import render_html
+from comanage_tui.data.snapshot.model import json_schema_text
+from comanage_tui.data.snapshot.render import render_json, render_markdown
 from comanage_tui.data.store import Store
 from tests.conftest import FIXED_NOW
 from tests.data.test_snapshot import snap_db, snap_template  # noqa: F401 - fixtures

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from comanage_tui.data.snapshot import SnapshotOptions, build_snapshot
-from comanage_tui.data.snapshot_html import render_html
+from comanage_tui.data.snapshot.build import SnapshotOptions, build_snapshot
+from comanage_tui.data.snapshot.html_page import render_html
 from comanage_tui.data.store import Store
 from tests.conftest import FIXED_NOW
 from tests.data.test_snapshot import snap_db, snap_template  # noqa: F401 - fixtures

@@ -154,7 +154,7 @@ def test_two_threads_writing_through_one_store(store: Store) -> None:
             for i in range(100):
                 t = store.tickets.add({"ref": f"{prefix}-{i}", "title": f"ticket {i}", "party": "msp", "opened_at": NOW})
                 store.tickets.update(t.id, {"status": "in_progress"}, at=NOW + 1)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:  # reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=writer, args=(p,)) for p in ("A", "B")]

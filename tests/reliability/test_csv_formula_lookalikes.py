@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from comanage_tui.data.snapshot_csv import cell
+from comanage_tui.data.snapshot.csv_files import cell
 from tests.cli.test_cli import run
 
 AS_OF = "2026-11-23T08:30:00Z"

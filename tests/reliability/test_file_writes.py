@@ -195,7 +195,7 @@ def test_a_full_disk_leaves_no_partial_file_and_the_previous_output_intact(kind:
 
 
 @pytest.fixture
-def tiny_disk(tmp_path: Path):  # noqa: ANN201 - yields a Path
+def tiny_disk(tmp_path: Path):  # yields a Path
     """A real 64 KB tmpfs (ENOSPC, not a size limit); skipped where mounting is not allowed."""
     disk = tmp_path / "disk"
     disk.mkdir()

@@ -7,10 +7,10 @@ import re
 
 from hypothesis import given, settings
 
-from comanage_tui.data.snapshot_csv import cell
-from comanage_tui.data.snapshot_html import h, h_multi
-from comanage_tui.data.snapshot_render import md
-from comanage_tui.data.snapshot import clean as snapshot_clean
+from comanage_tui.data.snapshot.build import clean as snapshot_clean
+from comanage_tui.data.snapshot.csv_files import cell
+from comanage_tui.data.snapshot.html_page import h, h_multi
+from comanage_tui.data.snapshot.render import md
 from tests.reliability.hostile import UNSAFE_CHARS, any_hostile
 
 SETTINGS = settings(max_examples=2500, deadline=None, database=None)

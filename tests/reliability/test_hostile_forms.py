@@ -56,9 +56,9 @@ from comanage_tui.data.store import Store
 from comanage_tui.data.text import clean_input
 from comanage_tui.widgets.form import FormField, FormScreen, PromptScreen
 from tests.conftest import FIXED_NOW
+from tests.reliability.hostile import UNSAFE_CHARS, any_hostile, hostile_strings
 from tests.reliability.pty_app import read_pty, spawn_dashboard, stop
 from tests.ui.conftest import demo_template, ui_db  # noqa: F401 - fixtures: the seeded demo database
-from tests.reliability.hostile import UNSAFE_CHARS, any_hostile, hostile_strings
 
 FORM_STRINGS = int(os.environ.get("COMANAGE_FORM_STRINGS", "2000"))
 SEED = 20261123

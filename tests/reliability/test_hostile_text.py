@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from comanage_tui.data.errors import InvalidInput
-from comanage_tui.data.import_mapping import load_mapping
-from comanage_tui.data.importer import import_file
+from comanage_tui.data.importing.importer import import_file
+from comanage_tui.data.importing.mapping import load_mapping
 from comanage_tui.data.store import Store
 from comanage_tui.data.text import clean
 from tests.reliability.hostile import UNSAFE_CHARS, any_hostile, hostile_text

@@ -143,7 +143,7 @@ def test_title_template_width_is_refused_when_the_mapping_loads(tmp_path: Path) 
 
 
 def test_refused_import_creates_no_database_and_claims_no_imported_rows(tmp_path: Path) -> None:
-    data = big_csv(tmp_path / "r.csv", broken={10: f"T-10,bad date,32/13/2026,new,P1"})
+    data = big_csv(tmp_path / "r.csv", broken={10: "T-10,bad date,32/13/2026,new,P1"})
     (tmp_path / "map.toml").write_text(MAPPING)
     db = tmp_path / "new.db"
     out = comanage("--db", str(db), "import", str(data), "--mapping", str(tmp_path / "map.toml"))
@@ -158,7 +158,7 @@ def test_refused_import_creates_no_database_and_claims_no_imported_rows(tmp_path
 
 
 def test_dates_before_1970_or_after_2200_are_rejected_as_out_of_range(tmp_path: Path) -> None:
-    odd = {1: f"T-1,a,0001-01-01T00:00:00+00:00,new,P1", 2: "T-2,b,1969-12-31T23:59:59+00:00,new,P1",
+    odd = {1: "T-1,a,0001-01-01T00:00:00+00:00,new,P1", 2: "T-2,b,1969-12-31T23:59:59+00:00,new,P1",
            3: "T-3,c,2200-01-01T00:00:00+00:00,new,P1", 4: "T-4,d,9999-12-31T23:59:59+00:00,new,P1"}
     data = big_csv(tmp_path / "d.csv", broken=odd)
     out, db = run_import(tmp_path, data, "--skip-bad-rows", "--report", str(tmp_path / "r.json"))

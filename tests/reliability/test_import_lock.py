@@ -52,8 +52,8 @@ def test_writers_are_not_blocked_while_the_real_export_imports(tmp_path: Path) -
 def test_a_ticket_typed_in_while_the_import_prepares_is_not_overwritten(tmp_path: Path) -> None:
     # The import checks ownership while preparing, without the lock: a ticket added meanwhile
     # under one of its refs must make it prepare again, and that row is then rejected.
-    from comanage_tui.data.import_mapping import load_mapping
-    from comanage_tui.data.importer import import_file
+    from comanage_tui.data.importing.importer import import_file
+    from comanage_tui.data.importing.mapping import load_mapping
     from tests.reliability.test_hostile_csv import MAPPING
     from tests.reliability.test_import_limits import ROWS, big_csv
 

@@ -51,7 +51,7 @@ def damaged_dates(demo: Path, tmp_path: Path) -> tuple[Path, str, str]:
     return db, open_ref, closed_ref
 
 
-def _no_traceback(out) -> None:  # noqa: ANN001 - CompletedProcess
+def _no_traceback(out) -> None:  # CompletedProcess
     assert "Traceback" not in out.stderr and "ValueError" not in out.stderr + out.stdout, out.stderr
 
 

@@ -53,11 +53,11 @@ def test_failed_migration_rolls_back_and_leaves_the_original(tmp_path: Path, mon
         raise RuntimeError("migration failed half way")
 
     broken = mig.Migrations(mig.MIGRATION_SET)
-    for m in mig.migrations._migrations:  # noqa: SLF001 - rebuilding the set with one more step
+    for m in mig.migrations._migrations:  # rebuilding the set with one more step
         broken(name=m.name)(m.fn)
     broken(name="m999_broken")(m999_broken)
     monkeypatch.setattr(mig, "migrations", broken)
-    monkeypatch.setattr("comanage_tui.data.db.known_migrations", lambda: [m.name for m in broken._migrations])  # noqa: SLF001
+    monkeypatch.setattr("comanage_tui.data.db.known_migrations", lambda: [m.name for m in broken._migrations])
     with pytest.raises(RuntimeError, match="half way"):
         Store(db)
     monkeypatch.undo()

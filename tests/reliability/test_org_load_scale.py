@@ -77,7 +77,7 @@ def test_others_can_write_while_the_load_is_planned(tmp_path: Path, monkeypatch:
         planner = orgconfig._Planner
         written = []
 
-        def planning(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        def planning(*args, **kwargs):
             other = sqlite3.connect(db, timeout=0.2)  # a short wait: a held write lock fails it
             try:
                 other.execute("INSERT INTO meta (key, value) VALUES ('colleague', 'was here')")

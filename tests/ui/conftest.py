@@ -56,13 +56,13 @@ def make_app(ui_store) -> Callable:
     """`make_app()` -> a ComanageApp on the test's demo copy with now pinned to FIXED_NOW."""
     from comanage_tui.app import ComanageApp
 
-    def make(store=None, now: int | None = FIXED_NOW) -> ComanageApp:  # noqa: ANN001 - Store
+    def make(store=None, now: int | None = FIXED_NOW) -> ComanageApp:  # Store
         return ComanageApp(store or ui_store, now=now)
 
     return make
 
 
-async def wait_until(pilot, condition: Callable[[], object], timeout: float = 5.0, what: str = "condition") -> None:  # noqa: ANN001
+async def wait_until(pilot, condition: Callable[[], object], timeout: float = 5.0, what: str = "condition") -> None:
     """Let the app run until `condition()` is true (workers post back asynchronously)."""
     deadline = time.monotonic() + timeout
     while not condition():
@@ -71,7 +71,7 @@ async def wait_until(pilot, condition: Callable[[], object], timeout: float = 5.
         await pilot.pause(0.02)
 
 
-def screen_text(app) -> str:  # noqa: ANN001 - App
+def screen_text(app) -> str:  # App
     """Every character on the screen, one line per row (from the SVG export, markup-free)."""
     import html
     import re

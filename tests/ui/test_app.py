@@ -20,12 +20,12 @@ EXPECTED = {
 }
 
 
-def record_notifications(app) -> list[tuple[str, str]]:  # noqa: ANN001
+def record_notifications(app) -> list[tuple[str, str]]:
     """Capture (message, severity) of every notification the app raises."""
     seen: list[tuple[str, str]] = []
     original = app.notify
 
-    def notify(message, **kwargs):  # noqa: ANN001, ANN003, ANN202
+    def notify(message, **kwargs):
         seen.append((str(message), kwargs.get("severity", "information")))
         return original(message, **kwargs)
 
@@ -204,7 +204,7 @@ async def test_another_session_commit_shows_up_with_cursor_kept(make_app, ui_db)
 async def test_store_error_in_a_worker_becomes_a_notification(make_app, monkeypatch) -> None:
     from comanage_tui.data.repos import TicketRepo
 
-    def broken(*_args, **_kwargs):  # noqa: ANN002, ANN003, ANN202
+    def broken(*_args, **_kwargs):
         raise DatabaseProblem("the disk went away")
 
     # On the class: counts run on the app's second (reader) connection.

@@ -16,8 +16,8 @@ from pathlib import Path
 from comanage_tui.data.readmodel import dashboard
 from comanage_tui.data.readmodel.context import load_context
 from comanage_tui.data.readmodel.figures import left_text
+from comanage_tui.data.readmodel.ticket_view import explain_ticket_data
 from comanage_tui.data.store import Store
-from comanage_tui.data.ticket_view import explain_ticket_data
 from comanage_tui.screens.overview import OverviewScreen
 from comanage_tui.screens.sla import SlaScreen
 from comanage_tui.widgets.paged_table import PagedTable
@@ -96,7 +96,7 @@ async def test_every_surface_gives_the_same_figures_for_the_same_clocks(demo_tem
     assert len(cli_explained) >= len(some)
     # What the screens print for a clock is the same words from the same minutes.
     by_key = {(i.ticket.ref, i.clock.name): i for i in sla.items}
-    for key, item in by_key.items():
+    for item in by_key.values():
         assert rows[item.key][0] == left_text(item.clock)
     for key, when in attention.items():
         _kind, tid, name = key.split(":")

@@ -31,7 +31,7 @@ def demo_db(ui_db: Path) -> Path:
     return ui_db
 
 
-def open_store(path: Path, *, read_only: bool = False):  # noqa: ANN201 - Store
+def open_store(path: Path, *, read_only: bool = False):  # Store
     from comanage_tui.data.store import Store
 
     return Store(path, actor="tester", clock=lambda: FIXED_NOW, read_only=read_only)

@@ -16,7 +16,7 @@ def open_handoffs(path: Path) -> dict[int, object]:
         return {h.id: h for h in store.handoffs.list(open_only=False)}
 
 
-def notes(app) -> str:  # noqa: ANN001 - App
+def notes(app) -> str:  # App
     return "\n".join(str(n.message) for n in app._notifications)
 
 
@@ -27,7 +27,7 @@ def first(path: Path, state: HandoffState, *, with_ticket: bool | None = None) -
     raise AssertionError(f"no {state} handoff in the demo")
 
 
-async def show(pilot, item_id: int | None = None) -> HandoffsScreen:  # noqa: ANN001 - Pilot
+async def show(pilot, item_id: int | None = None) -> HandoffsScreen:  # Pilot
     await press(pilot, "3")
     screen = pilot.app.screen
     assert isinstance(screen, HandoffsScreen)

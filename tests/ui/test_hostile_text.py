@@ -17,7 +17,7 @@ FORBIDDEN = ("\x1b", "\x07", "\x9b", "\u202e")
 
 
 @pytest.fixture
-def hostile(ui_store) -> int:  # noqa: ANN001
+def hostile(ui_store) -> int:
     """A P1 ticket, a person and a handoff whose texts are hostile; returns the ticket id."""
     person = ui_store.org.add_person({"party": "msp", "name": "[bold]Mallory[/bold] [/oops]"})
     ticket = ui_store.tickets.add({"ref": "[b]HOST-1", "title": TITLE, "party": "msp", "person_id": person.id,

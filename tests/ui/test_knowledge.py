@@ -18,15 +18,15 @@ def items(path: Path) -> dict[int, object]:
         return {i.id: i for i in store.kt.list()}
 
 
-def notes(app) -> str:  # noqa: ANN001 - App
+def notes(app) -> str:  # App
     return "\n".join(str(n.message) for n in app._notifications)
 
 
-def find(path: Path, predicate) -> int:  # noqa: ANN001 - callable
+def find(path: Path, predicate) -> int:  # callable
     return next(i.id for i in items(path).values() if predicate(i))
 
 
-async def show(pilot, item_id: int | None = None) -> KnowledgeScreen:  # noqa: ANN001 - Pilot
+async def show(pilot, item_id: int | None = None) -> KnowledgeScreen:  # Pilot
     await press(pilot, "5")
     screen = pilot.app.screen
     assert isinstance(screen, KnowledgeScreen)

@@ -5,14 +5,13 @@ from __future__ import annotations
 import pytest
 
 from comanage_tui.data.readmodel import clocks as rclocks
-from comanage_tui.data.readmodel import context, figures
-from comanage_tui.data.readmodel import history
+from comanage_tui.data.readmodel import context, figures, history
 from comanage_tui.data.readmodel import org as rorg
+from comanage_tui.data.readmodel.dashboard import CAPS, Attention, pick
 from comanage_tui.data.store import Store
 from comanage_tui.screens.handoffs import HandoffsScreen
 from comanage_tui.screens.knowledge import KnowledgeScreen
 from comanage_tui.screens.overview import OverviewScreen
-from comanage_tui.data.readmodel.dashboard import CAPS, Attention, pick
 from comanage_tui.screens.split import SplitScreen
 from comanage_tui.screens.ticket_detail import TicketDetailScreen
 from comanage_tui.widgets.paged_table import PagedTable
@@ -22,7 +21,7 @@ from tests.ui.conftest import screen_text, wait_until
 WEEK = 7 * 86_400
 
 
-async def loaded_overview(app, pilot) -> OverviewScreen:  # noqa: ANN001
+async def loaded_overview(app, pilot) -> OverviewScreen:
     screen = app.screen
     assert isinstance(screen, OverviewScreen)
     table = screen.query_one("#attention", PagedTable)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from textual.widgets import Input
 
 from comanage_tui.data.readmodel import clocks as rclocks
@@ -14,7 +13,7 @@ from tests.conftest import FIXED_NOW
 from tests.ui.conftest import screen_text, wait_until
 
 
-async def open_sla(app, pilot) -> tuple[SlaScreen, PagedTable]:  # noqa: ANN001
+async def open_sla(app, pilot) -> tuple[SlaScreen, PagedTable]:
     await pilot.press("4")
     screen = app.screen
     assert isinstance(screen, SlaScreen)
@@ -23,7 +22,7 @@ async def open_sla(app, pilot) -> tuple[SlaScreen, PagedTable]:  # noqa: ANN001
     return screen, table
 
 
-def expected_clocks(store) -> list:  # noqa: ANN001
+def expected_clocks(store) -> list:
     ctx = context.load_context(store)
     return [(r, c) for r in rclocks.open_ticket_clocks(store, ctx, FIXED_NOW) for c in r.open_clocks]
 

@@ -16,7 +16,7 @@ def raci(path: Path) -> dict[tuple[str, str], str]:
         return store.org.raci()
 
 
-def notes(app) -> str:  # noqa: ANN001 - App
+def notes(app) -> str:  # App
     return "\n".join(str(n.message) for n in app._notifications)
 
 
@@ -24,7 +24,7 @@ def problems(screen: SplitScreen, area: str) -> str:
     return screen.query_one("#split-matrix").get_cell(area, "problems").plain
 
 
-async def show(pilot, area: str | None = None, party: str | None = None) -> SplitScreen:  # noqa: ANN001 - Pilot
+async def show(pilot, area: str | None = None, party: str | None = None) -> SplitScreen:  # Pilot
     await press(pilot, "2")
     screen = pilot.app.screen
     assert isinstance(screen, SplitScreen)

@@ -9,8 +9,8 @@ from textual.widgets import Input, Select
 
 from comanage_tui.data.repos.tickets import TicketQuery
 from comanage_tui.data.store import Store
-from comanage_tui.screens.ticket_detail import TicketDetailScreen
 from comanage_tui.screens.filter_line import set_token
+from comanage_tui.screens.ticket_detail import TicketDetailScreen
 from comanage_tui.screens.tickets import parse_filter
 from comanage_tui.widgets.dialogs import ConfirmScreen, PromptScreen
 from comanage_tui.widgets.form import FormScreen
@@ -19,14 +19,14 @@ from tests.conftest import FIXED_NOW
 from tests.ui.conftest import screen_text, wait_until
 
 
-async def open_tickets(app, pilot) -> PagedTable:  # noqa: ANN001
+async def open_tickets(app, pilot) -> PagedTable:
     await pilot.press("6")
     table = app.screen.query_one("#tickets", PagedTable)
     await wait_until(pilot, lambda: table.settled and app.screen.lookups is not None, what="tickets loaded")
     return table
 
 
-async def settle(pilot, table: PagedTable, before: int) -> None:  # noqa: ANN001
+async def settle(pilot, table: PagedTable, before: int) -> None:
     await wait_until(pilot, lambda: table.loads_applied > before and table.settled, what="table reload")
 
 
@@ -218,7 +218,7 @@ async def test_edit_validates_as_you_type_and_saves_changed_fields(make_app, ui_
         assert audit.actor == "tester" and "Renamed by the lead" in audit.after
 
 
-async def _edit_with_conflict(app, pilot, ui_db, ui_store):  # noqa: ANN001, ANN202
+async def _edit_with_conflict(app, pilot, ui_db, ui_store):
     table = await open_tickets(app, pilot)
     ticket = ui_store.tickets.get(int(table.cursor_key))
     await pilot.press("e")
@@ -254,7 +254,7 @@ async def test_conflict_reload_keeps_theirs(make_app, ui_db, ui_store) -> None:
         assert ui_store.tickets.get(ticket.id).title == "Theirs"
 
 
-async def _open_detail(app, pilot, ui_store):  # noqa: ANN001, ANN202
+async def _open_detail(app, pilot, ui_store):
     table = await open_tickets(app, pilot)
     ticket = ui_store.tickets.get(int(table.cursor_key))
     await pilot.press("enter")

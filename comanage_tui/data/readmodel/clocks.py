@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from comanage_tui.data.calendar import BusinessCalendar
 from comanage_tui.data.readmodel.context import Context
 from comanage_tui.data.readmodel.figures import OPEN_STATES
-from comanage_tui.data.sla import Clock, ClockState, SlaPolicy, compute_clocks, match_policy
+from comanage_tui.data.sla.calendar import BusinessCalendar
+from comanage_tui.data.sla.engine import Clock, ClockState, compute_clocks, match_policy
+from comanage_tui.data.sla.policy import SlaPolicy
 from comanage_tui.data.store import Store
 from comanage_tui.data.timerange import in_range
 

@@ -6,10 +6,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from comanage_tui.data.calendar import BusinessCalendar
 from comanage_tui.data.models import Area, Party
 from comanage_tui.data.readmodel.figures import end_of_business
-from comanage_tui.data.sla import SlaPolicy
+from comanage_tui.data.sla.calendar import BusinessCalendar
+from comanage_tui.data.sla.policy import SlaPolicy
 from comanage_tui.data.store import Store
 
 DAY = 86_400
@@ -51,7 +51,7 @@ def load_context(store: Store) -> Context:
 def local_today(ctx: Context, now: float) -> dt.date:
     """Today's date in the internal team's time zone (KT due dates and reviews are local dates)."""
     cal = ctx.internal_calendar()
-    zone = ZoneInfo(cal.spec.timezone) if cal is not None else dt.timezone.utc
+    zone = ZoneInfo(cal.spec.timezone) if cal is not None else dt.UTC
     return dt.datetime.fromtimestamp(now, zone).date()
 
 

@@ -23,7 +23,7 @@ from comanage_tui.data.readmodel.figures import (
 )
 from comanage_tui.data.readmodel.history import Compliance, compliance_in_window, weekly_trend
 from comanage_tui.data.readmodel.org import AreaSplit, HandoffStatus, handoff_statuses, raci_split
-from comanage_tui.data.sla import ClockState
+from comanage_tui.data.sla.engine import ClockState
 from comanage_tui.data.store import Store
 
 WEEK = 7 * 86_400

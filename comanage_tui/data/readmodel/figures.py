@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from comanage_tui.data.sla import Clock, ClockState
+from comanage_tui.data.sla.engine import Clock, ClockState
 
 if TYPE_CHECKING:
-    from comanage_tui.data.calendar import BusinessCalendar
+    from comanage_tui.data.sla.calendar import BusinessCalendar
 
 OPEN_STATES = (ClockState.RUNNING, ClockState.PAUSED, ClockState.AT_RISK, ClockState.BREACHED)
 # name -> (glyph, words): the three counts the Overview, the SLA screen, check and the snapshot share.
@@ -134,7 +134,7 @@ def format_duration(seconds: float) -> str:
 def end_of_business(cal: BusinessCalendar | None, now: float) -> float:
     """When today's last business period ends on `cal` (the end of the local day if it is closed
     today or always open; UTC midnight without a calendar): the "due today" deadline."""
-    zone = ZoneInfo(cal.spec.timezone) if cal is not None else dt.timezone.utc
+    zone = ZoneInfo(cal.spec.timezone) if cal is not None else dt.UTC
     local = dt.datetime.fromtimestamp(now, zone)
     midnight = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(0), zone).timestamp()
     if cal is None or cal.spec.always_open:

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from comanage_tui.data.readmodel.clocks import ACTIVE_SINCE, TICKET_COLS, TicketClock, open_ticket_clocks, resolve, stream_events
 from comanage_tui.data.readmodel.context import DAY, Context
-from comanage_tui.data.sla import ClockState, clock_stops, targets_at, walk
-from comanage_tui.data.sla_explain import COMPLIANCE_RULE, ComplianceRow
+from comanage_tui.data.sla.engine import ClockState, clock_stops, targets_at, walk
+from comanage_tui.data.sla.explain import COMPLIANCE_RULE, ComplianceRow
 from comanage_tui.data.store import Store
 from comanage_tui.data.timerange import in_range
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from comanage_tui.data.models import Area, Handoff, Party
 from comanage_tui.data.readmodel.context import DAY, Context
 from comanage_tui.data.readmodel.history import Replay, replay
-from comanage_tui.data.sla import Clock, ack_clock
+from comanage_tui.data.sla.engine import Clock, ack_clock
 from comanage_tui.data.store import Store
 from comanage_tui.data.timerange import in_range
 

@@ -3,18 +3,33 @@
 from __future__ import annotations
 
 import sqlite3
-from typing import TYPE_CHECKING
+import threading
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
 
 from comanage_tui.data.errors import Conflict, InvalidInput, NotFound
 
-if TYPE_CHECKING:
-    from comanage_tui.data.store import Store
+
+class StoreHandle(Protocol):
+    """What a repository uses of the Store (data/store.py), which creates the repositories: typed here
+    so that repos/ never imports store.py back."""
+
+    conn: sqlite3.Connection
+    lock: threading.RLock
+
+    def now(self) -> int: ...
+    def write(self) -> AbstractContextManager[sqlite3.Connection]: ...
+    def query(self, sql: str, params: Any = ()) -> list[sqlite3.Row]: ...
+    def query_one(self, sql: str, params: Any = ()) -> sqlite3.Row | None: ...
+    def scalar(self, sql: str, params: Any = ()) -> Any: ...
+    def audit(self, conn: sqlite3.Connection, action: str, entity: str, entity_id: object,
+              before: Any = None, after: Any = None) -> None: ...
 
 
 class Repo:
     """Base for repositories; holds the Store whose connection and lock it uses."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: StoreHandle):
         self.store = store
 
     @staticmethod

@@ -13,7 +13,7 @@ from typing import Any
 from comanage_tui.data.errors import InvalidInput, NotFound
 from comanage_tui.data.models import EventKind, Handoff, HandoffIn, HandoffState, HandoffUpdate
 from comanage_tui.data.repos.base import Repo
-from comanage_tui.data.store import validate
+from comanage_tui.data.validation import validate
 
 _SELECT = (
     "SELECT h.*, t.ref AS ticket_ref, f.key AS from_party_key, o.key AS to_party_key FROM handoffs h "
@@ -149,7 +149,7 @@ class HandoffRepo(Repo):
             self.store.audit(conn, action, "handoff", handoff_id, {k: row[k] for k in sets}, sets)
         return self.get(handoff_id)
 
-    def _move_ticket(self, conn, handoff_row, when: int) -> None:  # noqa: ANN001 - sqlite3 types
+    def _move_ticket(self, conn, handoff_row, when: int) -> None:  # sqlite3 types
         """The receiving party now holds the ticket: an assign event on the ticket."""
         ticket = conn.execute("SELECT holder_party_id, reassignment_count FROM tickets WHERE id = ?", (handoff_row["ticket_id"],)).fetchone()
         if ticket is None or ticket["holder_party_id"] == handoff_row["to_party_id"]:

@@ -10,7 +10,7 @@ from typing import Any
 from comanage_tui.data.errors import NotFound
 from comanage_tui.data.models import KtItem, KtItemIn, KtItemUpdate, KtStatus
 from comanage_tui.data.repos.base import Repo
-from comanage_tui.data.store import validate
+from comanage_tui.data.validation import validate
 
 _SELECT = (
     "SELECT k.*, a.key AS area_key, "
@@ -19,7 +19,7 @@ _SELECT = (
 )
 
 
-def _item(row) -> KtItem:  # noqa: ANN001 - sqlite3.Row
+def _item(row) -> KtItem:  # sqlite3.Row
     data = dict(row)
     data["learner_ids"] = sorted(json.loads(data.pop("learner_json") or "[]"))
     return KtItem.model_validate(data)

@@ -8,7 +8,7 @@ from typing import Any
 from comanage_tui.data.errors import Conflict, InvalidInput
 from comanage_tui.data.models import Area, AreaIn, Party, PartyIn, Person, PersonIn, Raci
 from comanage_tui.data.repos.base import Repo
-from comanage_tui.data.store import validate
+from comanage_tui.data.validation import validate
 
 
 class OrgRepo(Repo):

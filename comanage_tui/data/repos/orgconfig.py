@@ -307,7 +307,7 @@ def _read_org(conn: sqlite3.Connection) -> tuple[list[tuple], ...]:
     )
 
 
-def _index(records: list[_Record], key) -> dict[object, list[_Record]]:  # noqa: ANN001 - record -> hashable
+def _index(records: list[_Record], key) -> dict[object, list[_Record]]:  # record -> hashable
     """Records grouped by `key`, in their original order: a lookup instead of a scan of everyone."""
     out: dict[object, list[_Record]] = {}
     for r in records:
@@ -412,7 +412,7 @@ class _Planner:
         by_email = _index([p for p in self.people if p.before["email"]], lambda p: _fold(p.before["email"]))
         by_name = _index(self.people, lambda p: (p.before["party"], _fold(p.before["name"])))
         # Exact e-mail matches first, then names without an e-mail, then e-mails that changed.
-        for where, valid, email, _active, _given in specs:
+        for where, _valid, email, _active, _given in specs:
             if email is not None:
                 hits = by_email.get(_fold(email), [])
                 if len(hits) > 1:

@@ -13,16 +13,17 @@ from typing import Any
 import tomli_w
 from pydantic import ValidationError
 
-from comanage_tui.data.calendar import BusinessCalendar, CalendarSpec
 from comanage_tui.data.errors import InvalidInput
 from comanage_tui.data.repos.base import Repo
-from comanage_tui.data.sla import SlaPolicy
+from comanage_tui.data.sla.calendar import BusinessCalendar
+from comanage_tui.data.sla.calendar_spec import CalendarSpec
+from comanage_tui.data.sla.policy import SlaPolicy
 
 
 class SlaRepo(Repo):
     """Read and replace calendars and policies; hands out cached BusinessCalendar objects."""
 
-    def __init__(self, store):  # noqa: ANN001 - Store (import cycle)
+    def __init__(self, store):  # Store (import cycle)
         super().__init__(store)
         self._calendar_cache: dict[str, tuple[str, BusinessCalendar]] = {}
 
@@ -90,7 +91,7 @@ class SlaRepo(Repo):
 
     # --- inside a transaction ----------------------------------------------------
 
-    def _upsert_calendar(self, conn, cal: CalendarSpec) -> None:  # noqa: ANN001
+    def _upsert_calendar(self, conn, cal: CalendarSpec) -> None:
         before = conn.execute("SELECT spec FROM calendars WHERE name = ?", (cal.name,)).fetchone()
         spec = cal.model_dump_json()
         if before and before[0] == spec:
@@ -102,7 +103,7 @@ class SlaRepo(Repo):
         )
         self.store.audit(conn, "update" if before else "insert", "calendar", cal.name, before and before[0], spec)
 
-    def _replace_policies(self, conn, items: list[SlaPolicy]) -> None:  # noqa: ANN001
+    def _replace_policies(self, conn, items: list[SlaPolicy]) -> None:
         names = {r[0] for r in conn.execute("SELECT name FROM calendars")}
         for i, pol in enumerate(items):
             if pol.calendar not in names:
@@ -123,7 +124,7 @@ def _named(kind: str, i: int, data: object) -> str:
     return f'{kind}[{i}] "{name}"' if isinstance(name, str) and name else f"{kind}[{i}]"
 
 
-def _validate(model, data, where: str):  # noqa: ANN001, ANN202 - generic over pydantic models
+def _validate(model, data, where: str):  # generic over pydantic models
     if isinstance(data, model):
         return data
     try:

@@ -22,7 +22,7 @@ from comanage_tui.data.models import (
     TicketUpdate,
 )
 from comanage_tui.data.repos.base import Repo
-from comanage_tui.data.store import validate
+from comanage_tui.data.validation import validate
 
 OPEN_STATUSES = tuple(s.value for s in TicketStatus if s.is_open)
 SORTABLE = {

@@ -84,7 +84,7 @@ class CsvSource:
         """The file's name as messages show it (a hostile name cannot drive the terminal)."""
         return clean(self.path.name, limit=200)
 
-    def _records(self, stream, raw, size: int, packed: bool) -> Iterator[Record]:  # noqa: ANN001 - binary file objects
+    def _records(self, stream, raw, size: int, packed: bool) -> Iterator[Record]:  # binary file objects
         digest = hashlib.sha256()
         bad_lines: deque[tuple[int, str]] = deque()  # filled in line order, ahead of the reader
 
@@ -277,7 +277,7 @@ class DateParser:
         return value
 
 
-def _compile(fmt: str):  # noqa: ANN202 - a compiled regex, or False for "use strptime"
+def _compile(fmt: str):  # a compiled regex, or False for "use strptime"
     """A regex for simple numeric formats (fast); False when strptime must do it."""
     out, i = [], 0
     seen: set[str] = set()

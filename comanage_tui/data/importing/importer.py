@@ -26,11 +26,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from comanage_tui.data.import_mapping import Mapping, norm
-from comanage_tui.data.import_reader import CsvSource, DateParser, ImportProblem, Progress, Record
-from comanage_tui.data.import_replay import Row, replay
-from comanage_tui.data.import_report import ImportReport
-from comanage_tui.data.import_sink import DrySink, Stale, StagingSink
+from comanage_tui.data.importing.mapping import Mapping, norm
+from comanage_tui.data.importing.reader import CsvSource, DateParser, ImportProblem, Progress, Record
+from comanage_tui.data.importing.records import Row
+from comanage_tui.data.importing.replay import replay
+from comanage_tui.data.importing.report import ImportReport
+from comanage_tui.data.importing.sink import DrySink, StagingSink, Stale
 from comanage_tui.data.text import clean
 
 if TYPE_CHECKING:

@@ -19,9 +19,9 @@ from comanage_tui.data.readmodel import history as RH
 from comanage_tui.data.readmodel import kt as RK
 from comanage_tui.data.readmodel import org as RO
 from comanage_tui.data.readmodel.figures import count_clocks
-from comanage_tui.data.sla import ClockState
-from comanage_tui.data.sla_explain import ComplianceRow as EngineRow
-from comanage_tui.data.snapshot_model import (
+from comanage_tui.data.sla.engine import ClockState
+from comanage_tui.data.sla.explain import ComplianceRow as EngineRow
+from comanage_tui.data.snapshot.model import (
     ClockCompliance,
     ClockRow,
     Compliance,
@@ -79,7 +79,7 @@ def build_snapshot(store: Store, opts: SnapshotOptions) -> Snapshot:
     now = opts.as_of
     ctx = RX.load_context(store)
     cal = ctx.internal_calendar()
-    zone = ZoneInfo(cal.spec.timezone) if cal is not None else dt.timezone.utc
+    zone = ZoneInfo(cal.spec.timezone) if cal is not None else dt.UTC
     parties = sorted(ctx.parties.values(), key=lambda p: (p.kind != "internal", p.key))
     if opts.party is not None and opts.party not in {p.key for p in parties}:
         known = ", ".join(p.key for p in parties) or "none"
@@ -131,7 +131,7 @@ def build_snapshot(store: Store, opts: SnapshotOptions) -> Snapshot:
         workload=workload, time_freed=freed, knowledge=knowledge, limits=b.limits(),
     )
     if opts.since is not None:
-        from comanage_tui.data.snapshot_delta import compute_delta
+        from comanage_tui.data.snapshot.delta import compute_delta
 
         snap.delta = compute_delta(opts.since, snap)
     return snap
@@ -146,7 +146,7 @@ def _row(r: EngineRow) -> ComplianceRow:
                          percent=_r(r.percent))
 
 
-def _compliance_model(comp: RH.Compliance, iso) -> Compliance:  # noqa: ANN001 - the builder's formatter
+def _compliance_model(comp: RH.Compliance, iso) -> Compliance:  # the builder's formatter
     """The read model's compliance, as the snapshot's pydantic model."""
     clocks = [
         ClockCompliance(

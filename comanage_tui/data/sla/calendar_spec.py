@@ -2,7 +2,7 @@
 
 Kept apart from the calendar engine (calendar.py) so that code which only computes with
 stored, already validated calendars (`comanage check`) never imports pydantic; importing
-`CalendarSpec` from `comanage_tui.data.calendar` still works and lands here.
+`CalendarSpec` from `comanage_tui.data.sla.calendar` still works and lands here.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, field_validator, model_validator
 
-from comanage_tui.data.calendar import WEEKDAYS, _parse_hhmm
+from comanage_tui.data.sla.terms import WEEKDAYS, parse_hhmm
 
 
 class CalendarSpec(BaseModel):
@@ -50,8 +50,8 @@ class CalendarSpec(BaseModel):
                 raise ValueError(f"weekly: unknown weekday {day!r} (use {', '.join(WEEKDAYS)})")
             for start, end in windows:
                 try:
-                    _parse_hhmm(start, end=False)
-                    _parse_hhmm(end, end=True)
+                    parse_hhmm(start, end=False)
+                    parse_hhmm(end, end=True)
                 except ValueError as exc:
                     raise ValueError(f"weekly.{key}: bad window ({start!r}, {end!r}): {exc}") from None
             out.setdefault(key, []).extend((s.strip(), e.strip()) for s, e in windows)
@@ -77,7 +77,7 @@ class CalendarSpec(BaseModel):
         if self.holiday_subdivision and not self.holiday_country:
             raise ValueError("holiday_subdivision: needs holiday_country")
         if self.holiday_country:
-            import holidays  # noqa: PLC0415 - heavy; only when a calendar names a country
+            import holidays  # heavy; only when a calendar names a country
 
             try:
                 holidays.country_holidays(self.holiday_country)

@@ -8,18 +8,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from comanage_tui.data.calendar import BusinessCalendar
 from comanage_tui.data.readmodel.figures import elapsed_minutes, format_duration, hm, left_minutes, left_text, target_minutes
-from comanage_tui.data.sla import (
-    PAUSED,
-    STOPPED,
-    Clock,
-    ClockState,
-    Event,
-    SlaPolicy,
-    compute_clocks,
-    walk,
-)
+from comanage_tui.data.sla.calendar import BusinessCalendar
+from comanage_tui.data.sla.engine import PAUSED, STOPPED, Clock, ClockState, Event, compute_clocks, walk
+from comanage_tui.data.sla.policy import SlaPolicy
 from comanage_tui.data.text import clean
 
 COMPLIANCE_RULE = (

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from comanage_tui.data.errors import InvalidInput, NotFound
-from comanage_tui.data.sla import Event, match_policy
-from comanage_tui.data.sla_explain import Explanation, explain, explanation_data, format_explanation
+from comanage_tui.data.sla.engine import Event, match_policy
+from comanage_tui.data.sla.explain import Explanation, explain, explanation_data, format_explanation
 from comanage_tui.data.store import Store
 from comanage_tui.data.text import clean
 from comanage_tui.data.timerange import RANGE_TEXT, in_range

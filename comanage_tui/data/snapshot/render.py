@@ -13,9 +13,9 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from comanage_tui.data.sla_explain import format_duration
-from comanage_tui.data.snapshot import clean
-from comanage_tui.data.snapshot_model import ClockCompliance, Snapshot
+from comanage_tui.data.sla.explain import format_duration
+from comanage_tui.data.snapshot.build import clean
+from comanage_tui.data.snapshot.model import ClockCompliance, Snapshot
 
 MAX_ROWS = 25  # per long table in Markdown/HTML; JSON and CSV carry every row
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")

@@ -16,10 +16,10 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from comanage_tui.data import snapshot_model
 from comanage_tui.data.safe_files import PRIVATE_MODE, write_file, write_folder
-from comanage_tui.data.snapshot import clean
-from comanage_tui.data.snapshot_model import Snapshot
+from comanage_tui.data.snapshot import model as snapshot_model
+from comanage_tui.data.snapshot.build import clean
+from comanage_tui.data.snapshot.model import Snapshot
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SIGNS = frozenset("=+-@")
@@ -118,7 +118,7 @@ def _flat(value: object) -> object:
     return "; ".join(str(v) for v in value) if isinstance(value, list) else value
 
 
-def _delta(d) -> bytes:  # noqa: ANN001 - snapshot_model.Delta
+def _delta(d) -> bytes:  # snapshot_model.Delta
     """All changes in one long table: change, subject, before, after, detail."""
     rows: list[list[object]] = [["since", "", "", d.since, d.previous_scope or "all"]]
     rows += [["note", "", "", "", n] for n in d.notes]

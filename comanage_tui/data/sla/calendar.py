@@ -21,7 +21,7 @@ Speed: open intervals are built lazily per ~388-day chunk of UTC time (DST trans
 found by sampling the zone's offset every 6 h and bisecting to the second) and cached with
 running totals, so business_seconds/add_business_seconds are a few bisects at any span.
 
-The engine takes a CalendarSpec (pydantic, in calendar_spec and re-exported here lazily) or
+The engine takes a CalendarSpec (pydantic, in calendar_spec) or
 ``stored_spec`` of a saved one, so it imports without pydantic (``comanage check``). Public
 holidays come from the ``holidays`` package, imported only when a calendar names a country.
 """
@@ -32,17 +32,17 @@ import copy
 import datetime as dt
 import json
 import math
-import re
 from bisect import bisect_left, bisect_right
 from functools import lru_cache
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
 
-if TYPE_CHECKING:
-    from comanage_tui.data.calendar_spec import CalendarSpec
+from comanage_tui.data.sla.terms import WEEKDAYS, parse_hhmm
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+if TYPE_CHECKING:
+    from comanage_tui.data.sla.calendar_spec import CalendarSpec
+
 SPLIT_KINDS = ("open", "outside_hours", "holiday", "closed")
 
 _DAY = 86400
@@ -50,25 +50,11 @@ _CHUNK = 1 << 25  # seconds of UTC per cached table (~388 days)
 _HORIZON = 120  # chunks searched forward before giving up (~127 years)
 _SAMPLE = 6 * 3600  # UTC offset sampling step when locating DST transitions
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
-_HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
-
-
-def _parse_hhmm(value: str, *, end: bool) -> int:
-    """Minutes after local midnight for "HH:MM"; "24:00" only as a window end."""
-    match = _HHMM.match(value.strip()) if isinstance(value, str) else None
-    if match is None:
-        raise ValueError(f"{value!r} is not HH:MM")
-    hours, minutes = int(match[1]), int(match[2])
-    if end and hours == 24 and minutes == 0:
-        return 1440
-    if hours > 23 or minutes > 59:
-        raise ValueError(f"{value!r} is not a time of day")
-    return hours * 60 + minutes
 
 
 def _holiday_language(country: str, subdivision: str | None) -> str | None:
     # English names where the package has them ("Christmas Day", not "Erster Weihnachtstag").
-    import holidays  # noqa: PLC0415 - heavy; only when a calendar names a country
+    import holidays  # heavy; only when a calendar names a country
 
     langs = holidays.country_holidays(country, subdiv=subdivision).supported_languages
     return "en_US" if "en_US" in langs else None
@@ -147,7 +133,7 @@ class BusinessCalendar:
         self._windows: list[list[tuple[int, int]]] = [[] for _ in WEEKDAYS]
         for day, windows in spec.weekly.items():
             for start, end in windows:
-                s, e = _parse_hhmm(start, end=False) * 60, _parse_hhmm(end, end=True) * 60
+                s, e = parse_hhmm(start, end=False) * 60, parse_hhmm(end, end=True) * 60
                 self._windows[WEEKDAYS.index(day)].append((s, e if e > s else e + _DAY))
         self._closed = _merge(sorted((a.timestamp(), b.timestamp()) for a, b in spec.closed_periods))
         self._custom = set(spec.custom_holidays)
@@ -295,7 +281,7 @@ class BusinessCalendar:
             table = {}
             spec = self.spec
             if spec.holiday_country:
-                import holidays  # noqa: PLC0415 - see _holiday_language
+                import holidays  # see _holiday_language
 
                 lang = _holiday_language(spec.holiday_country, spec.holiday_subdivision)
                 found = holidays.country_holidays(
@@ -379,7 +365,7 @@ def _to_utc(naive: list[tuple[float, float]], periods: list[tuple[int, int, int]
 
 @lru_cache(maxsize=64)
 def _calendar_from_json(text: str) -> BusinessCalendar:
-    from comanage_tui.data.calendar_spec import CalendarSpec
+    from comanage_tui.data.sla.calendar_spec import CalendarSpec
 
     return BusinessCalendar(CalendarSpec.model_validate_json(text))
 
@@ -411,15 +397,6 @@ def stored_spec(text: str) -> SimpleNamespace:
         custom_holidays=[dt.date.fromisoformat(x) for x in d.get("custom_holidays") or []],
         closed_periods=[(dt.datetime.fromisoformat(a), dt.datetime.fromisoformat(b)) for a, b in d.get("closed_periods") or []],
     )
-
-
-def __getattr__(name: str) -> Any:
-    # CalendarSpec lives in calendar_spec (pydantic); re-exported lazily so the engine imports without it.
-    if name == "CalendarSpec":
-        from comanage_tui.data.calendar_spec import CalendarSpec
-
-        return CalendarSpec
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def to_epoch(value: dt.datetime | float) -> float:

@@ -2,7 +2,7 @@
 
 Kept apart from the clock engine (sla.py) so that code which only computes with stored,
 already validated policies (`comanage check`) never imports pydantic; importing them from
-`comanage_tui.data.sla` still works and lands here.
+`comanage_tui.data.sla.engine` still works and lands here.
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from comanage_tui.data.sla import PRIORITIES
-
+from comanage_tui.data.sla.terms import PRIORITIES
 
 # One year of minutes: longer than any real SLA, and small enough that a clock's due time
 # stays a date the calendar can walk (5e9 minutes, 9,500 years, crashed `explain`).

@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from comanage_tui.data.errors import InvalidInput
-from comanage_tui.data.snapshot_model import (
+from comanage_tui.data.snapshot.model import (
     SCHEMA_VERSION,
     ClockChange,
     ClockRow,

@@ -36,8 +36,8 @@ compliance over many windows, ``walk`` also records every stop and priority chan
 ``clock_stops`` turns one walk into the verdict each stopped clock had at any later moment.
 
 ``explain``, ``format_explanation``, ``compliance`` and ``COMPLIANCE_RULE`` live in
-``sla_explain``, ``SlaPolicy`` and ``PriorityTarget`` (pydantic) in ``sla_policy``; all are
-re-exported here lazily, so this module imports without pydantic (``comanage check``).
+``sla/explain.py``, ``SlaPolicy`` and ``PriorityTarget`` (pydantic) in ``sla/policy.py``;
+this module imports neither, so it loads without pydantic (``comanage check``).
 """
 
 from __future__ import annotations
@@ -53,10 +53,9 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
-    from comanage_tui.data.calendar import BusinessCalendar
-    from comanage_tui.data.sla_policy import SlaPolicy
+    from comanage_tui.data.sla.calendar import BusinessCalendar
+    from comanage_tui.data.sla.policy import SlaPolicy
 
-PRIORITIES = ("P1", "P2", "P3", "P4")
 STATUSES = ("new", "assigned", "in_progress", "waiting_customer", "waiting_vendor", "resolved", "closed")
 UNASSIGNED = "unassigned"
 _RESOLVED = frozenset({"resolved", "closed"})
@@ -428,21 +427,3 @@ def stored_policy(text: str) -> SimpleNamespace:
         match_kinds=list(d.get("match_kinds") or []),
     )
 
-
-_EXPLAIN_NAMES = frozenset({"explain", "format_explanation", "compliance", "COMPLIANCE_RULE", "Explanation",
-                            "Segment", "ComplianceRow", "format_duration"})
-_POLICY_NAMES = frozenset({"SlaPolicy", "PriorityTarget"})
-
-
-def __getattr__(name: str) -> Any:
-    # Lazy re-exports: sla_explain imports this module, so an eager import here would cycle; the
-    # policy models bring pydantic, which `comanage check` does without (see stored_policy).
-    if name in _EXPLAIN_NAMES:
-        from comanage_tui.data import sla_explain
-
-        return getattr(sla_explain, name)
-    if name in _POLICY_NAMES:
-        from comanage_tui.data import sla_policy
-
-        return getattr(sla_policy, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import html
 
-from comanage_tui.data.snapshot import clean
-from comanage_tui.data.snapshot_model import Snapshot
-from comanage_tui.data.snapshot_render import (
+from comanage_tui.data.snapshot.build import clean
+from comanage_tui.data.snapshot.model import Snapshot
+from comanage_tui.data.snapshot.render import (
     COMPLIANCE_HEADERS,
     MAX_ROWS,
     compliance_rows,
@@ -21,7 +21,7 @@ from comanage_tui.data.snapshot_render import (
     scope_text,
     when,
 )
-from comanage_tui.data.snapshot_svg import kt_chart, trend_chart, workload_chart
+from comanage_tui.data.snapshot.svg_charts import kt_chart, trend_chart, workload_chart
 
 CSS = """
 @page { size: A4; margin: 14mm 12mm 16mm; }

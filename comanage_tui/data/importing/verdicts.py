@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from comanage_tui.data.sla import ClockState, Event, compute_clocks, match_policy
+from comanage_tui.data.sla.engine import ClockState, Event, compute_clocks, match_policy
 
 if TYPE_CHECKING:
     from comanage_tui.data.store import Store

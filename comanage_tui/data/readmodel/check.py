@@ -63,9 +63,9 @@ def _evaluate(conn: sqlite3.Connection, now: int, result: CheckResult) -> None:
     # Imported here so that `comanage check` on a missing file answers before loading the engine.
     # Neither brings pydantic: stored calendars and policies were validated when they were saved,
     # and `stored_spec`/`stored_policy` read them as plain objects (importing pydantic costs ~0.1 s).
-    from comanage_tui.data.calendar import BusinessCalendar, stored_spec
     from comanage_tui.data.readmodel.figures import ClockCounts, end_of_business
-    from comanage_tui.data.sla import ClockState, ack_clock, compute_clocks, match_policy, stored_policy, walk
+    from comanage_tui.data.sla.calendar import BusinessCalendar, stored_spec
+    from comanage_tui.data.sla.engine import ClockState, ack_clock, compute_clocks, match_policy, stored_policy, walk
 
     parties = conn.execute("SELECT id, key, kind, calendar FROM parties ORDER BY kind = 'partner', name").fetchall()
     keys = {pid: key for pid, key, _k, _c in parties}
@@ -143,7 +143,7 @@ def _evaluate(conn: sqlite3.Connection, now: int, result: CheckResult) -> None:
             result.handoffs_late += 1
 
 
-def _may_alarm(w, priorities: set, policy, cal, now: float, before_eob: float) -> bool:  # noqa: ANN001 - Walk, SlaPolicy, BusinessCalendar
+def _may_alarm(w, priorities: set, policy, cal, now: float, before_eob: float) -> bool:  # Walk, SlaPolicy, BusinessCalendar
     """False only when no clock of this ticket can be at risk, breached or due today at `now`.
 
     `before_eob`: business seconds on `cal` from `now` to close of business; a clock with more

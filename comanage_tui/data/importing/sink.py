@@ -10,9 +10,9 @@ import hashlib
 import re
 import sqlite3
 
-from comanage_tui.data.import_mapping import Mapping, norm
-from comanage_tui.data.import_replay import TicketRecord
-from comanage_tui.data.import_report import ImportReport
+from comanage_tui.data.importing.mapping import Mapping, norm
+from comanage_tui.data.importing.records import TicketRecord
+from comanage_tui.data.importing.report import ImportReport
 
 _BATCH = 500  # tickets per executemany round: big enough to be fast, small enough to keep memory flat
 _UNSEEN = object()  # "not looked up yet" (None is a real answer: no area)

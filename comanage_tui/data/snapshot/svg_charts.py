@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import html
 
-from comanage_tui.data.snapshot import clean
-from comanage_tui.data.snapshot_model import Snapshot
+from comanage_tui.data.snapshot.build import clean
+from comanage_tui.data.snapshot.model import Snapshot
 
 FONT = 'font-family="DejaVu Sans, Segoe UI, Arial, sans-serif"'
 PARTY_COLOURS = ("#2f6db5", "#c4661f", "#3c8d5a", "#8a4fb0", "#b0455a", "#5f6b7a")

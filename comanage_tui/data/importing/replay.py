@@ -8,62 +8,32 @@ at least one event (a "note" when nothing comanage tracks changed).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import Protocol
 
-from comanage_tui.data.import_mapping import KEEP, Mapping
-from comanage_tui.data.import_report import ImportReport
-
-if TYPE_CHECKING:
-    from comanage_tui.data.import_sink import DrySink
-    from comanage_tui.data.importer import Parser
+from comanage_tui.data.importing.mapping import KEEP, Mapping
+from comanage_tui.data.importing.records import Row, TicketRecord
+from comanage_tui.data.importing.report import ImportReport
 
 _STOPPED = frozenset({"resolved", "closed"})
 
 
-class Row(NamedTuple):
-    """The few values of a source row the replay needs (not the whole row)."""
+class ReplaySink(Protocol):
+    """What the replay needs of a sink (DrySink or StagingSink): the party when a row names none."""
 
-    ref: str
-    line: int
-    order: int
-    at: int | None
-    opened: int
-    status: str | None  # comanage status, KEEP, or None when the row says nothing
-    state_raw: str
-    party: int | None
-    group: str
-    priority: str
-    person: str | None
-    area: int | None
-    met: bool | None
-    reassign: int | None
-    reopen: int | None
-    fields: list[str]  # kept only while the ticket's group is open: the title is built from the last row
-    resolved: int | None
-    closed: int | None
-    responded: int | None
+    default_party: int
 
 
-class TicketRecord(NamedTuple):
-    """A replayed ticket as the sinks write it: the summary columns and the event log."""
+class ReplayParser(Protocol):
+    """What the replay needs of the importer's Parser: the mapping, the sink, the report, titles."""
 
-    ref: str
-    title: str
-    area: int | None
-    priority: str
-    status: str
-    party: int
-    opened: int
-    responded: int | None
-    resolved: int | None
-    closed: int | None
-    reassign: int
-    reopen: int
-    met: bool | None
-    events: list[tuple]  # (at, kind, status, party_id, priority, note)
+    m: Mapping
+    sink: ReplaySink
+    report: ImportReport
+
+    def title(self, f: list[str], ref: str) -> str: ...
 
 
-def replay(rows: list[Row], parser: Parser) -> TicketRecord:
+def replay(rows: list[Row], parser: ReplayParser) -> TicketRecord:
     """One ticket's rows as a comanage event log and summary row."""
     last = max(rows, key=lambda r: (r.order, r.at or 0, r.line))
     title = parser.title(last.fields, last.ref)
@@ -73,7 +43,7 @@ def replay(rows: list[Row], parser: Parser) -> TicketRecord:
     return _replay_single(rows[0], title, parser.sink, parser.report)
 
 
-def _replay_updates(rows: list[Row], title: str, m: Mapping, sink: DrySink, report: ImportReport) -> TicketRecord:
+def _replay_updates(rows: list[Row], title: str, m: Mapping, sink: ReplaySink, report: ImportReport) -> TicketRecord:
     first, last = rows[0], rows[-1]
     ref, opened, default = first.ref, first.opened, sink.default_party
     party = first.party if first.party is not None else default
@@ -131,7 +101,7 @@ def _replay_updates(rows: list[Row], title: str, m: Mapping, sink: DrySink, repo
                    last.reopen if last.reopen is not None else reopen, met, events)
 
 
-def _replay_single(r: Row, title: str, sink: DrySink, report: ImportReport) -> TicketRecord:
+def _replay_single(r: Row, title: str, sink: ReplaySink, report: ImportReport) -> TicketRecord:
     """A one-row-per-ticket export: opening, response, and the stop times the row carries."""
     party = r.party if r.party is not None else sink.default_party
     status = "new" if r.status in (None, KEEP) else r.status

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from comanage_tui.data.safe_files import PRIVATE_MODE, write_file
-from comanage_tui.data.snapshot_model import Snapshot
+from comanage_tui.data.snapshot.model import Snapshot
 
 FORMATS = ("md", "html", "json", "csv")
 EXTENSIONS = {"md": ".md", "html": ".html", "json": ".json", "csv": ".zip"}
@@ -15,15 +15,15 @@ EXTENSIONS = {"md": ".md", "html": ".html", "json": ".json", "csv": ".zip"}
 def render_text(s: Snapshot, fmt: str) -> str:
     """The single-file formats as text."""
     if fmt == "md":
-        from comanage_tui.data.snapshot_render import render_markdown
+        from comanage_tui.data.snapshot.render import render_markdown
 
         return render_markdown(s)
     if fmt == "json":
-        from comanage_tui.data.snapshot_render import render_json
+        from comanage_tui.data.snapshot.render import render_json
 
         return render_json(s)
     if fmt == "html":
-        from comanage_tui.data.snapshot_html import render_html
+        from comanage_tui.data.snapshot.html_page import render_html
 
         return render_html(s)
     raise ValueError(f"format {fmt!r} is not a single text file (use one of md, html, json)")
@@ -45,7 +45,7 @@ def write_snapshot(s: Snapshot, fmt: str, path: Path, *, mode: int = PRIVATE_MOD
     """
     path = Path(path).expanduser()
     if fmt == "csv":
-        from comanage_tui.data.snapshot_csv import write_csv
+        from comanage_tui.data.snapshot.csv_files import write_csv
 
         write_csv(s, path, mode=mode)
         return path

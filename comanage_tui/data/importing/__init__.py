@@ -1,0 +1,1 @@
+"""Importing PSA/ITSM CSV exports: read, map, replay, stage, report, compare verdicts."""

@@ -1,0 +1,1 @@
+"""SLA: business calendars, policies, the clock engine and its explanation."""

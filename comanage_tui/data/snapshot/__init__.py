@@ -1,0 +1,1 @@
+"""The status snapshot: built once from the read model, then rendered to each format."""
