@@ -16,13 +16,14 @@ from zoneinfo import ZoneInfo
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Grid
 from textual.message import Message
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from comanage_tui.screens.base import ComanageScreen
-from comanage_tui.screens.overview_model import Attention, Kpis, attention, bars, compliance_pair, kpis, trend
+from comanage_tui.screens.overview_model import ATTENTION_SIZE, Attention, Kpis, attention, bars, compliance_pair, kpis, trend
 from comanage_tui.widgets.paged_table import Column, ListSource, PagedTable, Row, Sort
 from comanage_tui.widgets.safe import clean
 from comanage_tui.widgets.states import percent, toned, trend_arrow
@@ -68,7 +69,11 @@ class OverviewScreen(ComanageScreen):
     """Where the co-managed operation stands this morning."""
 
     MODE = "overview"
-    # Enter belongs to the attention table (it posts RowSelected); nothing else to bind here.
+    # Enter belongs to the attention table (it posts RowSelected).
+    BINDINGS = [
+        Binding("m", "toggle_all", "All items", id="overview.all",
+                tooltip="Show every item of the attention list, or only the ten most urgent"),
+    ]
 
     def __init__(self) -> None:
         super().__init__()
@@ -83,6 +88,10 @@ class OverviewScreen(ComanageScreen):
         self._trend_timer = None
         self._history_pending = True
         """The previous week and the trend still have to be (re)computed."""
+        self.show_all = False
+        """The attention list shows every item, not only the ten most urgent (`m`)."""
+        self.all_items: list[Attention] = []
+        self.candidates = 0
 
     def compose(self) -> ComposeResult:
         yield from self.header()
@@ -128,7 +137,7 @@ class OverviewScreen(ComanageScreen):
         kt = store.kt.list()
         split = status.raci_split(store, ctx, now)
         internal = {p.key for p in ctx.parties.values() if p.kind == "internal"}
-        items, candidates = attention(clocks, now, eob, handoffs, kt, today, split)
+        items, candidates = attention(clocks, now, eob, handoffs, kt, today, split, with_rest=True)
         cal = ctx.internal_calendar()
         zone = cal.spec.timezone if cal is not None else "UTC"
         if worker.is_cancelled:
@@ -156,15 +165,24 @@ class OverviewScreen(ComanageScreen):
         self.post_message(TrendLoaded(weeks))
 
     def on_now_loaded(self, message: NowLoaded) -> None:
-        self.kpi, self.items = message.kpis, message.items
+        self.kpi, self.all_items, self.candidates = message.kpis, message.items, message.candidates
         local = dt.datetime.fromtimestamp(message.eob, ZoneInfo(message.zone))
         self.eob_text = local.strftime("%H:%M")
         self._show_tiles()
-        shown = len(message.items)
-        title = f"Attention today: {shown} of {message.candidates}" if message.candidates > shown else f"Attention today: {shown}"
+        self._show_attention()
+
+    def _show_attention(self) -> None:
+        self.items = self.all_items if self.show_all else self.all_items[:ATTENTION_SIZE]
+        shown = len(self.items)
+        if self.candidates > shown:
+            title = f"Attention today: {shown} of {self.candidates} · m shows all"
+        elif self.show_all and self.candidates > ATTENTION_SIZE:
+            title = f"Attention today: all {shown} · m shows the {ATTENTION_SIZE} most urgent"
+        else:
+            title = f"Attention today: {shown}"
         self.query_one("#attention-title", Static).update(title + ("" if shown else " · nothing urgent"))
         table = self.query_one("#attention", PagedTable)
-        source = ListSource(message.items, _attention_row)
+        source = ListSource(self.items, _attention_row)
         if table.source is None:
             table.set_source(source)
         else:
@@ -214,8 +232,9 @@ class OverviewScreen(ComanageScreen):
         self._tile("breached", "Breached now", breached)
         self._tile("risk", f"At risk by {self.eob_text}", toned(self.app, f"▲ {k.at_risk_today}", "warn") if k.at_risk_today
                    else toned(self.app, "✔ 0", "good"))
-        oldest = f" · oldest {k.oldest_handoff}" if k.open_handoffs else ""
-        self._tile("handoffs", "Open handoffs", f"{k.open_handoffs}{oldest}")
+        # The age in the label's words, so the value fits a quarter of 80 columns ("5 · 2h 10m").
+        oldest = f" · {k.oldest_handoff}" if k.open_handoffs else ""
+        self._tile("handoffs", "Handoffs, oldest" if k.open_handoffs else "Open handoffs", f"{k.open_handoffs}{oldest}")
         self._tile("waiting", "Waiting us/them", f"us {k.waiting_on_us} · them {k.waiting_on_partners}")
         kt = toned(self.app, f"✖ {k.kt_overdue}", "bad") if k.kt_overdue else toned(self.app, "✔ 0", "good")
         kt.append(f" · ⚠ {k.stale_runbooks}" if k.stale_runbooks else " · 0")
@@ -240,6 +259,12 @@ class OverviewScreen(ComanageScreen):
         self.query_one("#trend", Static).update(line)
 
     # --- actions ----------------------------------------------------------------------------
+
+    def action_toggle_all(self) -> None:
+        """Every item of the attention list, or the ten most urgent."""
+        self.show_all = not self.show_all
+        if self.kpi is not None:
+            self._show_attention()
 
     def on_paged_table_row_selected(self, message: PagedTable.RowSelected) -> None:
         self._open(message.key)

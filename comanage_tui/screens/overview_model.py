@@ -91,8 +91,9 @@ def kpis(clocks: list[TicketClock], eob: float, handoffs: list[HandoffStatus], i
 
 
 def attention(clocks: list[TicketClock], now: float, eob: float, handoffs: list[HandoffStatus],
-              kt: list[KtItem], today: dt.date, split: list[AreaSplit]) -> tuple[list[Attention], int]:
-    """The ten most urgent things, and how many candidates there were in all."""
+              kt: list[KtItem], today: dt.date, split: list[AreaSplit], *,
+              with_rest: bool = False) -> tuple[list[Attention], int]:
+    """The ten most urgent things (then, `with_rest`, every other one by rank), and how many there were in all."""
     from comanage_tui.data.sla_explain import format_duration
 
     items: list[Attention] = []
@@ -126,7 +127,11 @@ def attention(clocks: list[TicketClock], now: float, eob: float, handoffs: list[
             items.append(Attention(f"raci:{a.area.key}", "raci", state, "RACI", "bad", f"{a.area.name}: {problem}",
                                    a.area.criticality.value, ("split", a.area.id),
                                    (0 if a.area.criticality == "critical" else 1,)))
-    return pick(items), len(items)
+    top = pick(items)
+    if with_rest:
+        chosen = set(id(a) for a in top)
+        top += sorted((a for a in items if id(a) not in chosen), key=lambda a: (RANK[a.kind], a.urgency, a.key))
+    return top, len(items)
 
 
 def pick(items: list[Attention], size: int = ATTENTION_SIZE) -> list[Attention]:

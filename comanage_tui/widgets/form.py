@@ -51,23 +51,26 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static, TextArea
 
+from comanage_tui.data.errors import Conflict, InvalidInput
 from comanage_tui.data.text import clean_input
-from comanage_tui.widgets.fields import FieldInput, FieldTextArea
+from comanage_tui.ui_errors import describe
+from comanage_tui.widgets.fields import FieldInput, FieldTextArea, TickBox
 from comanage_tui.widgets.dialogs import CONFLICT_CHOICES, YES_NO, Choice, ConfirmScreen, InfoScreen, PromptScreen
 from comanage_tui.widgets.safe import text
 
 # The dialogs are re-exported: screens and tests import them from this module.
 __all__ = [
     "CONFLICT_CHOICES", "OMIT", "YES_NO", "Choice", "ConfirmScreen", "FieldInput", "FieldKind", "FieldTextArea", "FormField",
-    "FormScreen", "InfoScreen", "PromptScreen",
+    "FormScreen", "InfoScreen", "PromptScreen", "Submit",
 ]
 
 FieldKind = Literal["text", "multiline", "select", "multi", "int", "float", "date", "bool"]
@@ -110,6 +113,30 @@ class FormField:
     placeholder: str = ""
 
 
+@dataclass(frozen=True)
+class Submit:
+    """What saving a form writes: `change(store)`, and `retry` (the same without the version check).
+
+    A form given `write=` runs it itself and stays open until the store accepts: a refusal
+    is shown under the field it names (or on the form's problem line), a Conflict asks
+    reload / overwrite, and Escape there returns to the form with every edit intact.
+    """
+
+    change: Callable[[Any], object]
+    retry: Callable[[Any], object] | None = None
+    note: str = ""
+    """The notification after a successful save."""
+
+
+@dataclass
+class FormWritten(Message):
+    """The form's write worker finished: `result` of the change, or the `error` it raised."""
+
+    result: object = None
+    error: BaseException | None = None
+    retry: Callable[[Any], object] | None = None
+
+
 class _Invalid(Exception):
     """A raw input that cannot even be converted (e.g. 'abc' in an int field)."""
 
@@ -146,14 +173,36 @@ def _convert(f: FormField, raw: Any) -> Any:
     return raw
 
 
+# pydantic's constraint patterns in words a person can act on (models.Key is the one in use).
+PATTERN_WORDS = {
+    r"^[a-z0-9][a-z0-9_-]*$": "lowercase letters, digits, - and _ only (start with a letter or digit)",
+}
+
+
 def _message(error: Mapping[str, Any]) -> str:
-    """pydantic's message without its 'Value error, ' prefix, which means nothing to a user."""
+    """pydantic's error in plain words: never its type names, patterns or 'Value error, ' prefix."""
+    kind = error.get("type")
+    ctx = error.get("ctx") or {}
+    if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
+        return "required"
+    if kind == "string_pattern_mismatch":
+        return PATTERN_WORDS.get(str(ctx.get("pattern")), "has characters that are not allowed here")
+    if kind == "string_too_long":
+        return f"at most {ctx.get('max_length')} characters"
+    words = {"greater_than": "must be greater than {gt}", "greater_than_equal": "must be {ge} or more",
+             "less_than": "must be less than {lt}", "less_than_equal": "must be {le} or less",
+             "too_long": "at most {max_length} items", "enum": "choose one of the offered values",
+             "int_parsing": "must be a whole number", "float_parsing": "must be a number, e.g. 1.5",
+             "date_from_datetime_parsing": "use a date like 2026-12-31", "date_parsing": "use a date like 2026-12-31"}
+    if kind in words:
+        try:
+            return words[str(kind)].format(**ctx)
+        except (KeyError, IndexError):
+            pass
     msg = str(error.get("msg", "invalid value"))
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
             msg = msg[len(prefix):]
-    if error.get("type") == "missing":
-        msg = "required"
     return msg
 
 
@@ -188,8 +237,8 @@ class FormScreen(ModalScreen[BaseModel | None]):
     AUTO_FOCUS = ".form-row > *"
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", tooltip="Save the form (refused while a field is invalid)"),
-        Binding("escape", "cancel", "Cancel", tooltip="Close without saving"),
+        Binding("ctrl+s", "save", "Save", tooltip="Save the form (refused while a field is invalid)", id="form.save"),
+        Binding("escape", "cancel", "Cancel", tooltip="Close without saving", id="form.cancel"),
     ]
 
     def __init__(
@@ -203,6 +252,7 @@ class FormScreen(ModalScreen[BaseModel | None]):
         only_changed: bool = False,
         check: Callable[[BaseModel], Mapping[str, str]] | None = None,
         save_label: str = "Save",
+        write: Callable[[BaseModel], Submit | None] | None = None,
     ) -> None:
         """
         Args:
@@ -215,6 +265,8 @@ class FormScreen(ModalScreen[BaseModel | None]):
                 initial one (for `…Update` models, where a missing key means "unchanged").
             check: extra rules after the model passed; returns {field name: message}.
             save_label: the save button's text.
+            write: given the valid model, what to write (None: nothing to write). The form
+                writes it through `app.store` and closes only once it is saved.
         """
         super().__init__()
         self.form_title = title
@@ -224,6 +276,13 @@ class FormScreen(ModalScreen[BaseModel | None]):
         self.only_changed = only_changed
         self.check = check
         self.save_label = save_label
+        self.write = write
+        self.written: object = None
+        """What the store returned for the write (e.g. the saved record)."""
+        self._store_errors: dict[str, tuple[str, Any]] = {}
+        """The store's refusals by field: (message, the raw value it refused); shown until that value changes."""
+        self._submit: Submit | None = None
+        self._sent: BaseModel | None = None
         given = dict(values or {})
         # Stored text is shown cleaned (an escape sequence in a note must not reach the
         # terminal through an Input); "changed" compares against the cleaned value, so a
@@ -265,7 +324,7 @@ class FormScreen(ModalScreen[BaseModel | None]):
             start = value if value in known else Select.NULL
             return Select([(text(lbl) if isinstance(lbl, str) else lbl, v) for lbl, v in f.choices], value=start, allow_blank=not f.required or start is Select.NULL, id=wid, compact=True)
         if f.kind == "bool":
-            return Checkbox(label, bool(value), id=wid, compact=True)
+            return TickBox(label, bool(value), id=wid, compact=True)
         if f.kind == "multi":
             chosen = set(value or ())
             return SelectionList(*[(text(lbl), v, v in chosen) for lbl, v in f.choices], id=wid, compact=True)
@@ -278,6 +337,10 @@ class FormScreen(ModalScreen[BaseModel | None]):
     def on_mount(self) -> None:
         for widget in self.query(SelectionList):
             self._mark_ticks(widget)
+        # Open at the top, each text showing its beginning (Input puts its cursor at the end).
+        for field in self.query(Input):
+            field.cursor_position = 0
+        self.query_one("#form-fields").scroll_home(animate=False)
         self.validate_now()
 
     # -- reading and validating -------------------------------------------------
@@ -289,6 +352,10 @@ class FormScreen(ModalScreen[BaseModel | None]):
         if isinstance(widget, SelectionList):
             return widget.selected
         return widget.value  # Input, Select and Checkbox all expose .value
+
+    def _raw_of(self, name: str) -> Any:
+        f = next((f for f in self.fields if f.name == name), None)
+        return None if f is None else self._raw(f)
 
     def raw_values(self) -> dict[str, Any]:
         """The widgets' current contents by field name, unconverted."""
@@ -328,6 +395,12 @@ class FormScreen(ModalScreen[BaseModel | None]):
             if not errors and self.check is not None:
                 errors.update(self.check(candidate) or {})
             instance = None if errors else candidate
+        for name, (message, refused) in list(self._store_errors.items()):
+            if name and self._raw_of(name) != refused:
+                del self._store_errors[name]  # the user changed what the store refused
+            else:
+                errors.setdefault(name, message)
+                instance = None
         self.errors = errors
         self.result = instance
         self._show_errors()
@@ -357,6 +430,11 @@ class FormScreen(ModalScreen[BaseModel | None]):
             line.set_class(visible, "form-error")
             self._set_line(line, f"✖ {error}" if visible else f.help)
         problem = self.errors.get("", "") if self._show_all or self._touched else ""
+        if not problem and self._show_all:
+            # A lasting summary (never only a toast): which fields stop the save, in the form's order.
+            bad = [f.label for f in self.fields if f.name in self.errors]
+            if bad:
+                problem = f"not saved: fix {', '.join(bad)}"
         self._set_line(self.query_one("#form-problem", Static), f"✖ {problem}" if problem else "")
 
     def _set_line(self, line: Static, message: str) -> None:
@@ -411,18 +489,80 @@ class FormScreen(ModalScreen[BaseModel | None]):
         self.action_cancel()
 
     def action_save(self) -> None:
-        """Dismiss with the model instance, or stay open and show every reason not to."""
+        """Dismiss with the model instance (once written, with `write=`), or stay open and say why not."""
+        if self._submit is not None:
+            return  # a write is under way
         self._show_all = True
+        self._store_errors.pop("", None)  # a form-level refusal is for one attempt
         instance = self.validate_now()
         if instance is None:
             bad = next((f for f in self.fields if f.name in self.errors), None)
             if bad is not None:
                 self.query_one(f"#field-{bad.name}").focus()
-                self.notify(f"{bad.label}: {self.errors[bad.name]}", severity="error", markup=False)
-            else:
-                self.notify(self.errors.get("", "invalid"), severity="error", markup=False)
             return
-        self.dismiss(instance)
+        submit = self.write(instance) if self.write is not None else None
+        if submit is None:
+            self.dismiss(instance)
+            return
+        self._start(submit, submit.change, instance)
+
+    def _start(self, submit: Submit, change: Callable[[Any], object], instance: BaseModel) -> None:
+        self._submit, self._sent = submit, instance
+        self.query_one("#form-save", Button).disabled = True
+        self._set_line(self.query_one("#form-problem", Static), "Saving…")
+        self._run(change, submit.retry)
+
+    @work(thread=True, exclusive=True, group="form-write", exit_on_error=False)
+    def _run(self, change: Callable[[Any], object], retry: Callable[[Any], object] | None) -> None:
+        try:
+            self.post_message(FormWritten(change(self.app.store), retry=retry))  # type: ignore[attr-defined]
+        except Exception as exc:  # noqa: BLE001 - every refusal is shown on the form, which stays open
+            self.post_message(FormWritten(error=exc, retry=retry))
+
+    def on_form_written(self, message: FormWritten) -> None:
+        submit, self._submit = self._submit, None
+        self.query_one("#form-save", Button).disabled = False
+        exc = message.error
+        if exc is None:
+            self.written = message.result
+            if submit is not None and submit.note:
+                self.app.notify(submit.note, markup=False)
+            if saved := getattr(self.app, "saved", None):
+                saved()
+            self.dismiss(self._sent)
+            return
+        if isinstance(exc, Conflict) and message.retry is not None and submit is not None:
+            self._ask_conflict(exc, submit)
+            return
+        self.show_store_error(exc)
+
+    def show_store_error(self, exc: BaseException) -> None:
+        """Show a store refusal under the field it names (else on the problem line); the form stays open."""
+        names = {f.name for f in self.fields}
+        field = exc.field.split(".")[0] if isinstance(exc, InvalidInput) else ""
+        field = field if field in names else ""
+        message = exc.message if isinstance(exc, InvalidInput) and field else describe(exc)
+        self._store_errors[field] = (message, self._raw_of(field) if field else None)
+        self._show_all = True
+        self.validate_now()
+        if field:
+            self.query_one(f"#field-{field}").focus()
+
+    def _ask_conflict(self, exc: Conflict, submit: Submit) -> None:
+        def choose(answer: str | None) -> None:
+            if answer == "overwrite" and submit.retry is not None:
+                self._start(submit, submit.retry, self._sent)
+            elif answer == "reload":
+                below = self.app.screen_stack[-2] if len(self.app.screen_stack) > 1 else None
+                self.dismiss(None)
+                if reload := getattr(below, "reload", None):
+                    reload()
+            else:  # Escape or Cancel: back to the form, every edit as it was
+                self._store_errors[""] = (f"{describe(exc)}: save again to choose", None)
+                self._show_all = True
+                self.validate_now()
+
+        self.app.push_screen(ConfirmScreen.for_conflict(exc), choose)
 
     def action_cancel(self) -> None:
         """Close without saving."""

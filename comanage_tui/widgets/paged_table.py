@@ -36,15 +36,17 @@ class PagedTable(ReportWorkerErrors, ScrollView, can_focus=True, inherit_binding
     """A virtual table: row count + fetched pages, Line-API rendering, SQL-side sort and filter."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "select", "Open", tooltip="Open the highlighted row"),
-        Binding("greater_than_sign", "sort_next", "Sort", show=False, tooltip="Sort by the next column"),
-        Binding("less_than_sign", "sort_reverse", "Reverse", show=False, tooltip="Reverse the sort direction"),
-        Binding("up", "cursor(-1)", "Up", show=False),
-        Binding("down", "cursor(1)", "Down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home", "home", "First row", show=False),
-        Binding("end", "end", "Last row", show=False),
+        Binding("enter", "select", "Open", tooltip="Open the highlighted row", id="table.select"),
+        Binding("greater_than_sign", "sort_next", "Sort", show=False, tooltip="Sort by the next column", id="table.sort_next"),
+        Binding("less_than_sign", "sort_reverse", "Reverse", show=False, tooltip="Reverse the sort direction", id="table.sort_reverse"),
+        Binding("up", "cursor(-1)", "Up", show=False, id="table.cursor_-1"),
+        Binding("down", "cursor(1)", "Down", show=False, id="table.cursor_1"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="table.page_-1"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="table.page_1"),
+        Binding("home,g", "home", "First row", show=False, id="table.home"),
+        Binding("end,G", "end", "Last row", show=False, id="table.end"),
+        Binding("w", "toggle_columns", "More columns", show=False, id="list.columns",
+                tooltip="Show or hide the optional columns (the highlighted row is always shown whole below)"),
     ]
     """Movement keys are not shown in the footer; `?` lists them all. ScrollView's own bindings are
     not inherited: there is no horizontal scrolling, and these move the cursor, not the view."""
@@ -98,6 +100,8 @@ class PagedTable(ReportWorkerErrors, ScrollView, can_focus=True, inherit_binding
                  sort: Sort | None = None, name: str | None = None, id: str | None = None, classes: str | None = None):
         super().__init__(name=name, id=id, classes=classes)
         self.columns = list(columns)
+        self.show_optional = False
+        """Show the optional columns too (`w`)."""
         self.source = source
         self.query = query
         self.sort = sort or Sort(next((c.key for c in self.columns if c.sortable), ""))
@@ -340,7 +344,19 @@ class PagedTable(ReportWorkerErrors, ScrollView, can_focus=True, inherit_binding
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("sort_next", "sort_reverse"):
             return any(c.sortable for c in self.columns)
+        if action == "toggle_columns":
+            return any(c.optional for c in self.columns)
         return True
+
+    @property
+    def shown(self) -> list[tuple[int, Column]]:
+        """(index into a row's cells, column) of the columns drawn now."""
+        return [(i, c) for i, c in enumerate(self.columns) if self.show_optional or not c.optional]
+
+    def action_toggle_columns(self) -> None:
+        """Show or hide the optional columns."""
+        self.show_optional = not self.show_optional
+        self.refresh()
 
     def action_sort_next(self) -> None:
         keys = [c.key for c in self.columns if c.sortable]
@@ -403,13 +419,14 @@ class PagedTable(ReportWorkerErrors, ScrollView, can_focus=True, inherit_binding
     # --- rendering ----------------------------------------------------------------------
 
     def _column_at(self, x: int) -> Column | None:
-        return column_at(self.columns, self.scrollable_content_region.width, x)
+        return column_at([c for _i, c in self.shown], self.scrollable_content_region.width, x)
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         base = self.rich_style
         if y == 0:
-            return header_strip(self.columns, self.sort, width, base + self.get_component_rich_style("paged-table--header"))
+            return header_strip([c for _i, c in self.shown], self.sort, width,
+                                base + self.get_component_rich_style("paged-table--header"))
         index = int(self.scroll_offset.y) + y - 1
         if index >= self.total:
             return Strip.blank(width, base)
@@ -423,5 +440,6 @@ class PagedTable(ReportWorkerErrors, ScrollView, can_focus=True, inherit_binding
                 self.call_later(self._request_missing)
             placeholder = base + self.get_component_rich_style("paged-table--placeholder")
             return Strip([Segment(" …", placeholder)]).adjust_cell_length(width, style)
-        return row_strip(self.columns, row, width, style, "›" if index == self.cursor else " ",
-                         lambda tone: tone_style(self.app, tone))
+        shown = self.shown
+        return row_strip([c for _i, c in shown], row, width, style, "›" if index == self.cursor else " ",
+                         lambda tone: tone_style(self.app, tone), [i for i, _c in shown])

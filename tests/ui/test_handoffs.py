@@ -136,20 +136,22 @@ async def test_new_handoff_form_refuses_invalid_then_creates(ui_db: Path) -> Non
         form.query_one("#field-ack_target_minutes").value = "120"
         form.query_one("#field-ticket_ref").value = "NOPE-1"
         form.query_one("#field-summary").value = "Check the SIEM alert flood"
-        await press(pilot, "ctrl+s")
-        assert isinstance(pilot.app.screen, HandoffsScreen)
-        assert "no ticket with reference 'NOPE-1'" in notes(pilot.app)  # the store's refusal, as a notification
-        assert len(open_handoffs(ui_db)) == count
-        await press(pilot, "n")
-        form = pilot.app.screen
-        form.query_one("#field-to_party").value = "secops"
-        form.query_one("#field-summary").value = "Check the SIEM alert flood"
         form.query_one("#field-context").text = "Tried muting rule 12."
         await press(pilot, "ctrl+s")
+        # The store's refusal stays under its field, the form open with everything typed (issue #15 item 1).
+        assert pilot.app.screen is form
+        assert form.error_for("ticket_ref") == "✖ no ticket with reference 'NOPE-1'"
+        assert form.query_one("#field-summary").value == "Check the SIEM alert flood"
+        assert len(open_handoffs(ui_db)) == count
+        form.query_one("#field-ticket_ref").value = ""
+        await press(pilot)
+        assert form.error_for("ticket_ref") == ""
+        await press(pilot, "ctrl+s")
+        assert isinstance(pilot.app.screen, HandoffsScreen)
         new = [h for h in open_handoffs(ui_db).values() if h.summary == "Check the SIEM alert flood"]
         assert len(new) == 1
         h = new[0]
-        assert (h.from_party_key, h.to_party_key, h.ack_target_minutes, h.context) == ("internal", "secops", 240, "Tried muting rule 12.")
+        assert (h.from_party_key, h.to_party_key, h.ack_target_minutes, h.context) == ("internal", "secops", 120, "Tried muting rule 12.")
         assert h.requested_at == FIXED_NOW
         assert h.id in [s.handoff.id for s in screen.visible()]
 

@@ -109,7 +109,7 @@ async def test_new_area_form_validates_and_the_new_row_shows_its_gap(ui_db: Path
         form.query_one("#field-key").value = "Bad Key!"
         form.query_one("#field-name").value = "Telephony"
         await press(pilot, "ctrl+s")
-        assert pilot.app.screen is form and "String should match pattern" in form.error_for("key")
+        assert pilot.app.screen is form and "lowercase letters, digits, - and _ only" in form.error_for("key")
         form.query_one("#field-key").value = "voip"
         await press(pilot, "ctrl+s")
         assert pilot.app.screen is screen
