@@ -207,10 +207,10 @@ class HandoffsScreen(ListingScreen):
             if s.handoff.state.is_open or s.handoff.state == HandoffState.RETURNED:
                 waiting[waiting_on(s)] = waiting.get(waiting_on(s), 0) + 1
         who = ", ".join(f"{k} {n}" for k, n in sorted(waiting.items()))
-        parts = [f"Handoffs: {len(open_)} open", count(late, "✖", "late", "late"), f"waiting on {who or 'nobody'}",
+        parts = [f"Handoffs: {len(open_)} open", count(late, "✖", "late", "late"), f"waiting: {who or 'nobody'}",
                  self.sort_caption()]
         if self.show_closed:
-            parts.append("incl. closed")
+            parts.insert(1, "incl. closed")
         return parts
 
     def current(self) -> HandoffStatus | None:

@@ -120,8 +120,8 @@ class ListingScreen(ComanageScreen):
     """Index into `sorts()`."""
     sort_reverse: reactive[bool] = reactive(False)
     """Flip the sort direction."""
-    show_optional: reactive[bool] = reactive(False)
-    """Show the optional columns (`w`); at 80 columns the text column comes first."""
+    show_optional: reactive[bool | None] = reactive(None)
+    """Show the optional columns (`w`); None: when the text column keeps 40 cells with them."""
     OPTIONAL: ClassVar[frozenset[str]] = frozenset()
     """Keys of the columns shown only with `w`."""
 
@@ -155,7 +155,11 @@ class ListingScreen(ComanageScreen):
         spec = list(self.column_spec())
         if not spec:
             return list(range(len(table.columns)))
-        shown = [(i, c) for i, c in enumerate(spec) if self.show_optional or c[1] not in self.OPTIONAL]
+        every = self.show_optional
+        if every is None:  # as wide as the text column allows (at 80 columns: the text first)
+            every = flex_width(table, [w for _l, _k, w in spec if w is not None]) >= 40
+        self._optional_shown = every
+        shown = [(i, c) for i, c in enumerate(spec) if every or c[1] not in self.OPTIONAL]
         fixed = [w for _i, (_l, _k, w) in shown if w is not None]
         flex = flex_width(table, fixed)
         wanted = [(k, w if w is not None else flex) for _i, (_l, k, w) in shown]
@@ -173,7 +177,7 @@ class ListingScreen(ComanageScreen):
 
     def action_toggle_columns(self) -> None:
         """Show or hide the optional columns."""
-        self.show_optional = not self.show_optional
+        self.show_optional = not getattr(self, "_optional_shown", False)
 
     def title_parts(self) -> list[str]:
         """The title line's parts (the match count is added while filtering)."""
@@ -295,14 +299,15 @@ class ListingScreen(ComanageScreen):
         """Put `title_parts()` (and "N matches" while filtering) on the one title line.
 
         It never wraps or cuts: when the line is too narrow, the least important parts (the
-        last ones; the sort is also in `?`) are left out, the match count never.
+        last ones before the sort) are left out, then the sort; the match count never.
         """
         parts = self.title_parts()
         matches = [plural(shown, "match", "matches")] if self.filter_text else []
         line = self.query_one(f"#{self.TITLE_ID}", Static)
         room = (line.size.width or self.app.size.width) - 2
         while len(parts) > 1 and len(" · ".join(parts + matches)) > room:
-            parts.pop()
+            droppable = [i for i, p in enumerate(parts) if i and not p.startswith("sort ")]
+            parts.pop(droppable[-1] if droppable else len(parts) - 1)
         line.update(text(" · ".join(parts + matches)))
 
     def sort_caption(self) -> str:

@@ -124,6 +124,7 @@ class SlaScreen(FilterLine, ComanageScreen):
     """Open clocks by time to breach; Enter opens the ticket with its explain timeline."""
 
     MODE = "sla"
+    AUTO_FOCUS = "#clocks"  # the table, not the filter line: a key pressed at once is a command, not filter text
     BINDINGS = [
         Binding("slash", "filter", "Filter", tooltip=FILTER_HELP, id="sla.filter"),
         Binding("f", "cycle_state", "State", tooltip="Cycle: all → breached → at risk → running → paused", id="sla.cycle_state"),

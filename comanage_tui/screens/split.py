@@ -136,7 +136,7 @@ class SplitScreen(ListingScreen):
     def _cells(self, s: AreaSplit) -> list:
         letters = [Text(s.letters.get(p.key, "·"), justify="center") for p in self.parties]
         marks = problem_marks(s)
-        crit = [Text(s.area.criticality.value)] if self.show_optional else []
+        crit = [Text(s.area.criticality.value)] if self.wide() else []
         return [text(s.area.name), *crit, *letters, Text(marks, style="" if marks == "✔ ok" else "bold", no_wrap=True)]
 
     def refresh_rows(self) -> None:
@@ -144,7 +144,7 @@ class SplitScreen(ListingScreen):
         if not self.is_mounted or not self._loaded:
             return
         table = self.table()
-        fixed = [(label, key, width) for label, key, width in FIXED_COLS if key != "crit" or self.show_optional]
+        fixed = [(label, key, width) for label, key, width in FIXED_COLS if key != "crit" or self.wide()]
         party_cols = [(text(p.key), f"p:{p.key}", max(3, len(clean(p.key, limit=12)))) for p in self.parties]
         # The area name gets the width the letters and the problems leave (Crit. only with `w`).
         area = flex_width(table, [w for _l, _k, w in fixed + party_cols if w is not None] + [PROBLEMS_WIDTH])
@@ -167,6 +167,11 @@ class SplitScreen(ListingScreen):
         self._fill_workload()
         self.show_title(len(rows))
         self.show_preview()
+
+    def wide(self) -> bool:
+        """Crit. is shown: as `w` set it, else from 100 columns on."""
+        self._optional_shown = self.show_optional if self.show_optional is not None else self.app.size.width >= 100
+        return self._optional_shown
 
     def _place_cursor(self, before: Coordinate, keys: list[str], current: str | None) -> None:
         """After a refill: the same area, else the same row number; the same column, else the first party's."""

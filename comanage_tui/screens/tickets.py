@@ -74,6 +74,7 @@ class TicketsScreen(FilterLine, TicketActions, ComanageScreen):
     """All tickets, newest first; `/` filters, `>`/`<` sort, Enter opens."""
 
     MODE = "tickets"
+    AUTO_FOCUS = "#tickets"  # the table, not the filter line: a key pressed at once is a command, not filter text
     EDIT_ACTIONS = frozenset({"new", "edit"})
     BINDINGS = [
         Binding("slash", "filter", "Filter", tooltip=FILTER_HELP, id="tickets.filter"),

@@ -22,12 +22,14 @@ from textual.strip import Strip
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from comanage_tui.ui_errors import ReportWorkerErrors
-from comanage_tui.widgets.paged_render import column_at, header_strip, row_strip
+from comanage_tui.widgets.paged_render import column_at, column_widths, header_strip, row_strip
 from comanage_tui.widgets.paged_source import Column, ListSource, PageRequest, PagesLoaded, PageSource, Row, Sort
 from comanage_tui.widgets.states import tone_style
 
 __all__ = ["Column", "ListSource", "PageSource", "PagedTable", "Row", "Sort"]
 
+WIDE_TEXT = 40
+"""The optional columns show by themselves when the text column keeps this many cells with them."""
 PAGE_SIZE = 100
 MAX_PAGES = 40  # pages kept in memory; far-away ones are dropped and fetched again if needed
 
@@ -100,8 +102,8 @@ class PagedTable(ReportWorkerErrors, ScrollView, can_focus=True, inherit_binding
                  sort: Sort | None = None, name: str | None = None, id: str | None = None, classes: str | None = None):
         super().__init__(name=name, id=id, classes=classes)
         self.columns = list(columns)
-        self.show_optional = False
-        """Show the optional columns too (`w`)."""
+        self.show_optional: bool | None = None
+        """Show the optional columns too (`w`); None: when the text column keeps 40 cells with them."""
         self.source = source
         self.query = query
         self.sort = sort or Sort(next((c.key for c in self.columns if c.sortable), ""))
@@ -349,13 +351,22 @@ class PagedTable(ReportWorkerErrors, ScrollView, can_focus=True, inherit_binding
         return True
 
     @property
+    def optional_shown(self) -> bool:
+        """Whether the optional columns are drawn: as `w` set it, else when the text column keeps 40 cells."""
+        if self.show_optional is not None:
+            return self.show_optional
+        widths = column_widths(self.columns, self.scrollable_content_region.width or self.app.size.width)
+        return all(w >= WIDE_TEXT for c, w in zip(self.columns, widths) if c.flex)
+
+    @property
     def shown(self) -> list[tuple[int, Column]]:
         """(index into a row's cells, column) of the columns drawn now."""
-        return [(i, c) for i, c in enumerate(self.columns) if self.show_optional or not c.optional]
+        every = self.optional_shown
+        return [(i, c) for i, c in enumerate(self.columns) if every or not c.optional]
 
     def action_toggle_columns(self) -> None:
         """Show or hide the optional columns."""
-        self.show_optional = not self.show_optional
+        self.show_optional = not self.optional_shown
         self.refresh()
 
     def action_sort_next(self) -> None:

@@ -51,7 +51,7 @@ async def test_every_list_gives_its_text_column_at_least_30_cells_at_80x24(ui_db
 
 
 async def test_w_shows_the_optional_columns_and_hides_them_again(ui_db: Path) -> None:
-    async with open_app(ui_db).run_test(size=(120, 40)) as pilot:
+    async with open_app(ui_db).run_test(size=(100, 30)) as pilot:
         await press(pilot, "3")
         table = pilot.app.screen.query_one("#ho-table", DataTable)
         keys = lambda: [c.key.value for c in table.columns.values()]  # noqa: E731
