@@ -49,7 +49,7 @@ SORTS: list[tuple[str, Callable[[HandoffStatus], object], bool]] = [
 ]
 # Narrow fixed columns, the summary takes the rest (32 cells at 80 columns); `w` adds the optional ones.
 COLUMNS = [("From → to", "route", 11), ("State", "state", 14), ("Ack", "ack", 10), ("↩", "bounce", 2),
-           ("Waited / target", "waited", 12), ("Ticket", "ticket", 9), ("Summary", "summary", None)]
+           ("Waited/target", "waited", 13), ("Ticket", "ticket", 9), ("Summary", "summary", None)]
 OPTIONAL = frozenset({"waited", "ticket"})
 
 
