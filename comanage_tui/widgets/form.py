@@ -24,6 +24,11 @@ Example::
     form = FormScreen("Edit ticket", fields, TicketUpdate, values={"title": t.title, ...},
                       only_changed=True)
 
+A form given `write=` (a function of the valid model returning a `Submit`) writes through
+the store itself and stays open until the store accepts (widgets/form_submit.py): what the
+store refuses appears under its field; nothing typed is lost. Messages are pydantic's in
+words (widgets/form_messages.py).
+
 ConfirmScreen, PromptScreen and InfoScreen live in `widgets/dialogs.py` (examples there);
 they are imported from here too, as the screens always have.
 
@@ -51,19 +56,18 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static, TextArea
 
-from comanage_tui.data.errors import Conflict, InvalidInput
 from comanage_tui.data.text import clean_input
-from comanage_tui.ui_errors import describe
 from comanage_tui.widgets.fields import FieldInput, FieldTextArea, TickBox
+from comanage_tui.widgets.form_messages import message as in_words
+from comanage_tui.widgets.form_submit import StoreSubmit, Submit
 from comanage_tui.widgets.dialogs import CONFLICT_CHOICES, YES_NO, Choice, ConfirmScreen, InfoScreen, PromptScreen
 from comanage_tui.widgets.safe import text
 
@@ -113,30 +117,6 @@ class FormField:
     placeholder: str = ""
 
 
-@dataclass(frozen=True)
-class Submit:
-    """What saving a form writes: `change(store)`, and `retry` (the same without the version check).
-
-    A form given `write=` runs it itself and stays open until the store accepts: a refusal
-    is shown under the field it names (or on the form's problem line), a Conflict asks
-    reload / overwrite, and Escape there returns to the form with every edit intact.
-    """
-
-    change: Callable[[Any], object]
-    retry: Callable[[Any], object] | None = None
-    note: str = ""
-    """The notification after a successful save."""
-
-
-@dataclass
-class FormWritten(Message):
-    """The form's write worker finished: `result` of the change, or the `error` it raised."""
-
-    result: object = None
-    error: BaseException | None = None
-    retry: Callable[[Any], object] | None = None
-
-
 class _Invalid(Exception):
     """A raw input that cannot even be converted (e.g. 'abc' in an int field)."""
 
@@ -173,40 +153,7 @@ def _convert(f: FormField, raw: Any) -> Any:
     return raw
 
 
-# pydantic's constraint patterns in words a person can act on (models.Key is the one in use).
-PATTERN_WORDS = {
-    r"^[a-z0-9][a-z0-9_-]*$": "lowercase letters, digits, - and _ only (start with a letter or digit)",
-}
-
-
-def _message(error: Mapping[str, Any]) -> str:
-    """pydantic's error in plain words: never its type names, patterns or 'Value error, ' prefix."""
-    kind = error.get("type")
-    ctx = error.get("ctx") or {}
-    if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
-        return "required"
-    if kind == "string_pattern_mismatch":
-        return PATTERN_WORDS.get(str(ctx.get("pattern")), "has characters that are not allowed here")
-    if kind == "string_too_long":
-        return f"at most {ctx.get('max_length')} characters"
-    words = {"greater_than": "must be greater than {gt}", "greater_than_equal": "must be {ge} or more",
-             "less_than": "must be less than {lt}", "less_than_equal": "must be {le} or less",
-             "too_long": "at most {max_length} items", "enum": "choose one of the offered values",
-             "int_parsing": "must be a whole number", "float_parsing": "must be a number, e.g. 1.5",
-             "date_from_datetime_parsing": "use a date like 2026-12-31", "date_parsing": "use a date like 2026-12-31"}
-    if kind in words:
-        try:
-            return words[str(kind)].format(**ctx)
-        except (KeyError, IndexError):
-            pass
-    msg = str(error.get("msg", "invalid value"))
-    for prefix in ("Value error, ", "Assertion failed, "):
-        if msg.startswith(prefix):
-            msg = msg[len(prefix):]
-    return msg
-
-
-class FormScreen(ModalScreen[BaseModel | None]):
+class FormScreen(StoreSubmit, ModalScreen[BaseModel | None]):
     """A modal form over a pydantic model; dismisses with the validated instance or None."""
 
     # Compact one-line inputs with the label beside them: a six-field form fits 80×24.
@@ -390,7 +337,7 @@ class FormScreen(ModalScreen[BaseModel | None]):
             for err in exc.errors():
                 loc = err.get("loc") or ("",)
                 key = str(loc[0]) if str(loc[0]) in names else ""
-                errors.setdefault(key, _message(err) if key else f"{'.'.join(map(str, loc))}: {_message(err)}")
+                errors.setdefault(key, in_words(err) if key else f"{'.'.join(map(str, loc))}: {in_words(err)}")
         else:
             if not errors and self.check is not None:
                 errors.update(self.check(candidate) or {})
@@ -505,64 +452,6 @@ class FormScreen(ModalScreen[BaseModel | None]):
             self.dismiss(instance)
             return
         self._start(submit, submit.change, instance)
-
-    def _start(self, submit: Submit, change: Callable[[Any], object], instance: BaseModel) -> None:
-        self._submit, self._sent = submit, instance
-        self.query_one("#form-save", Button).disabled = True
-        self._set_line(self.query_one("#form-problem", Static), "Saving…")
-        self._run(change, submit.retry)
-
-    @work(thread=True, exclusive=True, group="form-write", exit_on_error=False)
-    def _run(self, change: Callable[[Any], object], retry: Callable[[Any], object] | None) -> None:
-        try:
-            self.post_message(FormWritten(change(self.app.store), retry=retry))  # type: ignore[attr-defined]
-        except Exception as exc:  # noqa: BLE001 - every refusal is shown on the form, which stays open
-            self.post_message(FormWritten(error=exc, retry=retry))
-
-    def on_form_written(self, message: FormWritten) -> None:
-        submit, self._submit = self._submit, None
-        self.query_one("#form-save", Button).disabled = False
-        exc = message.error
-        if exc is None:
-            self.written = message.result
-            if submit is not None and submit.note:
-                self.app.notify(submit.note, markup=False)
-            if saved := getattr(self.app, "saved", None):
-                saved()
-            self.dismiss(self._sent)
-            return
-        if isinstance(exc, Conflict) and message.retry is not None and submit is not None:
-            self._ask_conflict(exc, submit)
-            return
-        self.show_store_error(exc)
-
-    def show_store_error(self, exc: BaseException) -> None:
-        """Show a store refusal under the field it names (else on the problem line); the form stays open."""
-        names = {f.name for f in self.fields}
-        field = exc.field.split(".")[0] if isinstance(exc, InvalidInput) else ""
-        field = field if field in names else ""
-        message = exc.message if isinstance(exc, InvalidInput) and field else describe(exc)
-        self._store_errors[field] = (message, self._raw_of(field) if field else None)
-        self._show_all = True
-        self.validate_now()
-        if field:
-            self.query_one(f"#field-{field}").focus()
-
-    def _ask_conflict(self, exc: Conflict, submit: Submit) -> None:
-        def choose(answer: str | None) -> None:
-            if answer == "overwrite" and submit.retry is not None:
-                self._start(submit, submit.retry, self._sent)
-            elif answer == "reload":
-                below = self.app.screen_stack[-2] if len(self.app.screen_stack) > 1 else None
-                self.dismiss(None)
-                if reload := getattr(below, "reload", None):
-                    reload()
-            else:  # Escape or Cancel: back to the form, every edit as it was
-                self._store_errors[""] = (f"{describe(exc)}: save again to choose", None)
-                self._show_all = True
-                self.validate_now()
-
-        self.app.push_screen(ConfirmScreen.for_conflict(exc), choose)
 
     def action_cancel(self) -> None:
         """Close without saving."""
