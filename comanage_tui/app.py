@@ -17,6 +17,7 @@ from textual.worker import get_current_worker
 from comanage_tui.data.errors import ComanageError
 from comanage_tui.messages import DataChanged
 from comanage_tui.screens.overview import OverviewScreen
+from comanage_tui.screens.undo import MAX_ENTRIES, UndoDone, UndoEntry, follow, outcome
 from comanage_tui.ui_errors import ReportWorkerErrors, describe
 from comanage_tui.widgets.nav import SCREENS
 
@@ -66,8 +67,10 @@ def _screen_bindings() -> list[Binding]:
         # The number key is shown once, as a compact "1-6 Screens" hint; `?` lists them all.
         show = info.number == "1"
         out.append(Binding(info.number, f"go('{info.mode}')", "Screens" if show else info.title, show=show,
-                           key_display="1-6" if show else None, tooltip=f"{info.title}: {info.about}"))
-        out.append(Binding(info.letter, f"go('{info.mode}')", info.title, show=False, tooltip=info.about))
+                           key_display="1-6" if show else None, tooltip=f"{info.title}: {info.about}",
+                           id=f"app.go_{info.mode}"))
+        out.append(Binding(info.letter, f"go('{info.mode}')", info.title, show=False, tooltip=info.about,
+                           id=f"app.go_{info.mode}_letter"))
     return out
 
 
@@ -83,6 +86,7 @@ class ComanageApp(ReportWorkerErrors, App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "comanage"
+    NOTIFICATION_TIMEOUT = 3  # toasts sit at the top (app.tcss) and go soon: the detail pane stays readable
     COMMANDS = App.COMMANDS | {_commands}
     MODES = {
         "overview": OverviewScreen,
@@ -94,10 +98,11 @@ class ComanageApp(ReportWorkerErrors, App[None]):
     }
     BINDINGS = [
         *_screen_bindings(),
-        Binding("question_mark", "help", "Help", tooltip="Every key of this screen"),
-        Binding("x", "export", "Export", tooltip="Export a status snapshot (Markdown, HTML, JSON, CSV)"),
-        Binding("escape", "back", "Back", show=False, tooltip="Close the detail or dialog on top"),
-        Binding("q", "quit", "Quit", tooltip="Leave comanage"),
+        Binding("question_mark", "help", "Help", tooltip="Every key of this screen", id="app.help"),
+        Binding("x", "export", "Export", tooltip="Export a status snapshot (Markdown, HTML, JSON, CSV)", id="app.export"),
+        Binding("escape", "back", "Back", show=False, tooltip="Close the detail or dialog on top", id="app.back"),
+        Binding("z,ctrl+z", "undo", "Undo", show=False, tooltip="Undo the last one-key change (letter, status, review, handoff step)", id="app.undo"),
+        Binding("q", "quit", "Quit", tooltip="Leave comanage", id="app.quit"),
     ]
     """Screen keys (1-6 and o s h l k t), help, export, back and quit; screens add their own."""
 
@@ -115,6 +120,15 @@ class ComanageApp(ReportWorkerErrors, App[None]):
         self._reader: Store | None = None
         self._reader_lock = threading.Lock()
         self._poll_failed = False
+        self.trail: list[str] = []
+        """The screens (modes) the user came through, newest last: Escape walks back along it."""
+        self._going_back = False
+        from comanage_tui.config import load
+
+        self.config = load()
+        """The user's settings file (theme, key overrides, export folder); defaults when unusable."""
+        self.undo_stack: list[UndoEntry] = []
+        """One-key changes of this session, newest last (see screens/undo.py)."""
 
     # --- time and data access -------------------------------------------------------
 
@@ -155,12 +169,39 @@ class ComanageApp(ReportWorkerErrors, App[None]):
     # --- lifecycle ------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        self._apply_config()
         if self.as_of:
             self.title = f"comanage · as of {moment_label(self.now())} · read-only"
         elif self.read_only:
             self.title = "comanage · read-only"
         self.switch_mode("overview")
         self._poll()
+
+    def _apply_config(self) -> None:
+        """The remembered theme and the key overrides; then remember every theme picked from now on."""
+        config = self.config
+        if config.problem:
+            self.notify(f"Settings not used: {config.problem}", title="Settings", severity="warning", markup=False,
+                        timeout=15)
+        if config.theme and config.theme in self.available_themes:
+            self.theme = config.theme
+        if config.keys:
+            self.set_keymap(config.keys)
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+
+    def _remember_theme(self, theme) -> None:
+        from comanage_tui.config import save_theme
+
+        if theme.name == self.config.theme:
+            return
+        try:
+            save_theme(theme.name)
+        except OSError as exc:
+            self.notify(f"Theme not remembered: {exc}", severity="warning", markup=False)
+        else:
+            from dataclasses import replace
+
+            self.config = replace(self.config, theme=theme.name)
 
     def on_unmount(self) -> None:
         self.workers.cancel_group(self, "poll")
@@ -205,6 +246,20 @@ class ComanageApp(ReportWorkerErrors, App[None]):
 
     # --- actions ------------------------------------------------------------------------
 
+    def switch_mode(self, mode: str):
+        """Every screen change (keys, the Overview's jumps) is remembered, so Escape can go back."""
+        previous = self.current_mode
+        if not self._going_back and previous in self.MODES and previous != mode:
+            self.trail.append(previous)
+            del self.trail[:-20]
+        return super().switch_mode(mode)
+
+    def get_system_commands(self, screen):
+        """Textual's palette commands, less "Keys" and "Quit": ours (commands.py) name them once."""
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Keys", "Quit"):
+                yield command
+
     def action_go(self, mode: str) -> None:
         """Show one of the six screens."""
         if mode != self.current_mode:
@@ -224,7 +279,52 @@ class ComanageApp(ReportWorkerErrors, App[None]):
         if not isinstance(self.screen, ExportScreen):
             self.push_screen(ExportScreen())
 
+    def remember(self, entry: UndoEntry) -> None:
+        """Keep a one-key change so `z` can undo it."""
+        self.undo_stack.append(entry)
+        del self.undo_stack[:-MAX_ENTRIES]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "undo" and self.read_only:
+            return False  # not offered at all in a read-only session
+        return True
+
+    def action_undo(self) -> None:
+        """Undo the last one-key change made in this session (through the store, audited)."""
+        if self.refuse_edit():
+            return
+        if not self.undo_stack:
+            self.notify("Nothing to undo: no one-key change made since the dashboard opened.", markup=False)
+            return
+        self._undo(self.undo_stack.pop())
+
+    @work(thread=True, exclusive=True, group="undo", exit_on_error=False)
+    def _undo(self, entry: UndoEntry) -> None:
+        try:
+            saved = entry.revert(self.store, entry.expected)
+        except Exception as exc:
+            self.post_message(UndoDone(entry, exc))
+        else:
+            self.post_message(UndoDone(entry, saved=saved))
+
+    def on_undo_done(self, message: UndoDone) -> None:
+        text, severity = outcome(message)
+        self.notify(text, title="Undo", severity=severity, markup=False)  # type: ignore[arg-type]
+        if message.error is None:
+            follow(self.undo_stack, message.entry, message.saved)
+            self.saved()
+
     def action_back(self) -> None:
-        """Close what is on top of the current screen (a detail or a dialog)."""
+        """Close what is on top of the current screen, else go back to the screen the user came from."""
         if len(self.screen_stack) > 1:
             self.pop_screen()
+            return
+        while self.trail:
+            mode = self.trail.pop()
+            if mode != self.current_mode:
+                self._going_back = True
+                try:
+                    self.switch_mode(mode)
+                finally:
+                    self._going_back = False
+                return

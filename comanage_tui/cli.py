@@ -145,10 +145,13 @@ def init(c: Ctx) -> None:
 def info(c: Ctx) -> None:
     """Where the database is, its schema version and how much is in it."""
     from comanage_tui.data.db import applied_migrations
+    from comanage_tui.data.text import clean
+    from comanage_tui.locations import export_dir
 
     store = c.store(read_only=True)  # describing a file (a backup, say) never rolls back or migrates it
     try:
         click.echo(f"database: {c.db}")
+        click.echo(f"exports:  {clean(str(export_dir()))} (default folder for snapshots)")
         click.echo(f"schema:   {applied_migrations(store.conn)[-1]}")
         for table, n in store.counts().items():
             click.echo(f"{table:<14}{n:>10,}")

@@ -1,4 +1,8 @@
-"""The Ctrl+P command palette: go to a screen, and every described binding of the current screen."""
+"""The Ctrl+P command palette: go to a screen, and every described action of the current screen and the app.
+
+Each action is listed once, by its description (never a class name); Help and Quit come
+from here, so the app leaves Textual's own "Keys" and "Quit" commands out (app.py).
+"""
 
 from __future__ import annotations
 
@@ -21,16 +25,21 @@ class ComanageCommands(Provider):
             out.append((f"Go to {info.title}", partial(app.run_action, f"go('{info.mode}')"),
                         f"{info.about} (keys {info.number}, {info.letter})"))
         out.append(("Help: every key on this screen", partial(app.run_action, "help"), "key ?"))
-        seen = {"go", "help", "quit", "command_palette"}
-        for active in self.screen.active_bindings.values():
+        seen = {"Help", "Quit", "Back", "Screens"}
+        skip = {"go", "help", "quit", "command_palette", "back"}
+        # The screen's own actions first, then the focused widget's and the app's (Export, Undo).
+        bindings = sorted(self.screen.active_bindings.values(), key=lambda a: isinstance(a.node, App))
+        for active in bindings:
             binding = active.binding
             name = binding.action.split("(", 1)[0]
-            if binding.system or not binding.description or name in seen or isinstance(active.node, App):
+            if binding.system or not binding.description or name in skip or binding.description in seen:
                 continue
-            seen.add(name)
+            if not active.enabled:
+                continue  # hidden here (e.g. edits in a read-only session)
+            seen.add(binding.description)
             key = app.get_key_display(binding)
-            label = f"{self.screen.sub_title or type(self.screen).__name__}: {binding.description}"
-            out.append((label, partial(active.node.run_action, binding.action), binding.tooltip or f"key {key}"))
+            out.append((binding.description, partial(active.node.run_action, binding.action),
+                        f"{binding.tooltip or binding.description} (key {key})"))
         out.append(("Quit comanage", partial(app.run_action, "quit"), "key q"))
         return out
 

@@ -26,10 +26,16 @@ def default_db_path() -> Path:
 
 
 def export_dir() -> Path:
-    """Default folder for snapshots: `$COMANAGE_EXPORT_DIR`, the documents folder, or the data dir."""
+    """Default folder for snapshots: `$COMANAGE_EXPORT_DIR`, the settings file's `export_dir`,
+    the documents folder, or the data dir."""
     override = os.environ.get(EXPORT_DIR_ENV)
     if override:
         return Path(override).expanduser()
+    from comanage_tui.config import load  # here: locations must stay free of imports at load time
+
+    configured = load().export_dir
+    if configured:
+        return Path(configured).expanduser()
     import platformdirs
 
     docs = platformdirs.user_documents_path()

@@ -41,6 +41,8 @@ def _isolated_locations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     """Point every location comanage could write to at the test's own folder."""
     monkeypatch.setenv("COMANAGE_DB", str(tmp_path / "default.db"))
     monkeypatch.setenv("COMANAGE_EXPORT_DIR", str(tmp_path / "exports"))
+    monkeypatch.setenv("COMANAGE_CONFIG", str(tmp_path / "config" / "config.toml"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.delenv("COMANAGE_SHARED", raising=False)

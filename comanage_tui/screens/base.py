@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from textual import events
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Header
 
 from comanage_tui.messages import DataChanged
 from comanage_tui.ui_errors import ReportWorkerErrors
-from comanage_tui.widgets.nav import NavBar
+from comanage_tui.widgets.nav import BY_MODE, NavBar
 
 if TYPE_CHECKING:
     from comanage_tui.data.store import Store
@@ -38,11 +39,15 @@ class ComanageScreen(ReportWorkerErrors, Screen):
 
     MODE: ClassVar[str] = ""
     """The app mode this screen is the base of ("" for pushed screens)."""
+    EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset()
+    """Actions that change data: not offered (footer, help, palette) in a read-only session."""
 
     def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None):
         super().__init__(name=name, id=id, classes=classes)
         self.seen_generation = -1
         """The app's data generation this screen last loaded (stale when they differ)."""
+        if self.MODE in BY_MODE:
+            self.sub_title = BY_MODE[self.MODE].title  # the header names the screen
 
     @property
     def comanage(self) -> AppServices:
@@ -75,3 +80,18 @@ class ComanageScreen(ReportWorkerErrors, Screen):
     def refuse_edit(self) -> bool:
         """True (after telling the user) when this session may not change anything."""
         return self.comanage.refuse_edit()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.EDIT_ACTIONS and getattr(self.app, "read_only", False):
+            return False  # hidden from the footer; the key itself still explains (on_key)
+        return True
+
+    def on_key(self, event: events.Key) -> None:
+        # A read-only session hides the edit keys; pressing one still says why nothing happens.
+        if not getattr(self.app, "read_only", False):
+            return
+        for binding in self._bindings.key_to_bindings.get(event.key, []):
+            if binding.action.split("(", 1)[0] in self.EDIT_ACTIONS:
+                event.stop()
+                self.refuse_edit()
+                return

@@ -22,9 +22,10 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from comanage_tui.data.snapshot.write import EXTENSIONS
 from comanage_tui.locations import export_dir
 from comanage_tui.ui_errors import describe
-from comanage_tui.widgets.fields import FieldInput
+from comanage_tui.widgets.fields import FieldInput, TickBox
 from comanage_tui.widgets.safe import clean
 
+NOTES_LABEL = "Include private notes (ticket notes, KT notes, handoff context)"
 FORMAT_CHOICES = [("Markdown for mail or chat (.md)", "md"), ("HTML page, prints on A4 (.html)", "html"),
                   ("JSON data (.json)", "json"), ("CSV tables in a zip (.zip)", "csv")]
 
@@ -63,8 +64,8 @@ class ExportScreen(ModalScreen[Path | None]):
     """
 
     BINDINGS = [
-        Binding("ctrl+s", "export", "Export", tooltip="Write the snapshot to the path shown"),
-        Binding("escape", "cancel", "Cancel", tooltip="Close without exporting"),
+        Binding("ctrl+s", "export", "Export", tooltip="Write the snapshot to the path shown", id="export.export"),
+        Binding("escape", "cancel", "Cancel", tooltip="Close without exporting", id="export.cancel"),
     ]
 
     def __init__(self, fmt: str = "md") -> None:
@@ -82,15 +83,19 @@ class ExportScreen(ModalScreen[Path | None]):
                 yield Select(FORMAT_CHOICES, value=self._fmt, allow_blank=False, id="export-format")
             with Horizontal(classes="export-row"):
                 yield Label("Save to", classes="export-label")
-                yield FieldInput(self._auto_path, id="export-path")
-            yield Checkbox("Include private notes (ticket notes, KT notes, handoff context)", id="export-notes")
+                # The cursor at the end, nothing selected: the first key edits the path instead of erasing it.
+                yield FieldInput(self._auto_path, id="export-path", select_on_focus=False)
+            yield Static(f"Default folder: {clean(str(export_dir()), limit=300)}", id="export-folder", markup=False)
+            yield TickBox(NOTES_LABEL, id="export-notes")
             yield Static("Ctrl+S exports; Escape closes. An existing file is replaced.", id="export-status", markup=False)
             with Horizontal(id="export-buttons"):
                 yield Button("Export", variant="primary", id="export-go")
                 yield Button("Cancel", id="export-cancel")
 
     def on_mount(self) -> None:
-        self.query_one("#export-path", Input).focus()
+        path = self.query_one("#export-path", Input)
+        path.focus()
+        path.cursor_position = len(path.value)
 
     @on(Select.Changed, "#export-format")
     def _format_changed(self, event: Select.Changed) -> None:
@@ -109,9 +114,15 @@ class ExportScreen(ModalScreen[Path | None]):
         if not text:
             self._status("Give a path to write to.", error=True)
             return
+        target = Path(text).expanduser()
+        folder = target.parent
+        # Only the default folder is created when missing; any other folder must exist (a typo must not make one).
+        if not folder.is_dir() and folder != export_dir():
+            self._status(f"Not exported: the folder {clean(str(folder), limit=300)} does not exist.", error=True)
+            return
         self.query_one("#export-go", Button).disabled = True
         self._status("Writing the snapshot…")
-        self._write(self._fmt, Path(text).expanduser(), self.query_one("#export-notes", Checkbox).value, self.app.now())
+        self._write(self._fmt, target, self.query_one("#export-notes", Checkbox).value, self.app.now())
 
     @on(Button.Pressed, "#export-cancel")
     def action_cancel(self) -> None:

@@ -46,7 +46,7 @@ class FilterLine:
         if action == "clear_filter" and self.is_mounted:  # type: ignore[attr-defined]
             # Escape only means something here while a filter is typed or the line has focus.
             return bool(self.filter_input.value) or self.filter_input.has_focus
-        return True
+        return super().check_action(action, parameters)  # type: ignore[misc]
 
     def _cycle(self, token: str, options: list[str], current: str | None) -> None:
         self.filter_input.value = set_token(self.filter_input.value, token, next_option(options, current))

@@ -19,14 +19,15 @@ from textual.reactive import reactive
 from textual.widgets import Footer, Static
 
 from comanage_tui.data.errors import ComanageError
-from comanage_tui.data.models import HandoffIn, HandoffState, HandoffUpdate, Party, Person
+from comanage_tui.data.models import Handoff, HandoffIn, HandoffState, HandoffUpdate, Party, Person
 from comanage_tui.data.readmodel.context import load_context
 from comanage_tui.data.readmodel.org import HandoffStatus, handoff_statuses
 from comanage_tui.data.sla.engine import ClockState
 from comanage_tui.data.sla.explain import format_duration
 from comanage_tui.data.store import Store
-from comanage_tui.screens.listing import ListingScreen, Row, list_bindings, make_table
-from comanage_tui.widgets.form import FormField, FormScreen, InfoScreen, PromptScreen
+from comanage_tui.screens.listing import ListingScreen, Row, count, list_bindings, make_table
+from comanage_tui.screens.undo import UndoEntry
+from comanage_tui.widgets.form import FormField, FormScreen, InfoScreen, PromptScreen, Submit
 from comanage_tui.widgets.safe import clean, text
 from comanage_tui.widgets.states import handoff_label, toned
 
@@ -37,7 +38,7 @@ ACK_MARK = {
     ClockState.AT_RISK: ("▲ at risk", "warn"),
     ClockState.BREACHED: ("✖ late", "bad"),
     ClockState.MET: ("✔ acked", "good"),
-    ClockState.MISSED: ("✗ late ack", "bad"),
+    ClockState.MISSED: ("✖ late ack", "bad"),
 }
 # (label, key function, newest/largest first?)
 SORTS: list[tuple[str, Callable[[HandoffStatus], object], bool]] = [
@@ -47,8 +48,10 @@ SORTS: list[tuple[str, Callable[[HandoffStatus], object], bool]] = [
     ("state", lambda s: list(HandoffState).index(s.handoff.state), False),
     ("from → to", lambda s: (s.handoff.from_party_key, s.handoff.to_party_key), False),
 ]
-COLUMNS = [("From → to", "route", 15), ("Waited / ack target", "ack", 23), ("State", "state", 14),
-           ("↩", "bounce", 2), ("Ticket", "ticket", 9), ("Summary", "summary", None)]
+# Narrow fixed columns, the summary takes the rest (32 cells at 80 columns); `w` adds the optional ones.
+COLUMNS = [("From → to", "route", 11), ("State", "state", 14), ("Ack", "ack", 10), ("↩", "bounce", 2),
+           ("Waited/target", "waited", 13), ("Ticket", "ticket", 9), ("Summary", "summary", None)]
+OPTIONAL = frozenset({"waited", "ticket"})
 
 
 def short(seconds: float) -> str:
@@ -57,10 +60,25 @@ def short(seconds: float) -> str:
     return s[:-3] if s.endswith(" 0m") and not s.startswith("0h") else s
 
 
+def waited(st: HandoffStatus) -> str:
+    """"6h 30m / 4h": business time waited against the ack target."""
+    return f"{short(st.age_seconds)} / {short(st.handoff.ack_target_minutes * 60)}"
+
+
+def ack_mark(app: App, st: HandoffStatus) -> Text:
+    """The ack clock's state as glyph + word ("✖ late"), toned."""
+    label, tone = ACK_MARK.get(st.ack.state, (st.ack.state.value, ""))
+    return toned(app, label, tone)
+
+
 def ack_cell(app: App, st: HandoffStatus) -> Text:
     """"6h 30m / 4h ✖ late": business time waited against the ack target, and the ack clock's state."""
-    label, tone = ACK_MARK.get(st.ack.state, (st.ack.state.value, ""))
-    return Text.assemble(f"{short(st.age_seconds)} / {short(st.handoff.ack_target_minutes * 60)} ", toned(app, label, tone))
+    return Text.assemble(f"{waited(st)} ", ack_mark(app, st))
+
+
+def waiting_on(st: HandoffStatus) -> str:
+    """Who has to act: the receiver while open, the sender once it came back returned."""
+    return st.handoff.from_party_key if st.handoff.state == HandoffState.RETURNED else st.waiting_on
 
 
 @dataclass
@@ -85,6 +103,8 @@ class HandoffsScreen(ListingScreen):
 
     MODE = "handoffs"
     TITLE_ID, FILTER_ID, TABLE_ID = "ho-title", "ho-filter", "ho-table"
+    OPTIONAL = OPTIONAL
+    EDIT_ACTIONS = frozenset({"acknowledge", "accept", "return", "rerequest", "new", "edit"})
 
     DEFAULT_CSS = """
     HandoffsScreen #ho-table { height: 1fr; }
@@ -93,21 +113,21 @@ class HandoffsScreen(ListingScreen):
 
     # The footer shows the first few; `?` lists them all (with the movement keys).
     BINDINGS = [
-        Binding("a", "acknowledge", "Acknowledge", tooltip="Acknowledge: the receiver has seen it (stops the ack clock)"),
-        Binding("p", "accept", "Accept", tooltip="Accept (pick up): the receiver takes the work and the ticket"),
-        Binding("b", "return", "Return…", tooltip="Return (bounce back) to the sender with a reason"),
-        Binding("r", "rerequest", "Re-request", show=False, tooltip="Ask again for a returned handoff"),
-        Binding("n", "new", "New", tooltip="New handoff (a form)"),
-        Binding("e", "edit", "Edit", show=False, tooltip="Edit the summary, context, people named or ack target"),
-        Binding("enter", "detail", "Detail", tooltip="Summary, context, return reason, ack clock, ticket"),
-        Binding("c", "toggle_closed", "Show closed", show=False, tooltip="Include accepted and returned handoffs"),
+        Binding("a", "acknowledge", "Acknowledge", tooltip="Acknowledge: the receiver has seen it (stops the ack clock)", id="handoffs.acknowledge"),
+        Binding("p", "accept", "Accept", tooltip="Accept (pick up): the receiver takes the work and the ticket", id="handoffs.accept"),
+        Binding("b", "return", "Return…", tooltip="Return (bounce back) to the sender with a reason", id="handoffs.return"),
+        Binding("r", "rerequest", "Re-request", show=False, tooltip="Ask again for a returned handoff", id="handoffs.rerequest"),
+        Binding("n", "new", "New", tooltip="New handoff (a form)", id="handoffs.new"),
+        Binding("e", "edit", "Edit", show=False, tooltip="Edit the summary, context, people named or ack target", id="handoffs.edit"),
+        Binding("enter", "detail", "Detail", tooltip="Summary, context, return reason, ack clock, ticket", id="handoffs.detail"),
+        Binding("c", "toggle_closed", "Show accepted", show=False, tooltip="Include accepted (closed) handoffs", id="handoffs.toggle_closed"),
         *list_bindings(show_filter=True),
     ]
 
     AUTO_FOCUS = "#ho-table"
 
     show_closed: reactive[bool] = reactive(False)
-    """Include accepted and returned handoffs."""
+    """Include accepted handoffs (returned ones are always shown: they wait on the sender)."""
 
     def __init__(self, *args, **kwargs) -> None:  # Screen's signature
         super().__init__(*args, **kwargs)
@@ -129,9 +149,11 @@ class HandoffsScreen(ListingScreen):
         self._load(self.app.now(), not self.show_closed)
 
     def fetch(self, store: Store, now: int, open_only: bool) -> HandoffsLoaded:
-        """The handoffs (open ones only unless closed are shown) and the names the forms offer."""
+        """The handoffs (open and returned ones unless closed are shown) and the names the forms offer."""
         ctx = load_context(store)
-        statuses = handoff_statuses(store, ctx, now, open_only=open_only)
+        statuses = handoff_statuses(store, ctx, now, open_only=False)
+        if open_only:  # a returned handoff waits on its sender: it stays in the default list
+            statuses = [s for s in statuses if s.handoff.state.is_open or s.handoff.state == HandoffState.RETURNED]
         return HandoffsLoaded(statuses, list(ctx.parties.values()), store.org.people())
 
     def on_handoffs_loaded(self, message: HandoffsLoaded) -> None:
@@ -164,12 +186,16 @@ class HandoffsScreen(ListingScreen):
         h = s.handoff
         return (
             text(f"{h.from_party_key}→{h.to_party_key}"),
-            ack_cell(self.app, s),
             toned(self.app, *handoff_label(h.state)),
+            ack_mark(self.app, s),
             Text(f"↩{h.bounce_count}" if h.bounce_count else ""),
+            Text(waited(s)),
             text(h.ticket_ref or "–"),
             text(h.summary, limit=200),
         )
+
+    def column_spec(self) -> list[tuple[str, str, int | None]]:
+        return COLUMNS
 
     def rows(self) -> list[Row]:
         return [(str(s.handoff.id), self._cells(s)) for s in self.visible()]
@@ -178,12 +204,14 @@ class HandoffsScreen(ListingScreen):
         open_ = [s for s in self.statuses if s.handoff.state.is_open]
         late = sum(s.ack.state == ClockState.BREACHED for s in open_)
         waiting: dict[str, int] = {}
-        for s in open_:
-            waiting[s.waiting_on] = waiting.get(s.waiting_on, 0) + 1
+        for s in self.statuses:
+            if s.handoff.state.is_open or s.handoff.state == HandoffState.RETURNED:
+                waiting[waiting_on(s)] = waiting.get(waiting_on(s), 0) + 1
         who = ", ".join(f"{k} {n}" for k, n in sorted(waiting.items()))
-        parts = [f"Handoffs: {len(open_)} open", f"✖ {late} late", f"waiting on {who or 'nobody'}", self.sort_caption()]
+        parts = [f"Handoffs: {len(open_)} open", count(late, "✖", "late", "late"), f"waiting: {who or 'nobody'}",
+                 self.sort_caption()]
         if self.show_closed:
-            parts.append("incl. closed")
+            parts.insert(1, "incl. closed")
         return parts
 
     def current(self) -> HandoffStatus | None:
@@ -198,8 +226,9 @@ class HandoffsScreen(ListingScreen):
             preview.update(text("No handoffs match." if self._loaded else "Loading…"))
             return
         h = s.handoff
-        second = [f"waiting on {h.to_party_key}" if h.state.is_open else h.state.value, f"ticket {h.ticket_ref or '–'}",
-                  f"bounced {h.bounce_count}×"]
+        waits = h.state.is_open or h.state == HandoffState.RETURNED
+        second = [f"waiting on {waiting_on(s)}" if waits else h.state.value, f"{h.from_party_key} → {h.to_party_key}",
+                  f"waited {ack_cell(self.app, s).plain}", f"ticket {h.ticket_ref or '–'}", f"bounced {h.bounce_count}×"]
         if h.return_reason:
             second.append(f"reason: {h.return_reason}")
         preview.update(Text.assemble(text(f"#{h.id} {h.summary}", "bold"), "\n", text(" · ".join(second), single_line=False)))
@@ -237,17 +266,36 @@ class HandoffsScreen(ListingScreen):
             s = None
         return s
 
+    def _step(self, h: Handoff, what: str, verb: str, step: Callable[[Store], Handoff]) -> None:
+        """Write one state step of `h`; `z` puts the handoff (and a moved ticket) back as it was."""
+
+        def change(st: Store) -> tuple[Handoff, tuple[str, int | None] | None]:
+            holder = None
+            if verb == "accept" and h.ticket_id is not None:
+                t = st.tickets.get(h.ticket_id)
+                holder = (t.holder_party_key, t.holder_person_id)
+            return step(st), holder
+
+        def undo(result: tuple[Handoff, tuple[str, int | None] | None]) -> UndoEntry:
+            saved, holder = result
+            return UndoEntry(f"{verb} of handoff {h.id}", lambda st, version: st.handoffs.restore(
+                h.id, h, expected_version=version, ticket_holder=holder), f"handoff:{h.id}", h.version, saved.version)
+
+        self._write(what, change, undo=undo)
+
     def action_acknowledge(self) -> None:
         """Acknowledge: the receiver has seen it."""
         if s := self._target({HandoffState.REQUESTED}, "acknowledge"):
             h, now = s.handoff, self.app.now()
-            self._write(f"handoff {h.id} acknowledged", lambda st: st.handoffs.acknowledge(h.id, at=now, expected_version=h.version))
+            self._step(h, f"handoff {h.id} acknowledged", "acknowledge",
+                       lambda st: st.handoffs.acknowledge(h.id, at=now, expected_version=h.version))
 
     def action_accept(self) -> None:
         """Accept: the receiver takes the work."""
         if s := self._target({HandoffState.REQUESTED, HandoffState.ACKNOWLEDGED}, "accept"):
             h, now = s.handoff, self.app.now()
-            self._write(f"handoff {h.id} accepted by {h.to_party_key}", lambda st: st.handoffs.accept(h.id, at=now, expected_version=h.version))
+            self._step(h, f"handoff {h.id} accepted by {h.to_party_key}", "accept",
+                       lambda st: st.handoffs.accept(h.id, at=now, expected_version=h.version))
 
     def action_return(self) -> None:
         """Return it to the sender; a reason is required."""
@@ -257,8 +305,8 @@ class HandoffsScreen(ListingScreen):
             def send(reason: str | None) -> None:
                 if reason:
                     now = self.app.now()
-                    self._write(f"handoff {h.id} returned to {h.from_party_key}",
-                                lambda st: st.handoffs.return_(h.id, reason, at=now, expected_version=h.version))
+                    self._step(h, f"handoff {h.id} returned to {h.from_party_key}", "return",
+                               lambda st: st.handoffs.return_(h.id, reason, at=now, expected_version=h.version))
 
             self.app.push_screen(PromptScreen(f"Return handoff {h.id} to {h.from_party_key}", "Reason"), send)
 
@@ -266,7 +314,8 @@ class HandoffsScreen(ListingScreen):
         """Ask again for a returned handoff."""
         if s := self._target({HandoffState.RETURNED}, "re-request"):
             h, now = s.handoff, self.app.now()
-            self._write(f"handoff {h.id} requested again", lambda st: st.handoffs.rerequest(h.id, at=now, expected_version=h.version))
+            self._step(h, f"handoff {h.id} requested again", "re-request",
+                       lambda st: st.handoffs.rerequest(h.id, at=now, expected_version=h.version))
 
     def action_new(self) -> None:
         """A new handoff, from a form that validates as you type."""
@@ -283,13 +332,11 @@ class HandoffsScreen(ListingScreen):
             FormField("ack_target_minutes", "Ack target (min)", kind="int", default=240, required=True,
                       help="business minutes on the receiver's calendar"),
         ]
-        form = FormScreen("New handoff", fields, HandoffIn, extra={"requested_at": self.app.now()})
+        def write(data: HandoffIn) -> Submit:
+            return Submit(lambda st: st.handoffs.create(data), note=f"handoff to {data.to_party} created")
 
-        def save(data: HandoffIn | None) -> None:
-            if data is not None:
-                self._write(f"handoff to {data.to_party} created", lambda st: st.handoffs.create(data))
-
-        self.app.push_screen(form, save)
+        form = FormScreen("New handoff", fields, HandoffIn, extra={"requested_at": self.app.now()}, write=write)
+        self.app.push_screen(form, self.form_saved)
 
     def action_edit(self) -> None:
         """Edit the handoff under the cursor: summary, context, who is named, ack target."""
@@ -313,14 +360,12 @@ class HandoffsScreen(ListingScreen):
         ]
         values = {"summary": h.summary, "context": h.context, "from_person_id": h.from_person_id,
                   "to_person_id": h.to_person_id, "ack_target_minutes": h.ack_target_minutes}
-        form = FormScreen(f"Edit handoff {h.id}", fields, HandoffUpdate, values=values, only_changed=True)
+        def write(data: HandoffUpdate) -> Submit:
+            return Submit(lambda st: st.handoffs.update(h.id, data, expected_version=h.version),
+                          lambda st: st.handoffs.update(h.id, data), note=f"handoff {h.id} saved")
 
-        def save(data: HandoffUpdate | None) -> None:
-            if data is not None:
-                self._write(f"handoff {h.id} saved", lambda st: st.handoffs.update(h.id, data, expected_version=h.version),
-                            retry=lambda st: st.handoffs.update(h.id, data))
-
-        self.app.push_screen(form, save)
+        form = FormScreen(f"Edit handoff {h.id}", fields, HandoffUpdate, values=values, only_changed=True, write=write)
+        self.app.push_screen(form, self.form_saved)
 
     # -- detail ---------------------------------------------------------------------
 

@@ -17,23 +17,27 @@ from comanage_tui.widgets.nav import SCREENS
 def binding_sections(screen: Screen) -> list[tuple[str, list[tuple[str, str]]]]:
     """[(section title, [(keys, description)])] for the bindings active on `screen`.
 
-    Keys bound to the same action are listed together ("1 o  Overview"); system bindings
-    and bindings without a description are left out (they are not meant for people).
+    Keys bound to the same action are listed together ("1 o  Overview"); each description
+    appears once (the nearest binding wins, as when the key is pressed); system bindings,
+    bindings without a description and hidden ones (check_action) are left out.
     """
     app = screen.app
     grouped: dict[str, dict[tuple[str, str], list[str]]] = defaultdict(dict)
     order: list[str] = []
+    described: dict[str, tuple[str, str]] = {}
     for active in screen.active_bindings.values():
         binding: Binding = active.binding
-        if binding.system or not binding.description:
+        if binding.system or not binding.description or not active.enabled:
             continue
         node = active.node
         if isinstance(node, App):
             section = "Everywhere"
         elif isinstance(node, Screen):
-            section = f"This screen ({node.sub_title or node.title or type(node).__name__})"
+            section = f"This screen: {node.sub_title or 'keys'}"
         else:
-            section = f"In the {type(node).__name__}"
+            section = "Moving in the list"
+        if described.setdefault(binding.description, (section, binding.action)) != (section, binding.action):
+            continue  # the same words twice (e.g. Escape): listed where it acts
         if section not in grouped:
             order.append(section)
         keys = grouped[section].setdefault((binding.action, binding.description), [])
@@ -57,7 +61,7 @@ class HelpScreen(ModalScreen[None]):
     """
 
     BINDINGS = [
-        Binding("escape,question_mark,q", "close", "Close", tooltip="Back to the screen"),
+        Binding("escape,question_mark,q", "close", "Close", tooltip="Back to the screen", id="help.close"),
     ]
 
     def __init__(self, screen: Screen):

@@ -24,8 +24,9 @@ from comanage_tui.data.models import Area, CapabilitiesIn, KtDirection, KtItem, 
 from comanage_tui.data.readmodel.context import load_context, local_today
 from comanage_tui.data.readmodel.kt import Coverage, kt_coverage
 from comanage_tui.data.store import Store
-from comanage_tui.screens.listing import ListingScreen, Row, list_bindings, make_table
-from comanage_tui.widgets.form import FormField, FormScreen, InfoScreen
+from comanage_tui.screens.listing import ListingScreen, Row, count, list_bindings, make_table, plural
+from comanage_tui.screens.undo import UndoEntry
+from comanage_tui.widgets.form import FormField, FormScreen, InfoScreen, Submit
 from comanage_tui.widgets.safe import clean, text
 
 STATUS_MARK = {KtStatus.PLANNED: "○ planned", KtStatus.IN_PROGRESS: "◐ in progress",
@@ -34,10 +35,12 @@ STATUS_ORDER = list(KtStatus)
 DIRECTION = {KtDirection.PARTNER_TO_INTERNAL: "partner→internal", KtDirection.INTERNAL_TO_PARTNER: "internal→partner"}
 SPOF_SHORT = {"only one person can do it": "⚠ one person", "only the partner can do it": "⚠ partner only",
               "nobody is recorded as able to do it": "⚠ nobody"}
-BACKLOG_COLS = [("Area", "area", 10), ("Topic", "topic", 22), ("Status", "status", 13), ("Due", "due", 10),
-                ("Flags", "flags", 9), ("Kind", "kind", None), ("Direction", "dir", None), ("Teacher → learners", "who", None)]
-COVERAGE_COLS = [("Area", "area", 20), ("Crit.", "crit", 8), ("Doc", "doc", 5), ("Reviews", "review", 9),
-                 ("Int", "int", 3), ("Ptr", "ptr", 3), ("Single point", "spof", 14), ("KT open", "open", None)]
+# Narrow fixed columns, the text column (width None) takes the rest; `w` adds the optional ones.
+BACKLOG_COLS = [("Area", "area", 8), ("Topic", "topic", None), ("Status", "status", 13), ("Due", "due", 10),
+                ("Flags", "flags", 9), ("Kind", "kind", 12), ("Direction", "dir", 16), ("Teacher → learners", "who", 24)]
+COVERAGE_COLS = [("Area", "area", None), ("Crit.", "crit", 8), ("Doc", "doc", 5), ("Reviews", "review", 9),
+                 ("Int", "int", 3), ("Ptr", "ptr", 3), ("Single point", "spof", 14), ("KT open", "open", 20)]
+OPTIONAL = frozenset({"due", "kind", "dir", "who", "crit", "open"})
 # (label, key) per view; the second element orders rows.
 BACKLOG_SORTS: list[tuple[str, Callable[[KtItem], object]]] = [
     ("area", lambda i: (i.area_key, i.due_date or dt.date.max)),
@@ -70,6 +73,8 @@ class KnowledgeScreen(ListingScreen):
 
     MODE = "knowledge"
     TITLE_ID, FILTER_ID = "kt-title", "kt-filter"  # the table is the view's: see table()
+    OPTIONAL = OPTIONAL
+    EDIT_ACTIONS = frozenset({"next_status", "previous_status", "reviewed", "new", "edit"})
 
     DEFAULT_CSS = """
     KnowledgeScreen ContentSwitcher { height: 1fr; }
@@ -79,13 +84,13 @@ class KnowledgeScreen(ListingScreen):
 
     # The footer shows the first few; `?` lists them all (with the movement keys).
     BINDINGS = [
-        Binding("u", "next_status", "Next status", tooltip="Move the item to its next status (planned → … → verified)"),
-        Binding("U", "previous_status", "Previous status", show=False, tooltip="Move the item back one status"),
-        Binding("v", "reviewed", "Reviewed today", tooltip="Record that the document was reviewed today"),
-        Binding("n", "new", "New", tooltip="New knowledge-transfer item"),
-        Binding("e", "edit", "Edit", tooltip="Edit the item under the cursor; in coverage, who can do the area"),
-        Binding("enter", "detail", "Detail", tooltip="Everything about the row"),
-        Binding("c", "toggle_view", "Coverage", tooltip="Switch between the backlog and coverage per area"),
+        Binding("u", "next_status", "Next status", tooltip="Move the item to its next status (planned → … → verified)", id="knowledge.next_status"),
+        Binding("U", "previous_status", "Previous status", show=False, tooltip="Move the item back one status", id="knowledge.previous_status"),
+        Binding("v", "reviewed", "Reviewed today", tooltip="Record that the document was reviewed today", id="knowledge.reviewed"),
+        Binding("n", "new", "New", tooltip="New knowledge-transfer item", id="knowledge.new"),
+        Binding("e", "edit", "Edit", tooltip="Edit the item under the cursor; in coverage, who can do the area", id="knowledge.edit"),
+        Binding("enter", "detail", "Detail", tooltip="Everything about the row", id="knowledge.detail"),
+        Binding("c", "toggle_view", "Coverage", tooltip="Switch between the backlog and coverage per area", id="knowledge.toggle_view"),
         *list_bindings(),
     ]
     AUTO_FOCUS = "#kt-backlog"
@@ -144,6 +149,9 @@ class KnowledgeScreen(ListingScreen):
         """The table of the current view."""
         return self.query_one(f"#kt-{self.view}", DataTable)
 
+    def column_spec(self) -> list[tuple[str, str, int | None]]:
+        return BACKLOG_COLS if self.view == "backlog" else COVERAGE_COLS
+
     def sorts(self) -> list[tuple[str, Callable]]:
         return BACKLOG_SORTS if self.view == "backlog" else COVERAGE_SORTS
 
@@ -198,10 +206,11 @@ class KnowledgeScreen(ListingScreen):
         today = self.today or dt.date.min
         open_ = sum(i.status in (KtStatus.PLANNED, KtStatus.IN_PROGRESS) for i in self.items)
         if self.view == "backlog":
-            return [f"KT backlog: {open_} open", f"✖ {sum(i.is_overdue(today) for i in self.items)} overdue",
-                    f"⚠ {sum(i.is_stale(today) for i in self.items)} stale", self.sort_caption()]
-        return [f"Coverage: {len(self.coverage)} areas", f"⚠ {sum(c.single_point is not None for c in self.coverage)} single points",
-                f"✖ {sum(not c.documented for c in self.coverage)} undocumented", self.sort_caption()]
+            return [f"KT backlog: {open_} open", count(sum(i.is_overdue(today) for i in self.items), "✖", "overdue", "overdue"),
+                    count(sum(i.is_stale(today) for i in self.items), "⚠", "stale", "stale"), self.sort_caption()]
+        return [f"Coverage: {plural(len(self.coverage), 'area')}",
+                count(sum(c.single_point is not None for c in self.coverage), "⚠", "single point"),
+                count(sum(not c.documented for c in self.coverage), "✖", "undocumented", "undocumented"), self.sort_caption()]
 
     def current_item(self) -> KtItem | None:
         key = self.cursor_key() if self.view == "backlog" else None
@@ -214,7 +223,8 @@ class KnowledgeScreen(ListingScreen):
     def show_preview(self) -> None:
         preview = self.query_one("#kt-preview", Static)
         if (i := self.current_item()) is not None:
-            second = [f"{i.area_key}: {DIRECTION[i.direction]} {i.kind.value.replace('_', ' ')}", f"teacher {self.name_of(i.teacher_id)}",
+            second = [f"{i.area_key}: {DIRECTION[i.direction]} {i.kind.value.replace('_', ' ')}",
+                      f"due {i.due_date.isoformat() if i.due_date else '–'}", f"teacher {self.name_of(i.teacher_id)}",
                       f"learners {', '.join(self.name_of(p) for p in i.learner_ids) or '–'}"]
             if i.last_reviewed:
                 second.append(f"reviewed {i.last_reviewed} / every {i.review_interval_days or '–'} d")
@@ -246,8 +256,8 @@ class KnowledgeScreen(ListingScreen):
         self.view = "coverage" if self.view == "backlog" else "backlog"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("next_status", "previous_status", "reviewed"):
-            return self.view == "backlog"
+        if action in ("next_status", "previous_status", "reviewed") and self.view != "backlog":
+            return False
         return super().check_action(action, parameters)
 
     # -- actions --------------------------------------------------------------------
@@ -263,12 +273,23 @@ class KnowledgeScreen(ListingScreen):
     def _step_status(self, step: int) -> None:
         if (i := self._writable_item()) is None:
             return
-        new = STATUS_ORDER[(STATUS_ORDER.index(i.status) + step) % len(STATUS_ORDER)]
-        self._write(f"{clean(i.topic, limit=40)}: {new.value.replace('_', ' ')}",
-                    lambda st: st.kt.set_status(i.id, new, expected_version=i.version))
+        at = STATUS_ORDER.index(i.status) + step
+        if not 0 <= at < len(STATUS_ORDER):  # stop at the ends: a verified item never wraps back to planned
+            self.notify(f"{clean(i.topic, limit=40)} is {i.status.value.replace('_', ' ')} already: "
+                        f"{'the last' if step > 0 else 'the first'} status", markup=False)
+            return
+        new, old = STATUS_ORDER[at], i.status
+        what = f"{clean(i.topic, limit=40)}: {new.value.replace('_', ' ')}"
+
+        def undo(saved: KtItem) -> UndoEntry:
+            return UndoEntry(f"{what} (back to {old.value.replace('_', ' ')})",
+                             lambda st, version: st.kt.set_status(i.id, old, expected_version=version),
+                             f"kt:{i.id}", i.version, saved.version)
+
+        self._write(what, lambda st: st.kt.set_status(i.id, new, expected_version=i.version), undo=undo)
 
     def action_next_status(self) -> None:
-        """planned → in progress → done → verified (→ planned)."""
+        """planned → in progress → done → verified (and there it stops)."""
         self._step_status(1)
 
     def action_previous_status(self) -> None:
@@ -278,9 +299,15 @@ class KnowledgeScreen(ListingScreen):
     def action_reviewed(self) -> None:
         """The document was re-read today and is current: clears a stale mark."""
         if (i := self._writable_item()) is not None and self.today is not None:
-            today = self.today
-            self._write(f"{clean(i.topic, limit=40)}: reviewed {today}",
-                        lambda st: st.kt.record_review(i.id, today, expected_version=i.version))
+            today, old = self.today, i.last_reviewed
+            what = f"{clean(i.topic, limit=40)}: reviewed {today}"
+
+            def undo(saved: KtItem) -> UndoEntry:
+                return UndoEntry(f"{what} (back to {old or 'never'})",
+                                 lambda st, version: st.kt.update(i.id, {"last_reviewed": old}, expected_version=version),
+                                 f"kt:{i.id}", i.version, saved.version)
+
+            self._write(what, lambda st: st.kt.record_review(i.id, today, expected_version=i.version), undo=undo)
 
     def _fields(self, new: bool) -> list[FormField]:
         people = [(clean(f"{p.name} ({p.party_key})"), p.id) for p in self.people]
@@ -305,11 +332,11 @@ class KnowledgeScreen(ListingScreen):
         if self.refuse_edit():
             return
 
-        def save(data: KtItemIn | None) -> None:
-            if data is not None:
-                self._write(f"added: {clean(data.topic, limit=40)}", lambda st: st.kt.add(data))
+        def write(data: KtItemIn) -> Submit:
+            return Submit(lambda st: st.kt.add(data), note=f"added: {clean(data.topic, limit=40)}")
 
-        self.app.push_screen(FormScreen("New knowledge-transfer item", self._fields(True), KtItemIn), save)
+        form = FormScreen("New knowledge-transfer item", self._fields(True), KtItemIn, write=write, check=self._check_dates)
+        self.app.push_screen(form, self.form_saved)
 
     def action_edit(self) -> None:
         """Edit the item under the cursor (only changed fields are saved); in coverage, who can do the area."""
@@ -321,13 +348,21 @@ class KnowledgeScreen(ListingScreen):
         values = i.model_dump()
         values.update(status=i.status.value)
 
-        def save(data: KtItemUpdate | None) -> None:
-            if data is not None:
-                self._write(f"saved: {clean(i.topic, limit=40)}", lambda st: st.kt.update(i.id, data, expected_version=i.version),
-                            retry=lambda st: st.kt.update(i.id, data))
+        def write(data: KtItemUpdate) -> Submit:
+            # The toast names the item as it is now: the new topic when it was renamed.
+            topic = clean(data.topic or i.topic, limit=40)
+            return Submit(lambda st: st.kt.update(i.id, data, expected_version=i.version),
+                          lambda st: st.kt.update(i.id, data), note=f"saved: {topic}")
 
-        form = FormScreen(f"Edit KT item {i.id}", self._fields(False), KtItemUpdate, values=values, only_changed=True)
-        self.app.push_screen(form, save)
+        form = FormScreen(f"Edit KT item {i.id}", self._fields(False), KtItemUpdate, values=values, only_changed=True,
+                          write=write, check=self._check_dates)
+        self.app.push_screen(form, self.form_saved)
+
+    def _check_dates(self, data: KtItemIn | KtItemUpdate) -> dict[str, str]:
+        """A review cannot have happened after today: it would count as reviewed in time."""
+        if data.last_reviewed is not None and self.today is not None and data.last_reviewed > self.today:
+            return {"last_reviewed": f"cannot be in the future (today is {self.today.isoformat()})"}
+        return {}
 
     def _edit_capable(self) -> None:
         if self.refuse_edit():
@@ -341,14 +376,15 @@ class KnowledgeScreen(ListingScreen):
         field = FormField("people", "Who can do it", kind="multi", choices=[(clean(f"{p.name} ({p.party_key})"), p.id) for p in people],
                           default=[], help="space ticks a name; more than one, internal included, is no single point")
 
-        def save(data: CapabilitiesIn | None) -> None:
-            if data is not None:
-                note = f"{clean(c.area.name, limit=40)}: {len(set(data.people))} people can do it"
-                self._write(note, lambda st: st.org.set_capabilities(area, data.people, expected=before),
-                            retry=lambda st: st.org.set_capabilities(area, data.people))
+        def write(data: CapabilitiesIn) -> Submit:
+            n = len(set(data.people))
+            note = f"{clean(c.area.name, limit=40)}: {n} {'person' if n == 1 else 'people'} can do it"
+            return Submit(lambda st: st.org.set_capabilities(area, data.people, expected=before),
+                          lambda st: st.org.set_capabilities(area, data.people), note=note)
 
-        form = FormScreen(f"Who can do {clean(c.area.name, limit=40)}", [field], CapabilitiesIn, values={"people": before})
-        self.app.push_screen(form, save)
+        form = FormScreen(f"Who can do {clean(c.area.name, limit=40)}", [field], CapabilitiesIn, values={"people": before},
+                          write=write)
+        self.app.push_screen(form, self.form_saved)
 
     # -- detail ---------------------------------------------------------------------
 

@@ -24,9 +24,11 @@ from textual.widgets import DataTable, Input, Static
 from comanage_tui.data.errors import ComanageError, Conflict
 from comanage_tui.data.store import Store
 from comanage_tui.screens.base import ComanageScreen
+from comanage_tui.screens.undo import UndoEntry
 from comanage_tui.ui_errors import describe
 from comanage_tui.widgets.dialogs import ConfirmScreen
 from comanage_tui.widgets.fields import FieldInput
+from comanage_tui.widgets.list_table import ListTable
 from comanage_tui.widgets.safe import text
 
 Row = tuple[str, Sequence[Any]]
@@ -40,19 +42,42 @@ def list_bindings(*, filter_tooltip: str = "Filter by text (Escape clears)", sho
     the subclass's, which would put these first in the footer and in the `?` list.
     """
     return [
-        Binding("greater_than_sign", "sort", "Sort", show=False, tooltip="Sort by the next key"),
-        Binding("less_than_sign", "reverse", "Reverse sort", show=False, tooltip="Reverse the sort direction"),
-        Binding("slash", "filter", "Filter", show=show_filter, tooltip=filter_tooltip),
-        Binding("escape", "close_filter", "Clear filter", show=False),
+        Binding("greater_than_sign", "sort", "Sort", show=False, tooltip="Sort by the next key", id="list.sort"),
+        Binding("less_than_sign", "reverse", "Reverse sort", show=False, tooltip="Reverse the sort direction", id="list.reverse"),
+        Binding("slash", "filter", "Filter", show=show_filter, tooltip=filter_tooltip, id="list.filter"),
+        Binding("w", "toggle_columns", "More columns", show=False, id="list.columns",
+                tooltip="Show or hide the optional columns (the highlighted row is always shown whole below)"),
+        Binding("escape", "close_filter", "Clear filter", show=False, id="list.close_filter"),
     ]
+
+
+Spec = tuple[str, str, int | None]
+"""(label, key, width) of a column; width None: the text column, which gets the free width."""
+
+
+def flex_width(table: DataTable, fixed: Sequence[int], minimum: int = 12) -> int:
+    """The text column's width: the table's width less the other columns, their padding and a scrollbar."""
+    pad = 2 * table.cell_padding
+    width = table.size.width or table.app.size.width
+    return max(minimum, width - sum(w + pad for w in fixed) - pad - 1)
 
 
 def make_table(table_id: str, columns: Sequence[tuple[str, str, int | None]], **options: Any) -> DataTable:
     """A DataTable with these (label, key, width) columns; `options` go to DataTable."""
-    table: DataTable = DataTable(id=table_id, **options)
+    table: DataTable = ListTable(id=table_id, **options)
     for label, key, width in columns:
         table.add_column(label, key=key, width=width)
     return table
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """ "1 gap", "2 gaps", "0 gaps"."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def count(n: int, glyph: str, one: str, many: str | None = None) -> str:
+    """A problem count: with its warning glyph only when there is something to warn about ("0 gaps", "⚠ 1 gap")."""
+    return f"{glyph} {plural(n, one, many)}" if n else plural(n, one, many)
 
 
 @dataclass
@@ -65,6 +90,8 @@ class WriteDone(Message):
     note: str
     error: ComanageError | None = None
     retry: Callable[[Store], object] | None = None
+    undo: UndoEntry | None = None
+    """How to take the change back (one-key changes only)."""
 
 
 class ListingScreen(ComanageScreen):
@@ -72,7 +99,8 @@ class ListingScreen(ComanageScreen):
 
     # Classes rather than the screens' ids, so the three screens share one rule each.
     DEFAULT_CSS = """
-    ListingScreen .listing-title { height: auto; max-height: 2; text-style: bold; background: $boost; padding: 0 1; }
+    ListingScreen .listing-title { height: 1; text-style: bold; background: $boost; padding: 0 1; }
+    ListingScreen DataTable { scrollbar-size-vertical: 1; }
     ListingScreen .listing-filter { display: none; }
     ListingScreen .listing-filter.-shown { display: block; }
     """
@@ -92,6 +120,10 @@ class ListingScreen(ComanageScreen):
     """Index into `sorts()`."""
     sort_reverse: reactive[bool] = reactive(False)
     """Flip the sort direction."""
+    show_optional: reactive[bool | None] = reactive(None)
+    """Show the optional columns (`w`); None: when the text column keeps 40 cells with them."""
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset()
+    """Keys of the columns shown only with `w`."""
 
     def __init__(self, *args, **kwargs) -> None:  # Screen's signature
         super().__init__(*args, **kwargs)
@@ -110,9 +142,42 @@ class ListingScreen(ComanageScreen):
         """The rows to show, after filter and sort, in table order."""
         return []
 
+    def column_spec(self) -> Sequence[Spec]:
+        """Every column of the current table, in the order of a row's cells ([]: the table keeps its own)."""
+        return []
+
     def column_keys(self) -> list[str]:
         """The table's column keys, in the order of a row's cells."""
         return [c.value or "" for c in self.table().columns]
+
+    def lay_out_columns(self, table: DataTable) -> list[int]:
+        """Give `table` the shown columns, the text column taking the free width; which cells of a row they hold."""
+        spec = list(self.column_spec())
+        if not spec:
+            return list(range(len(table.columns)))
+        every = self.show_optional
+        if every is None:  # as wide as the text column allows (at 80 columns: the text first)
+            every = flex_width(table, [w for _l, _k, w in spec if w is not None]) >= 40
+        self._optional_shown = every
+        shown = [(i, c) for i, c in enumerate(spec) if every or c[1] not in self.OPTIONAL]
+        fixed = [w for _i, (_l, _k, w) in shown if w is not None]
+        flex = flex_width(table, fixed)
+        wanted = [(k, w if w is not None else flex) for _i, (_l, k, w) in shown]
+        if [(c.key.value, c.width) for c in table.columns.values()] != wanted:
+            table.clear(columns=True)
+            for _i, (label, key, width) in shown:
+                table.add_column(label, key=key, width=width if width is not None else flex)
+        return [i for i, _c in shown]
+
+    def on_resize(self) -> None:
+        self.refresh_rows()
+
+    def watch_show_optional(self) -> None:
+        self.refresh_rows()
+
+    def action_toggle_columns(self) -> None:
+        """Show or hide the optional columns."""
+        self.show_optional = not getattr(self, "_optional_shown", False)
 
     def title_parts(self) -> list[str]:
         """The title line's parts (the match count is added while filtering)."""
@@ -191,7 +256,16 @@ class ListingScreen(ComanageScreen):
         if not self.is_mounted:
             return
         rows = self.rows()
-        self.fill_table(self.table(), self.column_keys(), rows)
+        table = self.table()
+        before = self.cursor_key(table)  # a new column layout empties the table: keep the cursor's row
+        cells = self.lay_out_columns(table)
+        rows = [(key, [row[i] for i in cells]) for key, row in rows]
+
+        def place(keys: list[str], _current: str | None) -> None:
+            if before in keys:
+                table.move_cursor(row=keys.index(before))
+
+        self.fill_table(table, self.column_keys(), rows, place=place)
         self.show_title(len(rows))
         self.show_preview()
 
@@ -222,11 +296,19 @@ class ListingScreen(ComanageScreen):
                 table.move_cursor(row=keys.index(current))
 
     def show_title(self, shown: int) -> None:
-        """Put `title_parts()` (and "N match" while filtering) in the title line."""
+        """Put `title_parts()` (and "N matches" while filtering) on the one title line.
+
+        It never wraps or cuts: when the line is too narrow, the least important parts (the
+        last ones before the sort) are left out, then the sort; the match count never.
+        """
         parts = self.title_parts()
-        if self.filter_text:
-            parts.append(f"{shown} match")
-        self.query_one(f"#{self.TITLE_ID}", Static).update(text(" · ".join(parts), single_line=False))
+        matches = [plural(shown, "match", "matches")] if self.filter_text else []
+        line = self.query_one(f"#{self.TITLE_ID}", Static)
+        room = (line.size.width or self.app.size.width) - 2
+        while len(parts) > 1 and len(" · ".join(parts + matches)) > room:
+            droppable = [i for i, p in enumerate(parts) if i and not p.startswith("sort ")]
+            parts.pop(droppable[-1] if droppable else len(parts) - 1)
+        line.update(text(" · ".join(parts + matches)))
 
     def sort_caption(self) -> str:
         """ "sort <label>", with ⇅ when reversed, for the title line."""
@@ -295,7 +377,7 @@ class ListingScreen(ComanageScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "close_filter":  # otherwise Escape belongs to the app
             return self.is_mounted and (bool(self.filter_text) or self.filter_box().has_class("-shown"))
-        return True
+        return super().check_action(action, parameters)
 
     def action_sort(self) -> None:
         """Cycle the sort order."""
@@ -307,16 +389,25 @@ class ListingScreen(ComanageScreen):
 
     # -- writing --------------------------------------------------------------------
 
+    def form_saved(self, data: object) -> None:
+        """A form that wrote for itself closed: show what it saved (None: cancelled, nothing to do)."""
+        if data is not None:
+            self.reload()
+
     # Not exclusive: every write the user asked for must run (the store serialises them).
     @work(thread=True, exclusive=False, group="listing-write", exit_on_error=False)
-    def _write(self, note: str, change: Callable[[Store], object], retry: Callable[[Store], object] | None = None) -> None:
-        """Run one store call off the UI thread; the outcome comes back as WriteDone."""
+    def _write(self, note: str, change: Callable[[Store], object], retry: Callable[[Store], object] | None = None,
+               undo: Callable[[Any], UndoEntry] | None = None) -> None:
+        """Run one store call off the UI thread; the outcome comes back as WriteDone.
+
+        `undo(result)`: the entry that takes this change back, given what `change` returned.
+        """
         try:
-            change(self.app.store)
+            result = change(self.app.store)
         except ComanageError as exc:
             self.post_message(WriteDone(note, exc, retry))
         else:
-            self.post_message(WriteDone(note))
+            self.post_message(WriteDone(note, undo=undo(result) if undo is not None else None))
 
     def on_write_done(self, message: WriteDone) -> None:
         exc = message.error
@@ -336,7 +427,9 @@ class ListingScreen(ComanageScreen):
         elif exc is not None:
             self.notify(describe(exc), severity="error", markup=False)
         elif message.note:
-            self.notify(message.note, markup=False)
+            if message.undo is not None and (remember := getattr(self.app, "remember", None)):
+                remember(message.undo)
+            self.notify(message.note + (" · z undoes" if message.undo is not None else ""), markup=False)
             if saved := getattr(self.app, "saved", None):
                 saved()  # other screens and sessions hear of it at once
         if message.note:  # after a write; a failed load must not retry itself in a loop

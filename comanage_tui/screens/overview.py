@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Grid
 from textual.message import Message
 from textual.widgets import Footer, Static
@@ -68,7 +69,11 @@ class OverviewScreen(ComanageScreen):
 
     MODE = "overview"
     FIGURES = ("breached", "due_today", "at_risk", "left")  # explained in the ? help
-    # Enter belongs to the attention table (it posts RowSelected); nothing else to bind here.
+    # Enter belongs to the attention table (it posts RowSelected).
+    BINDINGS = [
+        Binding("m", "toggle_all", "All items", id="overview.all",
+                tooltip="Show every item of the attention list, or only the ten most urgent"),
+    ]
 
     def __init__(self) -> None:
         super().__init__()
@@ -83,6 +88,10 @@ class OverviewScreen(ComanageScreen):
         self._trend_timer = None
         self._history_pending = True
         """The previous week and the trend still have to be (re)computed."""
+        self.show_all = False
+        """The attention list shows every item, not only the ten most urgent (`m`)."""
+        self.all_items: list[Attention] = []
+        self.candidates = 0
 
     def compose(self) -> ComposeResult:
         yield from self.header()
@@ -122,7 +131,7 @@ class OverviewScreen(ComanageScreen):
         worker = get_current_worker()
         store = self.comanage.reader
         ctx = load_context(store)
-        figures = dashboard.now_figures(store, ctx, now)
+        figures = dashboard.now_figures(store, ctx, now, all_items=True)
         if worker.is_cancelled:
             return
         self.post_message(NowLoaded(figures))
@@ -148,15 +157,26 @@ class OverviewScreen(ComanageScreen):
 
     def on_now_loaded(self, message: NowLoaded) -> None:
         f = self.figures = message.figures
-        self.items = f.attention
+        self.all_items, self.candidates = f.attention, f.candidates
         local = dt.datetime.fromtimestamp(f.eob, ZoneInfo(f.zone))
         self.eob_text = local.strftime("%H:%M")
         self._show_tiles()
-        shown = len(f.attention)
-        title = f"Attention today: {shown} of {f.candidates}" if f.candidates > shown else f"Attention today: {shown}"
+        self._show_attention()
+
+    def _show_attention(self) -> None:
+        from comanage_tui.data.readmodel.dashboard import ATTENTION_SIZE  # loaded by now: the figures came from it
+
+        self.items = self.all_items if self.show_all else self.all_items[:ATTENTION_SIZE]
+        shown = len(self.items)
+        if self.candidates > shown:
+            title = f"Attention today: {shown} of {self.candidates} · m shows all"
+        elif self.show_all and self.candidates > ATTENTION_SIZE:
+            title = f"Attention today: all {shown} · m shows the {ATTENTION_SIZE} most urgent"
+        else:
+            title = f"Attention today: {shown}"
         self.query_one("#attention-title", Static).update(title + ("" if shown else " · nothing urgent"))
         table = self.query_one("#attention", PagedTable)
-        source = ListSource(f.attention, _attention_row)
+        source = ListSource(self.items, _attention_row)
         if table.source is None:
             table.set_source(source)
         else:
@@ -209,8 +229,9 @@ class OverviewScreen(ComanageScreen):
         due = toned(self.app, f"◷ {n.due_today}", "warn") if n.due_today else toned(self.app, "◷ 0", "good")
         due.append_text(toned(self.app, f" · ▲ {n.at_risk}", "warn") if n.at_risk else Text(" · ▲ 0"))
         self._tile("risk", f"Due {self.eob_text} · risk", due)
-        oldest = f" · oldest {k.oldest_handoff}" if k.open_handoffs else ""
-        self._tile("handoffs", "Open handoffs", f"{k.open_handoffs}{oldest}")
+        # The age in the label's words, so the value fits a quarter of 80 columns ("5 · 2h 10m").
+        oldest = f" · {k.oldest_handoff}" if k.open_handoffs else ""
+        self._tile("handoffs", "Handoffs, oldest" if k.open_handoffs else "Open handoffs", f"{k.open_handoffs}{oldest}")
         self._tile("waiting", "Waiting us/them", f"us {k.waiting_on_us} · them {k.waiting_on_partners}")
         kt = toned(self.app, f"✖ {k.kt_overdue}", "bad") if k.kt_overdue else toned(self.app, "✔ 0", "good")
         kt.append(f" · ⚠ {k.stale_runbooks}" if k.stale_runbooks else " · 0")
@@ -235,6 +256,12 @@ class OverviewScreen(ComanageScreen):
         self.query_one("#trend", Static).update(line)
 
     # --- actions ----------------------------------------------------------------------------
+
+    def action_toggle_all(self) -> None:
+        """Every item of the attention list, or the ten most urgent."""
+        self.show_all = not self.show_all
+        if self.figures is not None:
+            self._show_attention()
 
     def on_paged_table_row_selected(self, message: PagedTable.RowSelected) -> None:
         self._open(message.key)

@@ -22,18 +22,21 @@ from comanage_tui.data.models import AreaIn, Criticality, Party
 from comanage_tui.data.readmodel.context import load_context
 from comanage_tui.data.readmodel.org import TIME_FREED_RULE, AreaSplit, Workload, raci_split, time_freed_hours, workload
 from comanage_tui.data.store import Store
-from comanage_tui.screens.listing import ListingScreen, list_bindings, make_table
-from comanage_tui.widgets.form import FormField, FormScreen, InfoScreen
+from comanage_tui.screens.listing import ListingScreen, count, flex_width, list_bindings, make_table, plural
+from comanage_tui.screens.undo import UndoEntry
+from comanage_tui.widgets.form import FormField, FormScreen, InfoScreen, Submit
+from comanage_tui.widgets.list_table import ListTable
 from comanage_tui.widgets.safe import clean, text
 
 WINDOW_DAYS = 30
 CRIT_ORDER = [c.value for c in Criticality]
 SORTS: list[tuple[str, Callable[[AreaSplit], object]]] = [
     ("area", lambda s: s.area.name.casefold()),
-    ("problems first", lambda s: (not (s.gap or s.overlap or s.drift), s.area.name.casefold())),
+    ("problems", lambda s: (not (s.gap or s.overlap or s.drift), s.area.name.casefold())),
     ("criticality", lambda s: (-CRIT_ORDER.index(s.area.criticality.value), s.area.name.casefold())),
 ]
-FIXED_COLS = [("Area", "area", 17), ("Crit.", "crit", 8)]
+FIXED_COLS = [("Area", "area", None), ("Crit.", "crit", 8)]
+PROBLEMS_WIDTH = 18  # "⚠ gap: no R, no A", "↝ drift 33 % msp": one problem per line
 LOAD_COLS = [("Party", "party", 20), ("Kind", "kind", 8), ("Open", "open", 5),
              (f"Held h/{WINDOW_DAYS}d", "held", 10), (f"Logged h/{WINDOW_DAYS}d", "logged", 12)]
 
@@ -66,6 +69,7 @@ class SplitScreen(ListingScreen):
 
     MODE = "split"
     TITLE_ID, FILTER_ID, TABLE_ID = "split-title", "split-filter", "split-matrix"
+    EDIT_ACTIONS = frozenset({"set", "new"})
     CONFLICT_RELOADS = False  # RACI writes carry no version: a conflict is reported like any refusal
 
     DEFAULT_CSS = """
@@ -77,13 +81,13 @@ class SplitScreen(ListingScreen):
 
     # The footer shows the first few; `?` lists them all (with the movement keys).
     BINDINGS = [
-        Binding("r", "set('R')", "Set R", tooltip="Make the party under the cursor Responsible for the area"),
-        Binding("a", "set('A')", "Set A", tooltip="Make the party under the cursor Accountable for the area"),
-        Binding("c", "set('C')", "Set C", tooltip="Make the party under the cursor Consulted"),
-        Binding("i", "set('I')", "Set I", tooltip="Make the party under the cursor Informed"),
-        Binding("delete,backspace,minus", "set('')", "Clear cell", tooltip="Clear the cell under the cursor"),
-        Binding("enter", "detail", "Detail", tooltip="The area's letters, problems and recent tickets"),
-        Binding("n", "new", "New area", show=False, tooltip="Add a service area"),
+        Binding("r", "set('R')", "Set R", tooltip="Make the party under the cursor Responsible for the area", id="split.set_r"),
+        Binding("a", "set('A')", "Set A", tooltip="Make the party under the cursor Accountable for the area", id="split.set_a"),
+        Binding("c", "set('C')", "Set C", tooltip="Make the party under the cursor Consulted", id="split.set_c"),
+        Binding("i", "set('I')", "Set I", tooltip="Make the party under the cursor Informed", id="split.set_i"),
+        Binding("delete,backspace,minus", "set('')", "Clear cell", tooltip="Clear the cell under the cursor", id="split.set_clear"),
+        Binding("enter", "detail", "Detail", tooltip="The area's letters, problems and recent tickets", id="split.detail"),
+        Binding("n", "new", "New area", show=False, tooltip="Add a service area", id="split.new"),
         *list_bindings(filter_tooltip="Filter areas by text (Escape clears)"),
     ]
     AUTO_FOCUS = "#split-matrix"
@@ -97,7 +101,7 @@ class SplitScreen(ListingScreen):
 
     def compose(self) -> ComposeResult:
         yield from self.list_head("filter: area name, key or problem")
-        yield DataTable(id="split-matrix", cursor_type="cell", zebra_stripes=True)
+        yield ListTable(id="split-matrix", cursor_type="cell", zebra_stripes=True)
         yield Static(id="split-preview")
         load = make_table("split-load", LOAD_COLS, cursor_type="none", zebra_stripes=True)
         load.can_focus = False  # read-only figures: Tab should not stop here
@@ -133,26 +137,29 @@ class SplitScreen(ListingScreen):
     def _cells(self, s: AreaSplit) -> list:
         letters = [Text(s.letters.get(p.key, "·"), justify="center") for p in self.parties]
         marks = problem_marks(s)
-        return [text(s.area.name), Text(s.area.criticality.value), *letters,
-                Text(marks, style="" if marks == "✔ ok" else "bold", no_wrap=True)]
+        crit = [Text(s.area.criticality.value)] if self.wide() else []
+        return [text(s.area.name), *crit, *letters, Text(marks, style="" if marks == "✔ ok" else "bold", no_wrap=True)]
 
     def refresh_rows(self) -> None:
         """Fill the matrix (in place when rows and parties are unchanged) and the workload."""
         if not self.is_mounted or not self._loaded:
             return
         table = self.table()
-        cols = [key for _l, key, _w in FIXED_COLS] + [f"p:{p.key}" for p in self.parties] + ["problems"]
+        fixed = [(label, key, width) for label, key, width in FIXED_COLS if key != "crit" or self.wide()]
+        party_cols = [(text(p.key), f"p:{p.key}", max(3, len(clean(p.key, limit=12)))) for p in self.parties]
+        # The area name gets the width the letters and the problems leave (Crit. only with `w`).
+        area = flex_width(table, [w for _l, _k, w in fixed + party_cols if w is not None] + [PROBLEMS_WIDTH])
+        layout = [(label, key, area if width is None else width) for label, key, width in fixed] + party_cols + [
+            ("Problems", "problems", PROBLEMS_WIDTH)]
+        cols = [key for _l, key, _w in layout]
         rows = [(s.area.key, self._cells(s)) for s in self.visible()]
         keys = [k for k, _ in rows]
         cursor = table.cursor_coordinate
         with self.app.batch_update():
-            if [c.value for c in table.columns] != cols:
+            if [(c.key.value, c.width) for c in table.columns.values()] != [(k, w) for _l, k, w in layout]:
                 table.clear(columns=True)
-                for label, key, width in FIXED_COLS:
+                for label, key, width in layout:
                     table.add_column(label, key=key, width=width)
-                for p in self.parties:
-                    table.add_column(text(p.key), key=f"p:{p.key}", width=max(3, len(clean(p.key, limit=12))))
-                table.add_column("Problems", key="problems")
             # In place unless the rows or a problem list changed (a row's height may change with it).
             same = keys == [k.value for k in table.rows] and all(
                 table.get_cell(key, "problems") == cells[-1] for key, cells in rows)
@@ -162,11 +169,17 @@ class SplitScreen(ListingScreen):
         self.show_title(len(rows))
         self.show_preview()
 
+    def wide(self) -> bool:
+        """Crit. is shown: as `w` set it, else from 100 columns on."""
+        self._optional_shown = self.show_optional if self.show_optional is not None else self.app.size.width >= 100
+        return self._optional_shown
+
     def _place_cursor(self, before: Coordinate, keys: list[str], current: str | None) -> None:
         """After a refill: the same area, else the same row number; the same column, else the first party's."""
         row = keys.index(current) if current in keys else min(before.row, max(len(keys) - 1, 0))
         # Start on the first party's column: the cells are what this screen edits.
-        column = before.column if current is not None else len(FIXED_COLS)
+        first_party = next((i for i, c in enumerate(self.table().columns) if c.value.startswith("p:")), 1)
+        column = before.column if current is not None else first_party
         self.table().move_cursor(row=row, column=column)
 
     def _fill_workload(self) -> None:
@@ -183,8 +196,8 @@ class SplitScreen(ListingScreen):
         gaps = sum(bool(s.gap) for s in self.splits)
         overlaps = sum(bool(s.overlap) for s in self.splits)
         drift = sum(bool(s.drift) for s in self.splits)
-        return [f"Split: {len(self.splits)} areas", f"⚠ {gaps} gap", f"⚠ {overlaps} overlap", f"↝ {drift} drift",
-                self.sort_caption()]
+        return [f"Split: {plural(len(self.splits), 'area')}", count(gaps, "⚠", "gap"), count(overlaps, "⚠", "overlap"),
+                count(drift, "↝", "drift", "drifts"), self.sort_caption()]
 
     def cursor_area(self) -> str | None:
         """The key of the area under the cursor."""
@@ -245,8 +258,16 @@ class SplitScreen(ListingScreen):
         if area is None or party is None:
             self.notify("move the cursor onto a party's column to set a letter", severity="warning")
             return
+        s = self.current()
+        before = s.letters.get(party) if s is not None else None
+        if (before or "") == letter:
+            self.notify(f"{area}/{party} is {letter or 'empty'} already", markup=False)
+            return
         what = f"{area}/{party}: {letter or 'cleared'}"
-        self._write(what, lambda st: st.org.set_raci(area, party, letter or None))
+        undo = UndoEntry(f"{what} (back to {before or 'empty'})",
+                         lambda st, _version: st.org.set_raci(area, party, before, expected=letter or None))
+        self._write(what, lambda st: st.org.set_raci(area, party, letter or None, expected=before),
+                    undo=lambda _result: undo)
 
     def action_new(self) -> None:
         """Add a service area (it starts with an empty RACI row: a gap until filled)."""
@@ -259,11 +280,10 @@ class SplitScreen(ListingScreen):
             FormField("description", "Description", kind="multiline", empty=""),
         ]
 
-        def save(data: AreaIn | None) -> None:
-            if data is not None:
-                self._write(f"area {data.key} added", lambda st: st.org.add_area(data))
+        def write(data: AreaIn) -> Submit:
+            return Submit(lambda st: st.org.add_area(data), note=f"area {data.key} added")
 
-        self.app.push_screen(FormScreen("New service area", fields, AreaIn), save)
+        self.app.push_screen(FormScreen("New service area", fields, AreaIn, write=write), self.form_saved)
 
     # -- detail ---------------------------------------------------------------------
 

@@ -2,8 +2,8 @@
 
 Forms come from widgets/form.py (dialogs from widgets/dialogs.py) and validate with the pydantic input models as you type.
 What only the database can say (a duplicate reference, a person outside the party) comes
-back as InvalidInput naming the field: the form is reopened with the reason under that field.
-A Conflict (someone saved the ticket since it was loaded) asks: reload theirs, or overwrite.
+back as InvalidInput naming the field: the form, which writes for itself, stays open with the
+reason under that field. A Conflict asks: reload theirs, or overwrite (Escape: back to the form).
 """
 
 from __future__ import annotations
@@ -15,17 +15,16 @@ from typing import Any
 from textual import work
 from textual.message import Message
 
-from comanage_tui.data.errors import ComanageError, Conflict, InvalidInput
+from comanage_tui.data.errors import ComanageError, Conflict
 from comanage_tui.data.models import Area, Party, Person, Priority, Ticket, TicketIn, TicketKind, TicketStatus, TicketUpdate
 from comanage_tui.data.store import Store
 from comanage_tui.ui_errors import describe
 from comanage_tui.widgets.dialogs import ConfirmScreen, PromptScreen
-from comanage_tui.widgets.form import FormField, FormScreen
+from comanage_tui.widgets.form import FormField, FormScreen, Submit
 from comanage_tui.widgets.safe import clean, text
 from comanage_tui.widgets.states import status_label
 
 Change = Callable[[Store], Any]
-FORM_FIELDS = frozenset(TicketIn.model_fields) | frozenset(TicketUpdate.model_fields)
 
 
 @dataclass
@@ -39,13 +38,12 @@ class Lookups:
 
 @dataclass
 class TicketWritten(Message):
-    """A ticket write finished. On failure `error` is set; `retry` overwrites, `reopen` re-shows the form."""
+    """A ticket write finished. On failure `error` is set; `retry` overwrites."""
 
     note: str
     ticket_id: int | None
     error: ComanageError | None = None
     retry: Change | None = None
-    reopen: Callable[[InvalidInput], None] | None = None
 
 
 def load_lookups(store: Store) -> Lookups:
@@ -94,43 +92,23 @@ class TicketActions:
 
     # --- forms ----------------------------------------------------------------------------
 
-    def open_new_form(self, values: dict[str, Any] | None = None, error: InvalidInput | None = None) -> None:
+    def open_new_form(self) -> None:
         if self.refuse_edit() or not self._have_lookups():
             return
-        form = FormScreen("New ticket", ticket_fields(self.lookups, new=True), TicketIn, values=values,
-                          extra={"opened_at": self.comanage.now()}, check=_known_error(error, values))
 
-        def save(data: TicketIn | None) -> None:
-            if data is not None:
-                dumped = data.model_dump(mode="json")
-                self.write_ticket(f"Created {clean(data.ref)}", None, lambda s: s.tickets.add(data),
-                                  reopen=lambda exc: self.open_new_form(_form_values(dumped), exc))
+        def write(data: TicketIn) -> Submit:
+            return Submit(lambda s: s.tickets.add(data), note=f"Created {clean(data.ref)}")
 
-        self._push_form(form, save, error)
+        form = FormScreen("New ticket", ticket_fields(self.lookups, new=True), TicketIn,
+                          extra={"opened_at": self.comanage.now()}, write=write)
+        self._push_form(form)
 
-    def open_edit_form(self, ticket: Ticket, values: dict[str, Any] | None = None, error: InvalidInput | None = None) -> None:
+    def open_edit_form(self, ticket: Ticket) -> None:
         if self.refuse_edit() or not self._have_lookups():
             return
-        # A reopened form shows the user's values, so "changed" is worked out against the record here.
         form = FormScreen(f"Edit {clean(ticket.ref)}", ticket_fields(self.lookups, new=False), TicketUpdate,
-                          values={**ticket_values(ticket), **(values or {})}, only_changed=values is None,
-                          check=_known_error(error, values))
-
-        def save(data: TicketUpdate | None) -> None:
-            if data is None:
-                return
-            changes = changed_fields(data, ticket)
-            if not changes:
-                self.comanage.notify("Nothing changed.", markup=False)
-                return
-            update = TicketUpdate(**changes)
-            at = self.comanage.now()
-            self.write_ticket(f"Saved {clean(ticket.ref)}", ticket.id,
-                              lambda s: s.tickets.update(ticket.id, update, expected_version=ticket.version, at=at),
-                              retry=lambda s: s.tickets.update(ticket.id, update, at=at),
-                              reopen=lambda exc: self.open_edit_form(ticket, _form_values(changes), exc))
-
-        self._push_form(form, save, error)
+                          values=ticket_values(ticket), only_changed=True, write=self._update(ticket, "Saved"))
+        self._push_form(form)
 
     def open_status_form(self, ticket: Ticket) -> None:
         self._quick_form(ticket, "Set status", ["status"])
@@ -143,17 +121,21 @@ class TicketActions:
             return
         fields = [f for f in ticket_fields(self.lookups, new=False) if f.name in names]
         form = FormScreen(f"{title}: {clean(ticket.ref)}", fields, TicketUpdate,
-                          values=ticket_values(ticket), only_changed=True)
+                          values=ticket_values(ticket), only_changed=True, write=self._update(ticket, title))
+        self._push_form(form)
 
-        def save(data: TicketUpdate | None) -> None:
-            changes = changed_fields(data, ticket) if data is not None else {}
-            if changes:
-                update, at = TicketUpdate(**changes), self.comanage.now()
-                self.write_ticket(f"{title}: {clean(ticket.ref)}", ticket.id,
-                                  lambda s: s.tickets.update(ticket.id, update, expected_version=ticket.version, at=at),
-                                  retry=lambda s: s.tickets.update(ticket.id, update, at=at))
+    def _update(self, ticket: Ticket, verb: str) -> Callable[[TicketUpdate], Submit | None]:
+        """The form's write: only what differs from the record, with the version it was read at."""
 
-        self.comanage.push_screen(form, save)
+        def write(data: TicketUpdate) -> Submit | None:
+            changes = changed_fields(data, ticket)
+            if not changes:
+                return None  # nothing to write: the form closes, `after_form` says so
+            update, at = TicketUpdate(**changes), self.comanage.now()
+            return Submit(lambda s: s.tickets.update(ticket.id, update, expected_version=ticket.version, at=at),
+                          lambda s: s.tickets.update(ticket.id, update, at=at), note=f"{verb} {clean(ticket.ref)}")
+
+        return write
 
     def ask_response(self, ticket: Ticket) -> None:
         """Record a reply to the requester now (stops the response clock)."""
@@ -168,11 +150,18 @@ class TicketActions:
         self.comanage.push_screen(PromptScreen(f"Record a response: {clean(ticket.ref)}", "Note (optional)",
                                                required=False, max_length=20_000), save)
 
-    def _push_form(self, form: FormScreen, save: Callable[[Any], None], error: InvalidInput | None) -> None:
-        self.comanage.push_screen(form, save)
-        if error is not None:
-            # Show every reason at once, the database's one under its field (save refuses while it stands).
-            form.call_after_refresh(form.action_save)
+    def _push_form(self, form: FormScreen) -> None:
+        """Open a form that writes for itself: it stays open until the store accepts or the user cancels."""
+
+        def closed(data: Any) -> None:
+            if data is None:
+                return
+            if form.written is None:
+                self.comanage.notify("Nothing changed.", markup=False)
+                return
+            self.after_write(form.written.id if isinstance(form.written, Ticket) else None)
+
+        self.comanage.push_screen(form, closed)
 
     def _have_lookups(self) -> bool:
         if self.lookups is None:
@@ -182,9 +171,8 @@ class TicketActions:
 
     # --- writing ---------------------------------------------------------------------------
 
-    def write_ticket(self, note: str, ticket_id: int | None, change: Change, *, retry: Change | None = None,
-                     reopen: Callable[[InvalidInput], None] | None = None) -> None:
-        self._write_ticket(TicketWritten(note, ticket_id, None, retry, reopen), change)
+    def write_ticket(self, note: str, ticket_id: int | None, change: Change, *, retry: Change | None = None) -> None:
+        self._write_ticket(TicketWritten(note, ticket_id, None, retry), change)
 
     @work(thread=True, exclusive=False, group="ticket-write", exit_on_error=False)
     def _write_ticket(self, outcome: TicketWritten, change: Change) -> None:
@@ -215,9 +203,6 @@ class TicketActions:
 
             self.comanage.push_screen(ConfirmScreen.for_conflict(exc), choose)
             return
-        if isinstance(exc, InvalidInput) and message.reopen is not None and exc.field.split(".")[0] in FORM_FIELDS:
-            message.reopen(exc)
-            return
         self.comanage.notify(describe(exc), title="Not saved", severity="error", markup=False)
 
     def after_write(self, ticket_id: int | None) -> None:
@@ -229,25 +214,3 @@ def changed_fields(data: TicketUpdate, ticket: Ticket) -> dict[str, Any]:
     start = {**ticket_values(ticket), "hours_spent": ticket.hours_spent}
     given = data.model_dump(mode="json", exclude_unset=True, exclude_none=True)
     return {k: v for k, v in given.items() if v != start.get(k)}
-
-
-def _form_values(dumped: dict[str, Any]) -> dict[str, Any]:
-    values = dict(dumped)
-    if values.get("hours_spent") is not None:
-        values["hours_spent"] = f"{values['hours_spent']:g}"
-    return values
-
-
-def _known_error(error: InvalidInput | None, values: dict[str, Any] | None) -> Callable[[Any], dict[str, str]] | None:
-    """A form check that keeps the database's complaint under its field until that value changes."""
-    if error is None:
-        return None
-    field = error.field.split(".")[0]
-    bad = (values or {}).get(field)
-
-    def check(model: Any) -> dict[str, str]:
-        current = getattr(model, field, None)
-        current = getattr(current, "value", current)
-        return {field: error.message} if current == bad else {}
-
-    return check

@@ -52,12 +52,14 @@ class DetailMissing(Message):
 class TicketDetailScreen(TicketActions, ComanageScreen):
     """Everything about one ticket. Escape goes back to where it was opened from."""
 
+    EDIT_ACTIONS = frozenset({"edit", "status", "reassign", "respond"})
+
     BINDINGS = [
-        Binding("escape", "back", "Back", tooltip="Back to the list"),
-        Binding("e", "edit", "Edit", tooltip="Edit the ticket (form)"),
-        Binding("s", "status", "Status", tooltip="Set the status"),
-        Binding("a", "reassign", "Assign", tooltip="Reassign: hand the ticket to another party or person"),
-        Binding("r", "respond", "Reply", tooltip="Record a response (reply) to the requester now"),
+        Binding("escape", "back", "Back", tooltip="Back to the list", id="ticket.back"),
+        Binding("e", "edit", "Edit", tooltip="Edit the ticket (form)", id="ticket.edit"),
+        Binding("s", "status", "Status", tooltip="Set the status", id="ticket.status"),
+        Binding("a", "reassign", "Assign", tooltip="Reassign: hand the ticket to another party or person", id="ticket.reassign"),
+        Binding("r", "respond", "Reply", tooltip="Record a response (reply) to the requester now", id="ticket.respond"),
     ]
 
     def __init__(self, ticket_id: int):

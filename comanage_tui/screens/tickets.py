@@ -26,17 +26,18 @@ from comanage_tui.widgets.fields import FieldInput
 from comanage_tui.widgets.paged_table import Column, PagedTable, Sort
 from comanage_tui.widgets.safe import clean
 
+# At 80 columns the title gets what the narrow columns leave; `w` adds area and opened.
 COLUMNS = [
     Column("ref", "Ref", 9),
-    Column("priority", "Pri", 3),
+    Column("priority", "P", 2),
     Column("status", "Status", 13),
     Column("holder", "Holder", 8),
-    Column("area", "Area", 10),
-    Column("opened", "Opened", 11),
+    Column("area", "Area", 10, optional=True),
+    Column("opened", "Opened", 11, optional=True),
     Column("title", "Title", 12, flex=True),
 ]
 TOKENS = {"is": "open", "party": "party", "p": "priority", "prio": "priority", "area": "area", "status": "status"}
-FILTER_HELP = "/ filter: words · is:open|closed · party:KEY · p:P1 · area:KEY · status:NAME"
+FILTER_HELP = "/ words is:open|closed party:KEY p:P1 area:KEY status:NAME"
 
 
 @dataclass
@@ -73,15 +74,17 @@ class TicketsScreen(FilterLine, TicketActions, ComanageScreen):
     """All tickets, newest first; `/` filters, `>`/`<` sort, Enter opens."""
 
     MODE = "tickets"
+    AUTO_FOCUS = "#tickets"  # the table, not the filter line: a key pressed at once is a command, not filter text
+    EDIT_ACTIONS = frozenset({"new", "edit"})
     BINDINGS = [
-        Binding("slash", "filter", "Filter", tooltip=FILTER_HELP),
-        Binding("n", "new", "New", tooltip="New ticket (form)"),
-        Binding("e", "edit", "Edit", tooltip="Edit the highlighted ticket (form)"),
-        Binding("f", "cycle_open", "Open/closed", show=False, tooltip="Cycle: all → open → closed"),
-        Binding("p", "cycle_party", "Party", show=False, tooltip="Cycle the holder party filter"),
-        Binding("a", "cycle_area", "Area", show=False, tooltip="Cycle the area filter"),
-        Binding("exclamation_mark", "cycle_priority", "Priority", show=False, tooltip="Cycle the priority filter"),
-        Binding("escape", "clear_filter", "Clear filter", show=False, tooltip="Clear the filter line"),
+        Binding("slash", "filter", "Filter", tooltip=FILTER_HELP, id="tickets.filter"),
+        Binding("n", "new", "New", tooltip="New ticket (form)", id="tickets.new"),
+        Binding("e", "edit", "Edit", tooltip="Edit the highlighted ticket (form)", id="tickets.edit"),
+        Binding("f", "cycle_open", "Open/closed", show=False, tooltip="Cycle: all → open → closed", id="tickets.cycle_open"),
+        Binding("p", "cycle_party", "Party", show=False, tooltip="Cycle the holder party filter", id="tickets.cycle_party"),
+        Binding("a", "cycle_area", "Area", show=False, tooltip="Cycle the area filter", id="tickets.cycle_area"),
+        Binding("exclamation_mark", "cycle_priority", "Priority", show=False, tooltip="Cycle the priority filter", id="tickets.cycle_priority"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, tooltip="Clear the filter line", id="tickets.clear_filter"),
     ]
 
     def __init__(self) -> None:

@@ -54,12 +54,12 @@ class ConfirmScreen(ModalScreen[Any]):
 
     # One binding per letter any preset uses; check_action hides the ones this dialog lacks.
     BINDINGS = [
-        Binding("y", "pick('y')", "Yes"),
-        Binding("n", "pick('n')", "No"),
-        Binding("r", "pick('r')", "Reload"),
-        Binding("o", "pick('o')", "Overwrite"),
-        Binding("c", "pick('c')", "Cancel"),
-        Binding("escape", "dismiss_default", "Cancel"),
+        Binding("y", "pick('y')", "Yes", id="dialog.pick_y"),
+        Binding("n", "pick('n')", "No", id="dialog.pick_n"),
+        Binding("r", "pick('r')", "Reload", id="dialog.pick_r"),
+        Binding("o", "pick('o')", "Overwrite", id="dialog.pick_o"),
+        Binding("c", "pick('c')", "Cancel", id="dialog.pick_c"),
+        Binding("escape", "dismiss_default", "Cancel", id="dialog.dismiss_default"),
     ]
 
     def __init__(self, question: str, choices: Sequence[Choice] = YES_NO, *, title: str = "Confirm", escape_value: Any = None) -> None:
@@ -120,7 +120,7 @@ class PromptScreen(ModalScreen[str | None]):
     """
 
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", tooltip="Close without an answer"),
+        Binding("escape", "cancel", "Cancel", tooltip="Close without an answer", id="dialog.cancel"),
     ]
 
     def __init__(self, title: str, label: str, *, default: str = "", required: bool = True, max_length: int = 2000, placeholder: str = "") -> None:
@@ -175,7 +175,7 @@ class InfoScreen(ModalScreen[None]):
     """
 
     BINDINGS = [
-        Binding("escape,enter,q", "close", "Close", tooltip="Back to the list"),
+        Binding("escape,enter,q", "close", "Close", tooltip="Back to the list", id="dialog.close"),
     ]
 
     def __init__(self, title: str, body: Sequence[Text | str]) -> None:

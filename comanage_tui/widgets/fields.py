@@ -10,12 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from textual import events
-from textual.widgets import Input, TextArea
+from textual.content import Content
+from textual.widgets import Checkbox, Input, TextArea
 from textual.widgets.text_area import Edit, EditResult
 
 from comanage_tui.data.text import clean_input
 
-__all__ = ["FieldInput", "FieldTextArea"]
+__all__ = ["FieldInput", "FieldTextArea", "TickBox"]
 
 
 class FieldInput(Input):
@@ -52,3 +53,12 @@ class FieldTextArea(TextArea):
     def edit(self, edit: Edit) -> EditResult:
         edit.text = clean_input(edit.text, single_line=False)
         return super().edit(edit)
+
+
+class TickBox(Checkbox):
+    """A checkbox that reads `[x]` ticked and `[ ]` not: Textual's box differs by colour alone,
+    which NO_COLOR (and a monochrome screenshot) turns into the same grey either way."""
+
+    @property
+    def _button(self) -> Content:
+        return Content.assemble((f"[{'x' if self.value else ' '}]", self.get_visual_style("toggle--label")))

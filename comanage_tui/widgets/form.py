@@ -24,6 +24,11 @@ Example::
     form = FormScreen("Edit ticket", fields, TicketUpdate, values={"title": t.title, ...},
                       only_changed=True)
 
+A form given `write=` (a function of the valid model returning a `Submit`) writes through
+the store itself and stays open until the store accepts (widgets/form_submit.py): what the
+store refuses appears under its field; nothing typed is lost. Messages are pydantic's in
+words (widgets/form_messages.py).
+
 ConfirmScreen, PromptScreen and InfoScreen live in `widgets/dialogs.py` (examples there);
 they are imported from here too, as the screens always have.
 
@@ -61,13 +66,15 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionLis
 
 from comanage_tui.data.text import clean_input
 from comanage_tui.widgets.dialogs import CONFLICT_CHOICES, YES_NO, Choice, ConfirmScreen, InfoScreen, PromptScreen
-from comanage_tui.widgets.fields import FieldInput, FieldTextArea
+from comanage_tui.widgets.fields import FieldInput, FieldTextArea, TickBox
+from comanage_tui.widgets.form_messages import message as in_words
+from comanage_tui.widgets.form_submit import StoreSubmit, Submit
 from comanage_tui.widgets.safe import text
 
 # The dialogs are re-exported: screens and tests import them from this module.
 __all__ = [
     "CONFLICT_CHOICES", "OMIT", "YES_NO", "Choice", "ConfirmScreen", "FieldInput", "FieldKind", "FieldTextArea", "FormField",
-    "FormScreen", "InfoScreen", "PromptScreen",
+    "FormScreen", "InfoScreen", "PromptScreen", "Submit",
 ]
 
 FieldKind = Literal["text", "multiline", "select", "multi", "int", "float", "date", "bool"]
@@ -146,18 +153,7 @@ def _convert(f: FormField, raw: Any) -> Any:
     return raw
 
 
-def _message(error: Mapping[str, Any]) -> str:
-    """pydantic's message without its 'Value error, ' prefix, which means nothing to a user."""
-    msg = str(error.get("msg", "invalid value"))
-    for prefix in ("Value error, ", "Assertion failed, "):
-        if msg.startswith(prefix):
-            msg = msg[len(prefix):]
-    if error.get("type") == "missing":
-        msg = "required"
-    return msg
-
-
-class FormScreen(ModalScreen[BaseModel | None]):
+class FormScreen(StoreSubmit, ModalScreen[BaseModel | None]):
     """A modal form over a pydantic model; dismisses with the validated instance or None."""
 
     # Compact one-line inputs with the label beside them: a six-field form fits 80×24.
@@ -188,8 +184,8 @@ class FormScreen(ModalScreen[BaseModel | None]):
     AUTO_FOCUS = ".form-row > *"
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", tooltip="Save the form (refused while a field is invalid)"),
-        Binding("escape", "cancel", "Cancel", tooltip="Close without saving"),
+        Binding("ctrl+s", "save", "Save", tooltip="Save the form (refused while a field is invalid)", id="form.save"),
+        Binding("escape", "cancel", "Cancel", tooltip="Close without saving", id="form.cancel"),
     ]
 
     def __init__(
@@ -203,6 +199,7 @@ class FormScreen(ModalScreen[BaseModel | None]):
         only_changed: bool = False,
         check: Callable[[BaseModel], Mapping[str, str]] | None = None,
         save_label: str = "Save",
+        write: Callable[[BaseModel], Submit | None] | None = None,
     ) -> None:
         """
         Args:
@@ -215,6 +212,8 @@ class FormScreen(ModalScreen[BaseModel | None]):
                 initial one (for `…Update` models, where a missing key means "unchanged").
             check: extra rules after the model passed; returns {field name: message}.
             save_label: the save button's text.
+            write: given the valid model, what to write (None: nothing to write). The form
+                writes it through `app.store` and closes only once it is saved.
         """
         super().__init__()
         self.form_title = title
@@ -224,6 +223,13 @@ class FormScreen(ModalScreen[BaseModel | None]):
         self.only_changed = only_changed
         self.check = check
         self.save_label = save_label
+        self.write = write
+        self.written: object = None
+        """What the store returned for the write (e.g. the saved record)."""
+        self._store_errors: dict[str, tuple[str, Any]] = {}
+        """The store's refusals by field: (message, the raw value it refused); shown until that value changes."""
+        self._submit: Submit | None = None
+        self._sent: BaseModel | None = None
         given = dict(values or {})
         # Stored text is shown cleaned (an escape sequence in a note must not reach the
         # terminal through an Input); "changed" compares against the cleaned value, so a
@@ -265,7 +271,7 @@ class FormScreen(ModalScreen[BaseModel | None]):
             start = value if value in known else Select.NULL
             return Select([(text(lbl) if isinstance(lbl, str) else lbl, v) for lbl, v in f.choices], value=start, allow_blank=not f.required or start is Select.NULL, id=wid, compact=True)
         if f.kind == "bool":
-            return Checkbox(label, bool(value), id=wid, compact=True)
+            return TickBox(label, bool(value), id=wid, compact=True)
         if f.kind == "multi":
             chosen = set(value or ())
             return SelectionList(*[(text(lbl), v, v in chosen) for lbl, v in f.choices], id=wid, compact=True)
@@ -278,6 +284,10 @@ class FormScreen(ModalScreen[BaseModel | None]):
     def on_mount(self) -> None:
         for widget in self.query(SelectionList):
             self._mark_ticks(widget)
+        # Open at the top, each text showing its beginning (Input puts its cursor at the end).
+        for field in self.query(Input):
+            field.cursor_position = 0
+        self.query_one("#form-fields").scroll_home(animate=False)
         self.validate_now()
 
     # -- reading and validating -------------------------------------------------
@@ -289,6 +299,10 @@ class FormScreen(ModalScreen[BaseModel | None]):
         if isinstance(widget, SelectionList):
             return widget.selected
         return widget.value  # Input, Select and Checkbox all expose .value
+
+    def _raw_of(self, name: str) -> Any:
+        f = next((f for f in self.fields if f.name == name), None)
+        return None if f is None else self._raw(f)
 
     def raw_values(self) -> dict[str, Any]:
         """The widgets' current contents by field name, unconverted."""
@@ -323,11 +337,17 @@ class FormScreen(ModalScreen[BaseModel | None]):
             for err in exc.errors():
                 loc = err.get("loc") or ("",)
                 key = str(loc[0]) if str(loc[0]) in names else ""
-                errors.setdefault(key, _message(err) if key else f"{'.'.join(map(str, loc))}: {_message(err)}")
+                errors.setdefault(key, in_words(err) if key else f"{'.'.join(map(str, loc))}: {in_words(err)}")
         else:
             if not errors and self.check is not None:
                 errors.update(self.check(candidate) or {})
             instance = None if errors else candidate
+        for name, (message, refused) in list(self._store_errors.items()):
+            if name and self._raw_of(name) != refused:
+                del self._store_errors[name]  # the user changed what the store refused
+            else:
+                errors.setdefault(name, message)
+                instance = None
         self.errors = errors
         self.result = instance
         self._show_errors()
@@ -357,6 +377,11 @@ class FormScreen(ModalScreen[BaseModel | None]):
             line.set_class(visible, "form-error")
             self._set_line(line, f"✖ {error}" if visible else f.help)
         problem = self.errors.get("", "") if self._show_all or self._touched else ""
+        if not problem and self._show_all:
+            # A lasting summary (never only a toast): which fields stop the save, in the form's order.
+            bad = [f.label for f in self.fields if f.name in self.errors]
+            if bad:
+                problem = f"not saved: fix {', '.join(bad)}"
         self._set_line(self.query_one("#form-problem", Static), f"✖ {problem}" if problem else "")
 
     def _set_line(self, line: Static, message: str) -> None:
@@ -411,18 +436,22 @@ class FormScreen(ModalScreen[BaseModel | None]):
         self.action_cancel()
 
     def action_save(self) -> None:
-        """Dismiss with the model instance, or stay open and show every reason not to."""
+        """Dismiss with the model instance (once written, with `write=`), or stay open and say why not."""
+        if self._submit is not None:
+            return  # a write is under way
         self._show_all = True
+        self._store_errors.pop("", None)  # a form-level refusal is for one attempt
         instance = self.validate_now()
         if instance is None:
             bad = next((f for f in self.fields if f.name in self.errors), None)
             if bad is not None:
                 self.query_one(f"#field-{bad.name}").focus()
-                self.notify(f"{bad.label}: {self.errors[bad.name]}", severity="error", markup=False)
-            else:
-                self.notify(self.errors.get("", "invalid"), severity="error", markup=False)
             return
-        self.dismiss(instance)
+        submit = self.write(instance) if self.write is not None else None
+        if submit is None:
+            self.dismiss(instance)
+            return
+        self._start(submit, submit.change, instance)
 
     def action_cancel(self) -> None:
         """Close without saving."""

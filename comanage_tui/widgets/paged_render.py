@@ -45,10 +45,14 @@ def header_strip(columns: Sequence[Column], sort: Sort, width: int, style: Style
 
 
 def row_strip(columns: Sequence[Column], row: Row, width: int, style: Style, marker: str,
-              tone_style: Callable[[str], Style]) -> Strip:
-    """One row: the marker cell, then each cell cut or padded to its column, toned where asked."""
+              tone_style: Callable[[str], Style], indices: Sequence[int] | None = None) -> Strip:
+    """One row: the marker cell, then each cell cut or padded to its column, toned where asked.
+
+    `indices`: which of the row's cells the (shown) `columns` hold; all of them in order by default.
+    """
     segments = [Segment(marker, style)]
-    for i, (column, w) in enumerate(zip(columns, column_widths(columns, width))):
+    for n, (column, w) in enumerate(zip(columns, column_widths(columns, width))):
+        i = indices[n] if indices is not None else n
         value = row.cells[i] if i < len(row.cells) else ""
         tone = row.tones[i] if i < len(row.tones) else ""
         segments.append(Segment(fit(value, w, column.right), style + tone_style(tone) if tone else style))

@@ -24,6 +24,8 @@ class Column:
     flex: bool = False
     sortable: bool = True
     right: bool = False
+    optional: bool = False
+    """Shown only when the table shows every column (`w`): at 80 columns the text column comes first."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,12 +22,14 @@ from textual.strip import Strip
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from comanage_tui.ui_errors import ReportWorkerErrors
-from comanage_tui.widgets.paged_render import column_at, header_strip, row_strip
+from comanage_tui.widgets.paged_render import column_at, column_widths, header_strip, row_strip
 from comanage_tui.widgets.paged_source import Column, ListSource, PageRequest, PagesLoaded, PageSource, Row, Sort
 from comanage_tui.widgets.states import tone_style
 
 __all__ = ["Column", "ListSource", "PageSource", "PagedTable", "Row", "Sort"]
 
+WIDE_TEXT = 40
+"""The optional columns show by themselves when the text column keeps this many cells with them."""
 PAGE_SIZE = 100
 MAX_PAGES = 40  # pages kept in memory; far-away ones are dropped and fetched again if needed
 
@@ -36,15 +38,17 @@ class PagedTable(ReportWorkerErrors, ScrollView, can_focus=True, inherit_binding
     """A virtual table: row count + fetched pages, Line-API rendering, SQL-side sort and filter."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "select", "Open", tooltip="Open the highlighted row"),
-        Binding("greater_than_sign", "sort_next", "Sort", show=False, tooltip="Sort by the next column"),
-        Binding("less_than_sign", "sort_reverse", "Reverse", show=False, tooltip="Reverse the sort direction"),
-        Binding("up", "cursor(-1)", "Up", show=False),
-        Binding("down", "cursor(1)", "Down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home", "home", "First row", show=False),
-        Binding("end", "end", "Last row", show=False),
+        Binding("enter", "select", "Open", tooltip="Open the highlighted row", id="table.select"),
+        Binding("greater_than_sign", "sort_next", "Sort", show=False, tooltip="Sort by the next column", id="table.sort_next"),
+        Binding("less_than_sign", "sort_reverse", "Reverse", show=False, tooltip="Reverse the sort direction", id="table.sort_reverse"),
+        Binding("up", "cursor(-1)", "Up", show=False, id="table.cursor_-1"),
+        Binding("down", "cursor(1)", "Down", show=False, id="table.cursor_1"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="table.page_-1"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="table.page_1"),
+        Binding("home,g", "home", "First row", show=False, id="table.home"),
+        Binding("end,G", "end", "Last row", show=False, id="table.end"),
+        Binding("w", "toggle_columns", "More columns", show=False, id="list.columns",
+                tooltip="Show or hide the optional columns (the highlighted row is always shown whole below)"),
     ]
     """Movement keys are not shown in the footer; `?` lists them all. ScrollView's own bindings are
     not inherited: there is no horizontal scrolling, and these move the cursor, not the view."""
@@ -98,6 +102,8 @@ class PagedTable(ReportWorkerErrors, ScrollView, can_focus=True, inherit_binding
                  sort: Sort | None = None, name: str | None = None, id: str | None = None, classes: str | None = None):
         super().__init__(name=name, id=id, classes=classes)
         self.columns = list(columns)
+        self.show_optional: bool | None = None
+        """Show the optional columns too (`w`); None: when the text column keeps 40 cells with them."""
         self.source = source
         self.query = query
         self.sort = sort or Sort(next((c.key for c in self.columns if c.sortable), ""))
@@ -340,7 +346,28 @@ class PagedTable(ReportWorkerErrors, ScrollView, can_focus=True, inherit_binding
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("sort_next", "sort_reverse"):
             return any(c.sortable for c in self.columns)
+        if action == "toggle_columns":
+            return any(c.optional for c in self.columns)
         return True
+
+    @property
+    def optional_shown(self) -> bool:
+        """Whether the optional columns are drawn: as `w` set it, else when the text column keeps 40 cells."""
+        if self.show_optional is not None:
+            return self.show_optional
+        widths = column_widths(self.columns, self.scrollable_content_region.width or self.app.size.width)
+        return all(w >= WIDE_TEXT for c, w in zip(self.columns, widths) if c.flex)
+
+    @property
+    def shown(self) -> list[tuple[int, Column]]:
+        """(index into a row's cells, column) of the columns drawn now."""
+        every = self.optional_shown
+        return [(i, c) for i, c in enumerate(self.columns) if every or not c.optional]
+
+    def action_toggle_columns(self) -> None:
+        """Show or hide the optional columns."""
+        self.show_optional = not self.optional_shown
+        self.refresh()
 
     def action_sort_next(self) -> None:
         keys = [c.key for c in self.columns if c.sortable]
@@ -403,13 +430,14 @@ class PagedTable(ReportWorkerErrors, ScrollView, can_focus=True, inherit_binding
     # --- rendering ----------------------------------------------------------------------
 
     def _column_at(self, x: int) -> Column | None:
-        return column_at(self.columns, self.scrollable_content_region.width, x)
+        return column_at([c for _i, c in self.shown], self.scrollable_content_region.width, x)
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         base = self.rich_style
         if y == 0:
-            return header_strip(self.columns, self.sort, width, base + self.get_component_rich_style("paged-table--header"))
+            return header_strip([c for _i, c in self.shown], self.sort, width,
+                                base + self.get_component_rich_style("paged-table--header"))
         index = int(self.scroll_offset.y) + y - 1
         if index >= self.total:
             return Strip.blank(width, base)
@@ -423,5 +451,6 @@ class PagedTable(ReportWorkerErrors, ScrollView, can_focus=True, inherit_binding
                 self.call_later(self._request_missing)
             placeholder = base + self.get_component_rich_style("paged-table--placeholder")
             return Strip([Segment(" …", placeholder)]).adjust_cell_length(width, style)
-        return row_strip(self.columns, row, width, style, "›" if index == self.cursor else " ",
-                         lambda tone: tone_style(self.app, tone))
+        shown = self.shown
+        return row_strip([c for _i, c in shown], row, width, style, "›" if index == self.cursor else " ",
+                         lambda tone: tone_style(self.app, tone), [i for i, _c in shown])

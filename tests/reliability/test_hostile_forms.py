@@ -380,14 +380,12 @@ class FormDriver:
         assert inert(screen_chars(self.app), multiline=False), "a control character on screen"
         assert self.counts() == before
 
-    def no_ticket_notes(self) -> int:
-        return sum("no ticket" in str(n.message) for n in self.app._notifications)
-
     def landed(self, form: FormScreen, before: tuple[int, ...], expected: dict[str, Any]) -> Any:
         """Where a save went: the row, "reopened" (the database refused a field), or a refusal."""
         app, store, case = self.app, self.app.store, self.case
-        if isinstance(app.screen, FormScreen) and app.screen is not form:
-            return "reopened"
+        if app.screen is form and form.refused_by_store():
+            # The database refused a field: the form stays open with the reason under it.
+            return "reopened" if case is TICKET_NEW else "refused by the database"
         if case is TICKET_NEW and store.tickets.count() > before[0]:
             return store.tickets.by_ref(expected["ref"])
         if case is TICKET_EDIT and store.tickets.get(self.ids["ticket"]).version > before[3]:
@@ -398,8 +396,6 @@ class FormDriver:
             return max(items, key=lambda k: k.id)
         if case is KT_EDIT and store.kt.get(self.ids["kt"]).version > before[4]:
             return store.kt.get(self.ids["kt"])
-        if case is HANDOFF_NEW and self.no_ticket_notes() > self.no_ticket_before:
-            return "refused by the database"  # told in a notification; the form has closed
         if not isinstance(app.screen, FormScreen) and all(v is UNCHANGED for v in expected.values()):
             return "nothing changed"
         return None
@@ -425,7 +421,6 @@ class FormDriver:
             # Only the database knows that a reference is taken: the form comes back with the reason.
             expected = await self.fill(form, {**values, "ref": "EDIT-1"})
             assert self.check_verdict(form, expected) is not None
-        self.no_ticket_before = self.no_ticket_notes()
         await pilot.press("ctrl+s")
         while True:
             await settle(pilot, lambda: self.landed(form, before, expected) is not None, f"the {self.case.name} save")
@@ -443,6 +438,8 @@ class FormDriver:
             await pilot.press("ctrl+s")
         if isinstance(row, str):
             self.outcome.real_refusals += 1
+            if app.screen is form:  # refused by the database: the form kept everything; close it
+                await pilot.press("escape")
         else:
             self.check_row(row, expected)
             self.outcome.real_saves += 1

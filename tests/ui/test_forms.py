@@ -111,7 +111,7 @@ async def test_form_validates_as_you_type_and_saves_the_model() -> None:
         await pilot.press(*"Reset VPN")
         form.query_one("#field-ack_target_minutes", Input).value = "0"
         await pilot.pause()
-        assert form.error_for("ack_target_minutes") == "✖ Input should be greater than 0"
+        assert form.error_for("ack_target_minutes") == "✖ must be greater than 0"
         assert "greater than 0" in screen_text(app)
         form.query_one("#field-to_party", Select).value = "internal"
         await pilot.pause()

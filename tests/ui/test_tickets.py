@@ -307,7 +307,7 @@ async def test_detail_record_response_stops_the_clock(make_app, ui_store) -> Non
         await pilot.press(*"Called the user", "enter")
         await wait_until(pilot, lambda: ui_store.tickets.get(ticket.id).first_response_at == FIXED_NOW, what="response")
         assert ui_store.tickets.events(ticket.id)[-1].note == "Called the user"
-        await wait_until(pilot, lambda: "Response   ✔ met" in screen_text(app) or "Response   ✗ missed" in screen_text(app),
+        await wait_until(pilot, lambda: "Response   ✔ met" in screen_text(app) or "Response   ✖ missed" in screen_text(app),
                          what="response clock stopped")
 
 

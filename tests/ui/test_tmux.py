@@ -104,13 +104,14 @@ def tmux(tmp_path: Path):
     t.run("kill-server", check=False)
 
 
-def start(tmux: Tmux, db: Path, tmp_path: Path, *, moment: tuple[str, str] = ("--now", FIXED_NOW_ISO), **env: str) -> None:
+def start(tmux: Tmux, db: Path, tmp_path: Path, *, moment: tuple[str, str] = ("--now", FIXED_NOW_ISO),
+          size: tuple[int, int] = (100, 30), **env: str) -> None:
     """Run the dashboard on `db` in the pane; `moment` is always passed (the demo is built at FIXED_NOW)."""
     settings = {"TERM": "screen", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "HOME": str(tmp_path / "home"), **env}
     command = " ".join([f"{k}={shlex.quote(v)}" for k, v in settings.items()] + [shlex.quote(c) for c in comanage_command()]
                        + ["--db", shlex.quote(str(db)), *map(shlex.quote, moment)])
     environ = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TMUX")}
-    subprocess.run(["tmux", "-u", "-f", "/dev/null", "-S", tmux.socket, "new-session", "-d", "-s", "ui", "-x", "100", "-y", "30",
+    subprocess.run(["tmux", "-u", "-f", "/dev/null", "-S", tmux.socket, "new-session", "-d", "-s", "ui", "-x", str(size[0]), "-y", str(size[1]),
                     f"env {command}"], check=True, env=environ, timeout=20)
 
 
@@ -168,3 +169,39 @@ def test_as_of_opens_a_past_moment_read_only_and_says_so(tmux: Tmux, ui_db: Path
         extra = ui_db.with_name(ui_db.name + suffix)
         assert not extra.exists() or extra.stat().st_size == 0, f"{extra.name} written by a read-only session"
     assert ui_db.read_bytes() == before
+
+
+# (key, nav mark, the text column's header, SQL for every text that column can show)
+TEXT_COLUMNS = [
+    ("2", "[2 Split]", "Problems", "SELECT name FROM areas"),
+    ("3", "[3 Handoffs]", "Summary", "SELECT summary FROM handoffs"),
+    ("4", "[4 SLA]", "Title", "SELECT title FROM tickets"),
+    ("5", "[5 Knowledge]", "Topic", "SELECT topic FROM kt_items"),
+    ("6", "[6 Tickets]", "Title", "SELECT title FROM tickets"),
+]
+
+
+def test_at_80x24_each_list_shows_30_characters_of_the_selected_rows_text(tmux: Tmux, ui_db: Path, tmp_path: Path) -> None:
+    """Issue #15 item 4: the first row (where the cursor starts) shows >= 30 characters of its text."""
+    from comanage_tui.data.store import Store
+
+    with Store(ui_db, create=False, read_only=True) as store:
+        texts = {sql: [r[0] for r in store.query(sql)] for *_rest, sql in TEXT_COLUMNS}
+    start(tmux, ui_db, tmp_path, size=(80, 24))
+    tmux.wait_for("[1 Overview]", "Attention today:", timeout=30)
+    for key, nav, header, sql in TEXT_COLUMNS:
+        tmux.run("send-keys", "-t", "ui", key)
+        shown = tmux.wait_for(nav, header)
+        lines = shown.splitlines()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            lines = tmux.capture().splitlines()
+            row = next((i for i, line in enumerate(lines) if header in line), None)
+            if row is not None and row + 1 < len(lines) and lines[row + 1].strip():
+                break
+            time.sleep(0.1)
+        first = lines[row + 1]
+        hits = [t for t in texts[sql] if t[:30] in first]
+        assert hits, f"{nav}: no text of 30+ characters (or whole) in the first row:\n{first}"
+        assert all(len(t) >= 30 or t in first for t in hits)
+    tmux.run("send-keys", "-t", "ui", "q")

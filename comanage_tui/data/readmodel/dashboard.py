@@ -85,8 +85,12 @@ class NowFigures:
     clocks: list[TicketClock]
 
 
-def now_figures(store: Store, ctx: Context, now: float) -> NowFigures:
-    """KPIs and the attention list at `now`, from the same open clocks the SLA screen lists."""
+def now_figures(store: Store, ctx: Context, now: float, *, all_items: bool = False) -> NowFigures:
+    """KPIs and the attention list at `now`, from the same open clocks the SLA screen lists.
+
+    `all_items`: the attention list goes on past the top ATTENTION_SIZE with every other
+    candidate by rank (the Overview's `m`); the top is the same either way.
+    """
     clocks = open_ticket_clocks(store, ctx, now)
     eob = end_of_business_today(ctx, now)
     handoffs = handoff_statuses(store, ctx, now)
@@ -94,7 +98,7 @@ def now_figures(store: Store, ctx: Context, now: float) -> NowFigures:
     kt = store.kt.list()
     split = raci_split(store, ctx, now)
     internal = {p.key for p in ctx.parties.values() if p.kind == "internal"}
-    items, candidates = attention(clocks, eob, handoffs, kt, today, split)
+    items, candidates = attention(clocks, eob, handoffs, kt, today, split, with_rest=all_items)
     cal = ctx.internal_calendar()
     zone = cal.spec.timezone if cal is not None else "UTC"
     return NowFigures(kpis(clocks, eob, handoffs, internal, kt, today, split), items, candidates, eob, zone, clocks)
@@ -131,8 +135,9 @@ def kpis(clocks: list[TicketClock], eob: float, handoffs: list[HandoffStatus], i
 
 
 def attention(clocks: list[TicketClock], eob: float, handoffs: list[HandoffStatus],
-              kt: list[KtItem], today: dt.date, split: list[AreaSplit]) -> tuple[list[Attention], int]:
-    """The ten most urgent things, and how many candidates there were in all."""
+              kt: list[KtItem], today: dt.date, split: list[AreaSplit], *,
+              with_rest: bool = False) -> tuple[list[Attention], int]:
+    """The ten most urgent things (then, `with_rest`, every other one by rank), and how many there were in all."""
     items: list[Attention] = []
     for row in clocks:
         for c in row.open_clocks:
@@ -163,7 +168,11 @@ def attention(clocks: list[TicketClock], eob: float, handoffs: list[HandoffStatu
             items.append(Attention(f"raci:{a.area.key}", "raci", state, "RACI", "bad", f"{a.area.name}: {problem}",
                                    a.area.criticality.value, ("split", a.area.id),
                                    (0 if a.area.criticality == "critical" else 1,)))
-    return pick(items), len(items)
+    top = pick(items)
+    if with_rest:
+        chosen = set(id(a) for a in top)
+        top += sorted((a for a in items if id(a) not in chosen), key=lambda a: (RANK[a.kind], a.urgency, a.key))
+    return top, len(items)
 
 
 def pick(items: list[Attention], size: int = ATTENTION_SIZE) -> list[Attention]:

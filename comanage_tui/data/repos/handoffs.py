@@ -149,7 +149,30 @@ class HandoffRepo(Repo):
             self.store.audit(conn, action, "handoff", handoff_id, {k: row[k] for k in sets}, sets)
         return self.get(handoff_id)
 
-    def _move_ticket(self, conn, handoff_row, when: int) -> None:  # sqlite3 types
+    def restore(self, handoff_id: int, before: Handoff, *, expected_version: int,
+                ticket_holder: tuple[str, int | None] | None = None) -> Handoff:
+        """Undo one state change: put back the state fields `before` had (audited as "undo").
+
+        `ticket_holder` (party key, person id): who held the handoff's ticket before an
+        accept moved it; the ticket goes back to them with an assign event.
+
+        Raises:
+            Conflict: the handoff changed since the change being undone (`expected_version`).
+        """
+        fields = ("state", "requested_at", "acknowledged_at", "closed_at", "return_reason", "bounce_count")
+        with self.store.write() as conn:
+            row = self.fetch_for_update(conn, "handoffs", handoff_id, expected_version)
+            sets = {f: getattr(before, f).value if f == "state" else getattr(before, f) for f in fields}
+            if ticket_holder is not None and row["ticket_id"] is not None:
+                party_id = self.id_for_key(conn, "parties", ticket_holder[0], "party")
+                self._move_ticket(conn, {**dict(row), "to_party_id": party_id, "to_person_id": ticket_holder[1]},
+                                  self.store.now(), note=f"handoff {handoff_id} accept undone")
+            conn.execute(f"UPDATE handoffs SET {', '.join(f'{k} = ?' for k in sets)}, version = version + 1, updated_at = ? "
+                         "WHERE id = ?", [*sets.values(), self.store.now(), handoff_id])
+            self.store.audit(conn, "undo", "handoff", handoff_id, {k: row[k] for k in sets}, sets)
+        return self.get(handoff_id)
+
+    def _move_ticket(self, conn, handoff_row, when: int, note: str = "") -> None:  # sqlite3 types
         """The receiving party now holds the ticket: an assign event on the ticket."""
         ticket = conn.execute("SELECT holder_party_id, reassignment_count FROM tickets WHERE id = ?", (handoff_row["ticket_id"],)).fetchone()
         if ticket is None or ticket["holder_party_id"] == handoff_row["to_party_id"]:
@@ -157,7 +180,7 @@ class HandoffRepo(Repo):
         seq = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM ticket_events WHERE ticket_id = ?", (handoff_row["ticket_id"],)).fetchone()[0]
         conn.execute(
             "INSERT INTO ticket_events (ticket_id, seq, at, kind, party_id, person_id, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (handoff_row["ticket_id"], seq, when, EventKind.ASSIGN.value, handoff_row["to_party_id"], handoff_row["to_person_id"], f"handoff {handoff_row['id']} accepted"),
+            (handoff_row["ticket_id"], seq, when, EventKind.ASSIGN.value, handoff_row["to_party_id"], handoff_row["to_person_id"], note or f"handoff {handoff_row['id']} accepted"),
         )
         conn.execute(
             "UPDATE tickets SET holder_party_id = ?, holder_person_id = ?, reassignment_count = reassignment_count + 1, "

@@ -83,8 +83,12 @@ class OrgRepo(Repo):
     def areas(self) -> list[Area]:
         return [Area.model_validate(dict(r)) for r in self.store.query("SELECT * FROM areas ORDER BY name")]
 
-    def set_raci(self, area: str, party: str, letter: str | None) -> None:
-        """Set one cell of the matrix; `None` (or "") clears it."""
+    def set_raci(self, area: str, party: str, letter: str | None, *, expected: str | None | object = Ellipsis) -> None:
+        """Set one cell of the matrix; `None` (or "") clears it.
+
+        `expected`: the letter the caller believes the cell holds (None: empty); a different
+        one raises Conflict (the dashboard's undo uses it). Left out: no check.
+        """
         if letter:
             try:
                 letter = Raci(letter.strip().upper()).value
@@ -95,6 +99,9 @@ class OrgRepo(Repo):
             party_id = self.id_for_key(conn, "parties", party, "party")
             before = conn.execute("SELECT letter FROM raci WHERE area_id = ? AND party_id = ?", (area_id, party_id)).fetchone()
             before_letter = before[0] if before else None
+            if expected is not Ellipsis and before_letter != (expected or None):
+                raise Conflict("RACI cell", f"{area}/{party}", expected, before_letter,
+                               what=f"it holds {before_letter or 'nothing'} now, not {expected or 'nothing'}")
             if before_letter == (letter or None):
                 return
             if letter:

@@ -91,7 +91,12 @@ class TicketRepo(Repo):
         return Ticket.model_validate(dict(row))
 
     def by_ref(self, ref: str) -> Ticket:
+        """The ticket with this reference; `inc100046` finds `INC100046` when no ticket has the exact spelling."""
         row = self.store.query_one(f"{_SELECT} WHERE t.ref = ?", (ref,))
+        if row is None:
+            # A person types refs in any case; the exact match above keeps using the index.
+            rows = self.store.query(f"{_SELECT} WHERE t.ref = ? COLLATE NOCASE LIMIT 2", (ref,))
+            row = rows[0] if len(rows) == 1 else None
         if row is None:
             raise NotFound(f"no ticket with reference '{ref}'")
         return Ticket.model_validate(dict(row))

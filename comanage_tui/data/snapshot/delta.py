@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -72,6 +73,32 @@ def _problems(snap: Snapshot) -> list[str]:
     return [f"{a.name}: {p}" for a in snap.raci for p in a.problems]
 
 
+# How a drift problem reads in a snapshot (status.AreaSplit.problems, prefixed with the area's name).
+_DRIFT = re.compile(r"^(?P<area>.+): drift: (?P<share>\d+)% of tickets held by (?P<party>.+)$")
+
+
+def _drift_changes(old: list[str], new: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """A drift whose share moved is one change ("drift in ERP 67 % → 50 %"), not a resolved and a new problem.
+
+    Returns the old and new problem lists without those pairs, and the changes.
+    """
+    def shares(problems: list[str]) -> dict[tuple[str, str], tuple[str, str]]:
+        found = {}
+        for p in problems:
+            if m := _DRIFT.match(p):
+                found[(m["area"], m["party"])] = (m["share"], p)
+        return found
+
+    before, after = shares(old), shares(new)
+    changed, paired = [], set()
+    for key in sorted(set(before) & set(after)):
+        (was, p_old), (now, p_new) = before[key], after[key]
+        if was != now:
+            changed.append(f"drift in {key[0]} {was} % → {now} % (tickets held by {key[1]})")
+            paired |= {p_old, p_new}
+    return [p for p in old if p not in paired], [p for p in new if p not in paired], changed
+
+
 def compute_delta(prev: Snapshot, cur: Snapshot) -> Delta:
     """Changes from `prev` to `cur`, each list in the current snapshot's order (or sorted by key)."""
     notes = []
@@ -100,7 +127,7 @@ def compute_delta(prev: Snapshot, cur: Snapshot) -> Delta:
     raci = [RaciChange(area=k[0], party=k[1], before=before.get(k), after=after.get(k))
             for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)]
 
-    old_p, new_p = _problems(prev), _problems(cur)
+    old_p, new_p, drift_moved = _drift_changes(_problems(prev), _problems(cur))
     kpis = []
     prev_k, cur_k = prev.kpis.model_dump(), cur.kpis.model_dump()
     for name, value in cur_k.items():
@@ -109,6 +136,8 @@ def compute_delta(prev: Snapshot, cur: Snapshot) -> Delta:
     return Delta(
         since=prev.as_of, previous_scope=prev.scope, notes=notes, new_breaches=new_breaches, cleared_breaches=cleared,
         handoffs_now_late=now_late, kt_completed=kt_done, raci_changes=raci,
-        problems_new=[p for p in new_p if p not in set(old_p)], problems_resolved=[p for p in old_p if p not in set(new_p)],
+        # A moved drift is listed with the new problems: the area still drifts, by a different share.
+        problems_new=drift_moved + [p for p in new_p if p not in set(old_p)],
+        problems_resolved=[p for p in old_p if p not in set(new_p)],
         kpi_changes=kpis,
     )
