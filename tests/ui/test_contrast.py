@@ -73,7 +73,7 @@ async def test_state_colours_have_aa_contrast_everywhere_in_every_theme(ui_db: P
     async with open_app(ui_db).run_test(size=(100, 30)) as pilot:
         app = pilot.app
         overview = app.screen
-        await wait_until(pilot, lambda: getattr(overview, "kpi", None) is not None, what="overview")
+        await wait_until(pilot, lambda: getattr(overview, "figures", None) is not None, what="overview")
         for theme in THEMES:
             app.theme = theme
             found: dict[str, Color] = {}

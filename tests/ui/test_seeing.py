@@ -91,7 +91,7 @@ async def test_the_attention_list_shows_every_item_with_m(ui_db: Path) -> None:
     async with open_app(ui_db).run_test(size=(80, 24)) as pilot:
         screen = pilot.app.screen
         assert isinstance(screen, OverviewScreen)
-        await wait_until(pilot, lambda: screen.kpi is not None, what="attention")
+        await wait_until(pilot, lambda: screen.figures is not None, what="attention")
         assert screen.candidates > len(screen.items) == 10
         assert f"10 of {screen.candidates} · m shows all" in screen_text(pilot.app)
         await press(pilot, "m")
@@ -105,7 +105,7 @@ async def test_the_attention_list_shows_every_item_with_m(ui_db: Path) -> None:
 async def test_overview_tiles_are_not_cut_at_80_columns(ui_db: Path) -> None:
     async with open_app(ui_db).run_test(size=(80, 24)) as pilot:
         screen = pilot.app.screen
-        await wait_until(pilot, lambda: screen.kpi is not None and screen.current is not None, what="tiles")
+        await wait_until(pilot, lambda: screen.figures is not None and screen.current is not None, what="tiles")
         await settle(pilot)
         for tile in screen.query(".kpi"):
             for line in str(tile.render()).split("\n"):
