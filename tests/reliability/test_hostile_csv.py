@@ -11,6 +11,7 @@ from pathlib import Path
 
 from comanage_tui.data.store import Store
 from tests.cli.test_cli import comanage_cmd
+from tests.reliability.csv_drill import MAPPING
 from tests.reliability.hostile import UNSAFE_CHARS
 
 # What reached a real pty before: clipboard write, window title, clear screen, colour, C1 CSI, bidi override.
@@ -22,17 +23,6 @@ SEQUENCES = {
     "c1": "\x9b31m\x9d0;x\x9c",
     "bidi": "\u202e",
 }
-MAPPING = """
-preset = "generic"
-source = "drill"
-timezone = "UTC"
-[parties]
-default = "internal"
-[[party]]
-key = "internal"
-name = "Internal IT"
-kind = "internal"
-"""
 HEADER = ["ref", "title", "opened_at", "status", "priority"]
 
 

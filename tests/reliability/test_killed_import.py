@@ -12,20 +12,10 @@ from pathlib import Path
 
 from comanage_tui.data.store import Store
 from tests.cli.test_cli import comanage_cmd
+from tests.reliability.csv_drill import MAPPING
 
 KILLS = 25
 ROWS = 15_000
-MAPPING = """
-preset = "generic"
-source = "drill"
-timezone = "UTC"
-[parties]
-default = "internal"
-[[party]]
-key = "internal"
-name = "Internal IT"
-kind = "internal"
-"""
 
 
 def _write_csv(path: Path) -> None:
