@@ -15,7 +15,9 @@ class DataChanged(Message):
     cursor on the same row key. Collapses when several arrive before one is handled.
     """
 
-    data_version: int
+    generation: int
+    """The app's data generation: a counter it moves each time it sees the file change (not SQLite's
+    `PRAGMA data_version`, which differs per connection)."""
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, DataChanged)

@@ -15,13 +15,6 @@ class InvalidInput(ComanageError):
         self.message = message
         super().__init__(f"{field}: {message}")
 
-    @classmethod
-    def from_pydantic(cls, exc, prefix: str = "") -> InvalidInput:  # pydantic.ValidationError
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first.get("loc", ())) or "input"
-        msg = first.get("msg", "invalid value")
-        return cls(f"{prefix}{field}", msg)
-
 
 class NotFound(ComanageError):
     """A record that was asked for does not exist."""

@@ -281,7 +281,7 @@ class HandoffsScreen(ListingScreen):
             return UndoEntry(f"{verb} of handoff {h.id}", lambda st, version: st.handoffs.restore(
                 h.id, h, expected_version=version, ticket_holder=holder), f"handoff:{h.id}", h.version, saved.version)
 
-        self._write(what, change, undo=undo)
+        self.write(what, change, undo=undo)
 
     def action_acknowledge(self) -> None:
         """Acknowledge: the receiver has seen it."""

@@ -286,7 +286,7 @@ class KnowledgeScreen(ListingScreen):
                              lambda st, version: st.kt.set_status(i.id, old, expected_version=version),
                              f"kt:{i.id}", i.version, saved.version)
 
-        self._write(what, lambda st: st.kt.set_status(i.id, new, expected_version=i.version), undo=undo)
+        self.write(what, lambda st: st.kt.set_status(i.id, new, expected_version=i.version), undo=undo)
 
     def action_next_status(self) -> None:
         """planned → in progress → done → verified (and there it stops)."""
@@ -307,7 +307,7 @@ class KnowledgeScreen(ListingScreen):
                                  lambda st, version: st.kt.update(i.id, {"last_reviewed": old}, expected_version=version),
                                  f"kt:{i.id}", i.version, saved.version)
 
-            self._write(what, lambda st: st.kt.record_review(i.id, today, expected_version=i.version), undo=undo)
+            self.write(what, lambda st: st.kt.record_review(i.id, today, expected_version=i.version), undo=undo)
 
     def _fields(self, new: bool) -> list[FormField]:
         people = [(clean(f"{p.name} ({p.party_key})"), p.id) for p in self.people]

@@ -3,7 +3,7 @@
 A list screen shows rows of one DataTable (the one `table()` returns), a title line
 above it, a filter line that `/` opens and Escape closes, and a preview under it. It
 reads in a worker (`fetch()`), refills its table in place so the cursor stays on the
-same row key, and runs store writes in a worker that reports back as `WriteDone`.
+same row key, and runs store writes through screens/writes.py (`write()`, answered by `WriteResult`).
 Subclasses say what is particular to them: the ids of their widgets, their sorts,
 their rows, title parts and preview, and what the detail (Enter) shows.
 """
@@ -11,7 +11,6 @@ their rows, title parts and preview, and what the detail (Enter) shows.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -21,12 +20,10 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DataTable, Input, Static
 
-from comanage_tui.data.errors import ComanageError, Conflict
+from comanage_tui.data.errors import ComanageError
 from comanage_tui.data.store import Store
 from comanage_tui.screens.base import ComanageScreen
-from comanage_tui.screens.undo import UndoEntry
-from comanage_tui.ui_errors import describe
-from comanage_tui.widgets.dialogs import ConfirmScreen
+from comanage_tui.screens.writes import LoadFailed, StoreWrites
 from comanage_tui.widgets.fields import FieldInput
 from comanage_tui.widgets.list_table import ListTable
 from comanage_tui.widgets.safe import text
@@ -80,21 +77,7 @@ def count(n: int, glyph: str, one: str, many: str | None = None) -> str:
     return f"{glyph} {plural(n, one, many)}" if n else plural(n, one, many)
 
 
-@dataclass
-class WriteDone(Message):
-    """A write finished, or a load failed (empty `note`); `error` when the store refused.
-
-    `retry` (the same change without the version check) makes a Conflict offer to overwrite.
-    """
-
-    note: str
-    error: ComanageError | None = None
-    retry: Callable[[Store], object] | None = None
-    undo: UndoEntry | None = None
-    """How to take the change back (one-key changes only)."""
-
-
-class ListingScreen(ComanageScreen):
+class ListingScreen(StoreWrites, ComanageScreen):
     """A ComanageScreen showing one filterable, sortable table; see the module docstring."""
 
     # Classes rather than the screens' ids, so the three screens share one rule each.
@@ -111,8 +94,6 @@ class ListingScreen(ComanageScreen):
     """Id of the filter Input (hidden until `/` adds `-shown`)."""
     TABLE_ID: ClassVar[str] = ""
     """Id of the DataTable, unless `table()` is overridden."""
-    CONFLICT_RELOADS: ClassVar[bool] = True
-    """A Conflict means "changed since you looked": warn and reload, rather than report an error."""
 
     filter_text: reactive[str] = reactive("")
     """Case-insensitive text every shown row contains."""
@@ -208,7 +189,7 @@ class ListingScreen(ComanageScreen):
         try:
             message = self.fetch(self.read_store(), now, *args)
         except ComanageError as exc:
-            self.post_message(WriteDone("", exc))
+            self.post_message(LoadFailed(exc))
             return
         self.post_message(message)
 
@@ -394,43 +375,3 @@ class ListingScreen(ComanageScreen):
         if data is not None:
             self.reload()
 
-    # Not exclusive: every write the user asked for must run (the store serialises them).
-    @work(thread=True, exclusive=False, group="listing-write", exit_on_error=False)
-    def _write(self, note: str, change: Callable[[Store], object], retry: Callable[[Store], object] | None = None,
-               undo: Callable[[Any], UndoEntry] | None = None) -> None:
-        """Run one store call off the UI thread; the outcome comes back as WriteDone.
-
-        `undo(result)`: the entry that takes this change back, given what `change` returned.
-        """
-        try:
-            result = change(self.app.store)
-        except ComanageError as exc:
-            self.post_message(WriteDone(note, exc, retry))
-        else:
-            self.post_message(WriteDone(note, undo=undo(result) if undo is not None else None))
-
-    def on_write_done(self, message: WriteDone) -> None:
-        exc = message.error
-        if isinstance(exc, Conflict) and message.retry is not None:
-            retry = message.retry
-
-            def choose(answer: str | None) -> None:
-                if answer == "overwrite":
-                    self._write(message.note, retry)
-                else:
-                    self.reload()
-
-            self.app.push_screen(ConfirmScreen.for_conflict(exc), choose)
-            return
-        if isinstance(exc, Conflict) and self.CONFLICT_RELOADS:
-            self.notify(f"{describe(exc)}. Reloaded: look again and retry.", severity="warning", markup=False)
-        elif exc is not None:
-            self.notify(describe(exc), severity="error", markup=False)
-        elif message.note:
-            if message.undo is not None and (remember := getattr(self.app, "remember", None)):
-                remember(message.undo)
-            self.notify(message.note + (" · z undoes" if message.undo is not None else ""), markup=False)
-            if saved := getattr(self.app, "saved", None):
-                saved()  # other screens and sessions hear of it at once
-        if message.note:  # after a write; a failed load must not retry itself in a loop
-            self.reload()

@@ -266,7 +266,7 @@ class SplitScreen(ListingScreen):
         what = f"{area}/{party}: {letter or 'cleared'}"
         undo = UndoEntry(f"{what} (back to {before or 'empty'})",
                          lambda st, _version: st.org.set_raci(area, party, before, expected=letter or None))
-        self._write(what, lambda st: st.org.set_raci(area, party, letter or None, expected=before),
+        self.write(what, lambda st: st.org.set_raci(area, party, letter or None, expected=before),
                     undo=lambda _result: undo)
 
     def action_new(self) -> None:

@@ -12,19 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from textual import work
-from textual.message import Message
-
-from comanage_tui.data.errors import ComanageError, Conflict
 from comanage_tui.data.models import Area, Party, Person, Priority, Ticket, TicketIn, TicketKind, TicketStatus, TicketUpdate
 from comanage_tui.data.store import Store
-from comanage_tui.ui_errors import describe
-from comanage_tui.widgets.dialogs import ConfirmScreen, PromptScreen
+from comanage_tui.screens.writes import StoreWrites
+from comanage_tui.widgets.dialogs import PromptScreen
 from comanage_tui.widgets.form import FormField, FormScreen, Submit
 from comanage_tui.widgets.safe import clean, text
 from comanage_tui.widgets.states import status_label
-
-Change = Callable[[Store], Any]
 
 
 @dataclass
@@ -34,16 +28,6 @@ class Lookups:
     parties: list[Party]
     areas: list[Area]
     people: list[Person]
-
-
-@dataclass
-class TicketWritten(Message):
-    """A ticket write finished. On failure `error` is set; `retry` overwrites."""
-
-    note: str
-    ticket_id: int | None
-    error: ComanageError | None = None
-    retry: Change | None = None
 
 
 def load_lookups(store: Store) -> Lookups:
@@ -85,8 +69,8 @@ def ticket_values(t: Ticket) -> dict[str, Any]:
             "hours_spent": f"{t.hours_spent:g}", "notes": t.notes}
 
 
-class TicketActions:
-    """Mixin for screens that change tickets. Needs `comanage`, `refuse_edit()` and `reload()`."""
+class TicketActions(StoreWrites):
+    """Mixin for screens that change tickets (ComanageScreens): forms, the response prompt, then the one write path."""
 
     lookups: Lookups | None = None
 
@@ -144,8 +128,8 @@ class TicketActions:
 
         def save(note: str | None) -> None:
             if note is not None:
-                self.write_ticket(f"Response recorded on {clean(ticket.ref)}", ticket.id,
-                                  lambda s: s.tickets.record_response(ticket.id, at=self.comanage.now(), note=note))
+                self.write(f"Response recorded on {clean(ticket.ref)}",
+                           lambda s: s.tickets.record_response(ticket.id, at=self.comanage.now(), note=note))
 
         self.comanage.push_screen(PromptScreen(f"Record a response: {clean(ticket.ref)}", "Note (optional)",
                                                required=False, max_length=20_000), save)
@@ -159,7 +143,7 @@ class TicketActions:
             if form.written is None:
                 self.comanage.notify("Nothing changed.", markup=False)
                 return
-            self.after_write(form.written.id if isinstance(form.written, Ticket) else None)
+            self.after_write(form.written)
 
         self.comanage.push_screen(form, closed)
 
@@ -168,45 +152,6 @@ class TicketActions:
             self.comanage.notify("Still loading the parties and areas; try again in a moment.", markup=False)
             return False
         return True
-
-    # --- writing ---------------------------------------------------------------------------
-
-    def write_ticket(self, note: str, ticket_id: int | None, change: Change, *, retry: Change | None = None) -> None:
-        self._write_ticket(TicketWritten(note, ticket_id, None, retry), change)
-
-    @work(thread=True, exclusive=False, group="ticket-write", exit_on_error=False)
-    def _write_ticket(self, outcome: TicketWritten, change: Change) -> None:
-        try:
-            result = change(self.comanage.store)
-        except ComanageError as exc:
-            outcome.error = exc
-        else:
-            if isinstance(result, Ticket):
-                outcome.ticket_id = result.id
-        self.post_message(outcome)
-
-    def on_ticket_written(self, message: TicketWritten) -> None:
-        exc = message.error
-        if exc is None:
-            self.comanage.notify(message.note, markup=False)
-            self.comanage.saved()
-            self.after_write(message.ticket_id)
-            return
-        if isinstance(exc, Conflict) and message.retry is not None:
-            retry = message.retry
-
-            def choose(answer: str | None) -> None:
-                if answer == "overwrite":
-                    self.write_ticket(message.note + " (overwritten)", message.ticket_id, retry)
-                elif answer == "reload":
-                    self.reload()
-
-            self.comanage.push_screen(ConfirmScreen.for_conflict(exc), choose)
-            return
-        self.comanage.notify(describe(exc), title="Not saved", severity="error", markup=False)
-
-    def after_write(self, ticket_id: int | None) -> None:
-        """Hook: what to show after a successful save (the list reloads via DataChanged)."""
 
 
 def changed_fields(data: TicketUpdate, ticket: Ticket) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """The Tickets table's data source: pages, counts and filters in SQL, fast while a word is typed.
 
-The WHERE clause is TicketQuery's own; the page query asks only for the columns shown and
-turns rows into table rows without a model in between.
+The SQL is the ticket repository's (TicketQuery's WHERE, `list_rows`, `matching_ids`); this
+source keeps the id sets that make typing fast and turns rows into table rows.
 
 Typing narrows: each keystroke's text contains the previous one's, so its matches are a
 subset. Once a filter matches at most NARROW_IDS tickets, their ids are kept, and a longer
@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 from collections.abc import Callable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from comanage_tui.data.repos.tickets import SORTABLE, TicketQuery
+from comanage_tui.data.repos.tickets import TicketQuery
 from comanage_tui.data.store import Store
 from comanage_tui.widgets.paged_source import Row, Sort
 from comanage_tui.widgets.safe import clean
@@ -27,8 +26,6 @@ from comanage_tui.widgets.states import status_label
 
 NARROW_IDS = 5_000
 KEPT_ID_SETS = 50
-_FROM = "FROM tickets t LEFT JOIN areas a ON a.id = t.area_id JOIN parties p ON p.id = t.holder_party_id"
-_COLUMNS = "t.id, t.ref, t.title, t.priority, t.status, t.opened_at, a.key AS area_key, p.key AS holder_party_key"
 
 
 class TicketSource:
@@ -73,39 +70,22 @@ class TicketSource:
                     best = ids
         return best
 
-    @staticmethod
-    def _where(query: TicketQuery, ids: list[int] | None) -> tuple[str, list[Any]]:
-        where, params = query.where()
-        if ids is None:
-            return where, params
-        clause = "t.id IN (SELECT value FROM json_each(?))"
-        return (f"{where} AND {clause}" if where else f" WHERE {clause}"), [*params, json.dumps(ids)]
-
     def count(self, query: TicketQuery) -> int:
-        if not query.text.strip():
-            return self.count_store().tickets.count(query)
         store = self.count_store()
-        where, params = self._where(query, self._narrowing(query))
-        # One row back (a JSON array built by SQLite, capped): no per-row trip through Python,
-        # which would hold the GIL away from the UI thread while it waits for the page.
-        found = json.loads(store.scalar(
-            f"SELECT json_group_array(id) FROM (SELECT t.id AS id {_FROM}{where} LIMIT ?)", [*params, NARROW_IDS + 1]))
+        if not query.text.strip():
+            return store.tickets.count(query)
+        narrow = self._narrowing(query)
+        found = store.tickets.matching_ids(query, within=narrow, cap=NARROW_IDS)
         if len(found) > NARROW_IDS:
-            return int(store.scalar(f"SELECT count(*) {_FROM}{where}", params))
+            return store.tickets.count(query, within=narrow)
         if len(self._ids) >= KEPT_ID_SETS:
             self._ids = {}
         self._ids[query] = found
         return len(found)
 
     def fetch(self, offset: int, limit: int, sort: Sort, query: TicketQuery) -> list[Row]:
-        narrow = self._narrowing(query)
-        where, params = self._where(query, narrow)
-        column = SORTABLE.get(sort.column, "t.opened_at")
-        # A known small set is sorted outright; unary + keeps SQLite from walking the index.
-        order = f"+{column}" if narrow is not None else column
-        direction = "DESC" if sort.descending else "ASC"
-        rows = self.store.query(f"SELECT {_COLUMNS} {_FROM}{where} ORDER BY {order} {direction}, t.id {direction} "
-                                "LIMIT ? OFFSET ?", [*params, limit, offset])
+        page = dataclasses.replace(query, sort=sort.column, descending=sort.descending, offset=offset, limit=limit)
+        rows = self.store.tickets.list_rows(page, within=self._narrowing(query))
         zone = self.zone()
         return [ticket_row(r, zone) for r in rows]
 

@@ -55,7 +55,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -65,9 +65,9 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static, TextArea
 
 from comanage_tui.data.text import clean_input
+from comanage_tui.data.validation import field_errors
 from comanage_tui.widgets.dialogs import CONFLICT_CHOICES, YES_NO, Choice, ConfirmScreen, InfoScreen, PromptScreen
 from comanage_tui.widgets.fields import FieldInput, FieldTextArea, TickBox
-from comanage_tui.widgets.form_messages import message as in_words
 from comanage_tui.widgets.form_submit import StoreSubmit, Submit
 from comanage_tui.widgets.safe import text
 
@@ -329,16 +329,11 @@ class FormScreen(StoreSubmit, ModalScreen[BaseModel | None]):
                 data[f.name] = value
         # The model runs even when a field already failed, so cross-field rules (e.g.
         # "to a different party") show at once; the first message per field wins.
+        candidate, model_errors = field_errors(self.model, {**data, **self.extra}, {f.name for f in self.fields})
+        for key, message in model_errors.items():
+            errors.setdefault(key, message)
         instance = None
-        try:
-            candidate = self.model.model_validate({**data, **self.extra})
-        except ValidationError as exc:
-            names = {f.name for f in self.fields}
-            for err in exc.errors():
-                loc = err.get("loc") or ("",)
-                key = str(loc[0]) if str(loc[0]) in names else ""
-                errors.setdefault(key, in_words(err) if key else f"{'.'.join(map(str, loc))}: {in_words(err)}")
-        else:
+        if candidate is not None:
             if not errors and self.check is not None:
                 errors.update(self.check(candidate) or {})
             instance = None if errors else candidate

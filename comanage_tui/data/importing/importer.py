@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from comanage_tui.data.importing.mapping import Mapping, norm
+from comanage_tui.data.importing.mapping import ImportMapping, norm
 from comanage_tui.data.importing.reader import CsvSource, DateParser, ImportProblem, Progress, Record
 from comanage_tui.data.importing.records import Row
 from comanage_tui.data.importing.replay import replay
@@ -54,7 +54,7 @@ _ATTEMPTS = 2  # preparations of one import, when another writer changes its tic
 def import_file(
     store: Store | None,
     path: Path | str,
-    mapping: Mapping,
+    mapping: ImportMapping,
     *,
     dry_run: bool = False,
     skip_bad_rows: bool = False,
@@ -125,7 +125,7 @@ def import_file(
     return report
 
 
-def _new_report(path: Path, name: str | None, mapping: Mapping, *, dry_run: bool) -> ImportReport:
+def _new_report(path: Path, name: str | None, mapping: ImportMapping, *, dry_run: bool) -> ImportReport:
     report = ImportReport(file=clean(name or path.name, limit=200), preset=mapping.preset, source=mapping.source,
                           dry_run=dry_run)
     areas = mapping.areas
@@ -137,7 +137,7 @@ def _new_report(path: Path, name: str | None, mapping: Mapping, *, dry_run: bool
     return report
 
 
-def _run(path: Path, mapping: Mapping, report: ImportReport, sink: DrySink, progress: Progress | None) -> None:
+def _run(path: Path, mapping: ImportMapping, report: ImportReport, sink: DrySink, progress: Progress | None) -> None:
     source = CsvSource(path, progress)
     parser: Parser | None = None
     group: list[Row] = []
@@ -201,7 +201,7 @@ class Parser:
     rows), so each raw string is looked up once and the answer cached by the raw text.
     """
 
-    def __init__(self, mapping: Mapping, header: list[str], sink: DrySink, report: ImportReport):
+    def __init__(self, mapping: ImportMapping, header: list[str], sink: DrySink, report: ImportReport):
         self.m, self.sink, self.report = mapping, sink, report
         self.quiet = False
         self.width = len(header)

@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from comanage_tui.data.errors import InvalidInput
 from comanage_tui.data.models import Criticality, Key, Name, PartyKind, Priority, TicketKind, TicketStatus
+from comanage_tui.data.validation import validate
 
 KEEP = "keep"
 """A state mapped to "keep" leaves the status as it was (for stray values such as ServiceNow's -100)."""
@@ -133,7 +134,7 @@ class SlaMetValues(_Strict):
     false: list[str] = ["false", "no", "0", "missed", "breached"]
 
 
-class Mapping(_Strict):
+class ImportMapping(_Strict):
     """A validated mapping; build it with `load_mapping`."""
 
     preset: Literal["servicenow", "generic"] = "generic"
@@ -176,7 +177,7 @@ class Mapping(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _consistent(self) -> Mapping:
+    def _consistent(self) -> ImportMapping:
         keys = [p.key for p in self.party]
         if len(set(keys)) != len(keys):
             raise ValueError("party: the same key appears twice")
@@ -284,7 +285,7 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 def load_mapping(
     path: Path | str | None = None, *, preset: str | None = None, timezone: str | None = None, text: str | None = None
-) -> Mapping:
+) -> ImportMapping:
     """The mapping for an import: preset defaults, then the TOML file (or `text`), then `--tz`.
 
     The preset comes from `preset`, else the file's `preset = ...`, else "generic".
@@ -317,7 +318,4 @@ def load_mapping(
     merged = _merge(base, doc | {"preset": chosen})
     if timezone is not None:
         merged["timezone"] = timezone
-    try:
-        return Mapping.model_validate(merged)
-    except ValidationError as exc:
-        raise InvalidInput.from_pydantic(exc, prefix=f"{where}: ") from None
+    return validate(ImportMapping, merged, where, sep=": ")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from comanage_tui.data.importing.mapping import KEEP, Mapping
+from comanage_tui.data.importing.mapping import KEEP, ImportMapping
 from comanage_tui.data.importing.records import Row, TicketRecord
 from comanage_tui.data.importing.report import ImportReport
 
@@ -26,7 +26,7 @@ class ReplaySink(Protocol):
 class ReplayParser(Protocol):
     """What the replay needs of the importer's Parser: the mapping, the sink, the report, titles."""
 
-    m: Mapping
+    m: ImportMapping
     sink: ReplaySink
     report: ImportReport
 
@@ -43,7 +43,7 @@ def replay(rows: list[Row], parser: ReplayParser) -> TicketRecord:
     return _replay_single(rows[0], title, parser.sink, parser.report)
 
 
-def _replay_updates(rows: list[Row], title: str, m: Mapping, sink: ReplaySink, report: ImportReport) -> TicketRecord:
+def _replay_updates(rows: list[Row], title: str, m: ImportMapping, sink: ReplaySink, report: ImportReport) -> TicketRecord:
     first, last = rows[0], rows[-1]
     ref, opened, default = first.ref, first.opened, sink.default_party
     party = first.party if first.party is not None else default

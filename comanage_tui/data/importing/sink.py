@@ -10,7 +10,7 @@ import hashlib
 import re
 import sqlite3
 
-from comanage_tui.data.importing.mapping import Mapping, norm
+from comanage_tui.data.importing.mapping import ImportMapping, norm
 from comanage_tui.data.importing.records import TicketRecord
 from comanage_tui.data.importing.report import ImportReport
 
@@ -28,7 +28,7 @@ def _slug(text: str) -> str:
 class DrySink:
     """Where tickets go. This base class is the dry run: it resolves ids and counts, writes nothing."""
 
-    def __init__(self, conn: sqlite3.Connection | None, m: Mapping, report: ImportReport, now: int):
+    def __init__(self, conn: sqlite3.Connection | None, m: ImportMapping, report: ImportReport, now: int):
         self.conn, self.m, self.report, self.now = conn, m, report, now
         rows = conn.execute("SELECT key, id FROM parties").fetchall() if conn else []
         self.party_ids: dict[str, int] = {k: i for k, i in rows}
@@ -174,7 +174,7 @@ class StagingSink(DrySink):
     real ones.
     """
 
-    def __init__(self, conn: sqlite3.Connection, m: Mapping, report: ImportReport, now: int):
+    def __init__(self, conn: sqlite3.Connection, m: ImportMapping, report: ImportReport, now: int):
         self.new_parties: list[tuple[int, str, str, str]] = []  # (stand-in id, key, name, kind)
         self.new_areas: list[tuple[int, str, str, str]] = []
         super().__init__(conn, m, report, now)

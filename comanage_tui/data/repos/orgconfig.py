@@ -36,12 +36,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from comanage_tui.data.errors import InvalidInput
 from comanage_tui.data.models import AreaIn, PartyIn, PersonIn, Raci
 from comanage_tui.data.repos.base import Repo
 from comanage_tui.data.text import clean
+from comanage_tui.data.validation import validate
 
 SECTIONS = ("party", "person", "area")
 PARTY_FIELDS = ("name", "kind", "description", "calendar")
@@ -251,16 +252,13 @@ def _parse(text: str) -> dict[str, list[tuple[str, dict[str, Any]]]]:
 
 
 def _validated(model: type[BaseModel], data: dict[str, Any], where: str) -> dict[str, Any]:
-    try:
-        return model.model_validate(data).model_dump(mode="json")
-    except ValidationError as exc:
-        raise InvalidInput.from_pydantic(exc, prefix=f"{where}.") from None
+    return validate(model, data, where).model_dump(mode="json")
 
 
 def _key(entry: dict[str, Any], where: str) -> str:
     """The entry's `key`, validated and normalised as PartyIn/AreaIn do (trimmed, lower case)."""
     if "key" not in entry:
-        raise InvalidInput(f"{where}.key", "Field required")
+        raise InvalidInput(f"{where}.key", "required")
     return _validated(PartyIn, {"key": entry["key"], "name": "x"}, where)["key"]
 
 

@@ -11,13 +11,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import tomli_w
-from pydantic import ValidationError
 
 from comanage_tui.data.errors import InvalidInput
 from comanage_tui.data.repos.base import Repo
 from comanage_tui.data.sla.calendar import BusinessCalendar
 from comanage_tui.data.sla.calendar_spec import CalendarSpec
 from comanage_tui.data.sla.policy import SlaPolicy
+from comanage_tui.data.validation import validate
 
 
 class SlaRepo(Repo):
@@ -125,9 +125,4 @@ def _named(kind: str, i: int, data: object) -> str:
 
 
 def _validate(model, data, where: str):  # generic over pydantic models
-    if isinstance(data, model):
-        return data
-    try:
-        return model.model_validate(dict(data))
-    except ValidationError as exc:
-        raise InvalidInput.from_pydantic(exc, prefix=f"{where}.") from None
+    return validate(model, data, where)

@@ -6,6 +6,7 @@ SLA clocks are always recomputed from the events, never from the summary.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,10 +37,10 @@ SORTABLE = {
     "updated": "t.updated_at",
     "hours": "t.hours_spent",
 }
-_SELECT = (
-    "SELECT t.*, a.key AS area_key, p.key AS holder_party_key FROM tickets t "
-    "LEFT JOIN areas a ON a.id = t.area_id JOIN parties p ON p.id = t.holder_party_id"
-)
+_FROM = "FROM tickets t LEFT JOIN areas a ON a.id = t.area_id JOIN parties p ON p.id = t.holder_party_id"
+_SELECT = f"SELECT t.*, a.key AS area_key, p.key AS holder_party_key {_FROM}"
+_LIST_COLUMNS = "t.id, t.ref, t.title, t.priority, t.status, t.opened_at, a.key AS area_key, p.key AS holder_party_key"
+"""What the Tickets list shows of a ticket (`list_rows`): no notes, no model in between."""
 
 
 def _like(text: str) -> str:
@@ -79,6 +80,14 @@ class TicketQuery:
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
+def _where(q: TicketQuery, within: list[int] | None) -> tuple[str, list[Any]]:
+    where, params = q.where()
+    if within is None:
+        return where, params
+    clause = "t.id IN (SELECT value FROM json_each(?))"
+    return (f"{where} AND {clause}" if where else f" WHERE {clause}"), [*params, json.dumps(within)]
+
+
 class TicketRepo(Repo):
     """Create, edit and list tickets; every change to status, holder or priority is an event."""
 
@@ -111,9 +120,34 @@ class TicketRepo(Repo):
         )
         return [Ticket.model_validate(dict(r)) for r in rows]
 
-    def count(self, q: TicketQuery = TicketQuery()) -> int:
-        where, params = q.where()
-        return int(self.store.scalar(f"SELECT count(*) FROM tickets t LEFT JOIN areas a ON a.id = t.area_id JOIN parties p ON p.id = t.holder_party_id{where}", params))
+    def count(self, q: TicketQuery = TicketQuery(), *, within: list[int] | None = None) -> int:
+        where, params = _where(q, within)
+        return int(self.store.scalar(f"SELECT count(*) {_FROM}{where}", params))
+
+    def matching_ids(self, q: TicketQuery, *, within: list[int] | None = None, cap: int) -> list[int]:
+        """The ids of the tickets `q` matches (among `within` when given), at most `cap` + 1 of them.
+
+        One row comes back (a JSON array SQLite builds): no per-row trip through Python, which
+        would hold the GIL away from a UI thread waiting for its page.
+        """
+        where, params = _where(q, within)
+        found = self.store.scalar(f"SELECT json_group_array(id) FROM (SELECT t.id AS id {_FROM}{where} LIMIT ?)",
+                                  [*params, cap + 1])
+        return json.loads(found)
+
+    def list_rows(self, q: TicketQuery, *, within: list[int] | None = None) -> list[sqlite3.Row]:
+        """One page of the Tickets list as plain rows (id, ref, title, priority, status, opened_at,
+        area_key, holder_party_key), sorted by `q.sort`, ties by id.
+
+        `within`: a known small set of ids to look in; it is sorted outright (unary + keeps SQLite
+        from walking the sort column's index, which pays only when matches are dense).
+        """
+        where, params = _where(q, within)
+        column = SORTABLE.get(q.sort, "t.opened_at")
+        order = f"+{column}" if within is not None else column
+        direction = "DESC" if q.descending else "ASC"
+        return self.store.query(f"SELECT {_LIST_COLUMNS} {_FROM}{where} ORDER BY {order} {direction}, t.id {direction} "
+                                "LIMIT ? OFFSET ?", [*params, q.limit, q.offset])
 
     def events(self, ticket_id: int) -> list[TicketEvent]:
         rows = self.store.query(

@@ -12,8 +12,6 @@ import json
 import re
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from comanage_tui.data.errors import InvalidInput
 from comanage_tui.data.snapshot.model import (
     SCHEMA_VERSION,
@@ -27,6 +25,7 @@ from comanage_tui.data.snapshot.model import (
     Snapshot,
 )
 from comanage_tui.data.text import clean
+from comanage_tui.data.validation import validate
 
 _DONE = ("done", "verified")
 
@@ -57,11 +56,10 @@ def load_previous(path: Path | str) -> Snapshot:
                                       f"(found {clean(repr(found), limit=80)}); "
                                       "write one with 'comanage snapshot --format json'")
     try:
-        return Snapshot.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = clean(".".join(str(p) for p in first.get("loc", ())), limit=200)
-        raise InvalidInput("--since", f"{shown} is not a valid snapshot: {where}: {clean(first.get('msg'), limit=300)}") from None
+        return validate(Snapshot, data)
+    except InvalidInput as exc:
+        raise InvalidInput("--since", f"{shown} is not a valid snapshot: {clean(exc.field, limit=200)}: "
+                                      f"{clean(exc.message, limit=300)}") from None
 
 
 def _clock_change(c: ClockRow) -> ClockChange:
