@@ -29,7 +29,6 @@ entries from 0 in file order as `sla load` does.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import tomllib
 from collections import Counter
@@ -38,6 +37,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from comanage_tui.data import toml_text
 from comanage_tui.data.errors import InvalidInput
 from comanage_tui.data.models import AreaIn, PartyIn, PersonIn, Raci
 from comanage_tui.data.repos.base import Repo
@@ -578,39 +578,6 @@ HEADER = """\
 # `raci` and `can_do`, when given, are the area's whole row and whole list; see examples/org.toml.
 """
 
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-# Escaped rather than written out: C0/C1 controls and DEL (TOML needs most of them escaped), and
-# the bidi overrides, isolates and line separators that would make a terminal show a line reordered.
-_ESCAPE = re.compile(r'["\\\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]')
-_SHORT = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
-
-
-def toml_string(value: str) -> str:
-    """A TOML basic string: every character that could act on a terminal is written as an escape."""
-    return '"' + _ESCAPE.sub(lambda m: _SHORT.get(m.group(), f"\\u{ord(m.group()):04x}"), value) + '"'
-
-
-def _toml_key(key: str) -> str:
-    return key if _BARE_KEY.match(key) else toml_string(key)
-
-
-def _toml_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return toml_string(value)
-    if isinstance(value, dict):
-        inner = ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items())
-        return "{ " + inner + " }" if inner else "{}"
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    raise TypeError(f"no TOML form for {type(value).__name__}")
-
-
-def _table(section: str, fields: dict[str, object]) -> str:
-    return f"[[{section}]]\n" + "".join(f"{_toml_key(k)} = {_toml_value(v)}\n" for k, v in fields.items())
-
-
 def _dump(conn: sqlite3.Connection) -> str:
     parties = conn.execute(
         "SELECT id, key, name, kind, calendar, description FROM parties ORDER BY kind = 'partner', key").fetchall()
@@ -642,17 +609,17 @@ def _dump(conn: sqlite3.Connection) -> str:
     for area_id, person_id in conn.execute("SELECT area_id, person_id FROM capabilities"):
         able.setdefault(area_id, []).append(person_id)
 
-    out = [HEADER]
+    doc: dict[str, list[dict[str, object]]] = {"party": [], "person": [], "area": []}
     for _pid, key, name, kind, calendar, description in parties:
-        out.append(_table("party", {"key": key, "name": name, "kind": kind, "calendar": calendar or "", "description": description}))
+        doc["party"].append({"key": key, "name": name, "kind": kind, "calendar": calendar or "", "description": description})
     for _pid, party_id, name, email, role, active in people:
-        out.append(_table("person", {"party": party_key[party_id], "name": name, "email": email, "role": role, "active": bool(active)}))
+        doc["person"].append({"party": party_key[party_id], "name": name, "email": email, "role": role, "active": bool(active)})
     for area_id, key, name, criticality, description in conn.execute(
             "SELECT id, key, name, criticality, description FROM areas ORDER BY key"):
         row = raci.get(area_id, {})
-        out.append(_table("area", {
+        doc["area"].append({
             "key": key, "name": name, "criticality": criticality, "description": description,
-            "raci": {party_key[p]: row[p] for p in sorted(row, key=order.__getitem__)},
             "can_do": [refs[p] for p in sorted(able.get(area_id, []), key=position.__getitem__)],
-        }))
-    return "\n".join(out)
+            "raci": {party_key[p]: row[p] for p in sorted(row, key=order.__getitem__)},
+        })
+    return toml_text.dumps({k: v for k, v in doc.items() if v}, header=HEADER + "\n")

@@ -10,8 +10,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import tomli_w
-
+from comanage_tui.data import toml_text
 from comanage_tui.data.errors import InvalidInput
 from comanage_tui.data.repos.base import Repo
 from comanage_tui.data.sla.calendar import BusinessCalendar
@@ -87,7 +86,7 @@ class SlaRepo(Repo):
             "calendar": [c.model_dump(mode="json", exclude_defaults=True) | {"name": c.name} for c in self.calendars()],
             "policy": [p.model_dump(mode="json", exclude_defaults=True) | {"name": p.name} for p in self.policies()],
         }
-        return tomli_w.dumps(doc)
+        return toml_text.dumps(doc)
 
     # --- inside a transaction ----------------------------------------------------
 
