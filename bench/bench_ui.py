@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import select
 import statistics
 import subprocess
@@ -64,11 +65,11 @@ def display(self, screen, renderable):
         return
     if not state["painted"]:
         state["painted"] = True
-        print("painted", flush=True)
+        os.write(2, b"painted\n")
         if kind != "command":
             os._exit(0)
     elif state["figures"]:
-        print("figures", flush=True)  # the first frame showing the KPI tiles filled in
+        os.write(2, b"figures\n")  # the first frame showing the KPI tiles filled in
         os._exit(0)
 
 if kind == "command":
@@ -91,7 +92,10 @@ if app is not None:
 else:
     from comanage_tui.cli import run as command
 
-    sys.argv = ["comanage", "--db", db]
+    import datetime as dt
+
+    moment = dt.datetime.fromtimestamp(now, dt.timezone.utc).isoformat()
+    sys.argv = ["comanage", "--db", db, "--now", moment]  # the demo's moment, not the real clock
     command()
 """
 
@@ -207,19 +211,31 @@ def _env() -> dict[str, str]:
 
 def _cold_start(kind: str, db: Path) -> tuple[float, float | None]:
     """Seconds to the first painted frame, and (for "command") to the first frame with the figures."""
+    # The marks come on stderr; stdin and stdout are a pseudo-terminal, as the dashboard refuses
+    # to start without one (the frames themselves are rendered headless, see _COLD).
+    master, slave = pty.openpty()
     started = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-c", _COLD, kind, str(db), str(NOW)], stdout=subprocess.PIPE,
+    child = subprocess.Popen([sys.executable, "-c", _COLD, kind, str(db), str(NOW)], stdin=slave, stdout=slave,
                              stderr=subprocess.PIPE, env=_env(), cwd=REPO)
-    times = {}
-    for expected in ("painted", "figures") if kind == "command" else ("painted",):
-        ready, _, _ = select.select([child.stdout], [], [], 120)
-        line = child.stdout.readline().strip() if ready else b""
-        if line != expected.encode():
-            child.kill()
-            _, err = child.communicate(timeout=60)
-            raise RuntimeError(f"{kind} cold start: no '{expected}' within 120 s: {err.decode(errors='replace')[-2000:]}")
-        times[expected] = time.perf_counter() - started
-    child.communicate(timeout=60)
+    os.close(slave)
+    times, seen = {}, []
+    try:
+        for expected in ("painted", "figures") if kind == "command" else ("painted",):
+            while True:
+                ready, _, _ = select.select([child.stderr], [], [], 120)
+                line = child.stderr.readline() if ready else b""
+                if line.strip() == expected.encode() or not line:
+                    break
+                seen.append(line.decode(errors="replace"))
+            if line.strip() != expected.encode():
+                child.kill()
+                _, err = child.communicate(timeout=60)
+                text = "".join(seen) + err.decode(errors="replace")
+                raise RuntimeError(f"{kind} cold start: no '{expected}' within 120 s: {text[-2000:]}")
+            times[expected] = time.perf_counter() - started
+        child.communicate(timeout=60)
+    finally:
+        os.close(master)
     return times["painted"], times.get("figures")
 
 
