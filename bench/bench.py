@@ -1,6 +1,6 @@
 """comanage benchmarks: build a 100k-ticket demo database once, print one table of figures.
 
-Usage: python bench/bench.py [--tickets N] [--keep DIR] [--only NAME ...]
+Usage: python bench/bench.py [--tickets N] [--keep DIR] [--busy] [--only NAME ...]
 
 The machine is small and noisy: where a goal is a ratio, both sides are measured in the
 same run. Figures are printed, never asserted; the closing notes quote them.
@@ -76,7 +76,8 @@ def bench_sla(db: Path) -> list[tuple[str, str]]:
 SECTIONS = {
     "foundation": None,  # always first: builds the database
     "sla": bench_sla,
-    "ui": "bench_ui",
+    "pty": "bench_pty",  # where the user sits: bytes on a real pseudo-terminal
+    "ui": "bench_ui",  # the same moments at Textual's internal hook, as a breakdown
     "snapshot": "bench_snapshot",
     "import": "bench_import",
 }
@@ -99,6 +100,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tickets", type=int, default=100_000)
     ap.add_argument("--keep", type=Path, help="folder for the database (kept afterwards)")
+    ap.add_argument("--busy", action="store_true", help="pty figures again with one core kept busy")
     ap.add_argument("--only", nargs="*", choices=[k for k in SECTIONS if k != "foundation"])
     args = ap.parse_args()
     _bytecode()
@@ -121,7 +123,10 @@ def main() -> None:
                     rows.append((name, "(not built yet)"))
                     continue
                 # The importer benchmark reads the real ServiceNow export; it only needs a folder.
-                rows += mod.run(folder if name == "import" else db)
+                if name == "pty":
+                    rows += mod.run(db, busy=args.busy)
+                else:
+                    rows += mod.run(folder if name == "import" else db)
         except Exception as exc:  # a failing section must not hide the others
             rows.append((name, f"FAILED: {exc!r}"))
     width = max(len(r[0]) for r in rows)
