@@ -180,7 +180,7 @@ def sla_show(c: Ctx) -> None:
 @click.argument("config", type=click.File("rb"))
 @click.pass_obj
 def sla_load(c: Ctx, config) -> None:  # click file
-    """Apply a TOML file of [[calendar]] and [[policy]] tables (policies replace the list)."""
+    """Apply a TOML file of [[calendar]], [[policy]] and [[ola]] tables (policies and OLAs replace their lists)."""
     from comanage_tui.data.errors import ComanageError
     from comanage_tui.data.text import clean
 
@@ -192,11 +192,13 @@ def sla_load(c: Ctx, config) -> None:  # click file
     store = c.store()
     try:
         ncal, npol = store.sla.load_toml(text)
+        nola = len(store.sla.olas())
     except ComanageError as exc:
         fail(unchanged(f"{name}: {clean(str(exc))}"))
     finally:
         store.close()
-    click.echo(f"Loaded {ncal} calendar(s) and {npol} policy(ies); every clock is recomputed from now on.")
+    click.echo(f"Loaded {ncal} calendar(s) and {npol} policy(ies); {nola} OLA(s) in force; "
+               "every clock is recomputed from now on.")
 
 
 @main.command()
