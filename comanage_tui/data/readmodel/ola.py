@@ -15,7 +15,6 @@ from comanage_tui.data.readmodel.figures import hm
 from comanage_tui.data.sla.engine import ClockState, Event
 from comanage_tui.data.sla.ola import Hop, ola_hops
 from comanage_tui.data.sla.ola_spec import OlaSpec
-from comanage_tui.data.sla.policy import SlaPolicy
 from comanage_tui.data.store import Store
 from comanage_tui.data.timerange import in_range
 
