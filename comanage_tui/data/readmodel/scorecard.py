@@ -11,6 +11,7 @@ these figures; `SCORECARD_RULES` states how each is counted.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import statistics
 from collections.abc import Sequence
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from comanage_tui.data.models import Area, KtItem, KtStatus, Party, PartyKind
 from comanage_tui.data.readmodel.clocks import ACTIVE_SINCE, TICKET_COLS, resolve, stream_events
 from comanage_tui.data.readmodel.context import DAY, Context, local_today
-from comanage_tui.data.readmodel.history import compliance_in_window
+from comanage_tui.data.readmodel.history import Compliance, compliance_in_window
 from comanage_tui.data.readmodel.ola import OLA_RULE, OlaRow, load_olas, ola_compliance
 from comanage_tui.data.readmodel.org import handoff_statuses, raci_split
 from comanage_tui.data.sla.engine import ClockState, attribute, walk
@@ -29,21 +30,21 @@ from comanage_tui.data.timerange import in_range
 DEFAULT_DAYS = 30
 PRIORITIES = ("P1", "P2", "P3", "P4")
 SCORECARD_RULES = {
-    "sla": "SLA verdicts: clocks that stopped in the window, met or missed, credited per party by the read model's "
+    "sla": "Clocks that stopped in the window, met or missed, credited per party by the read model's "
            "compliance (a met verdict to the party holding the ticket when the clock stopped, a missed one to the party "
            "holding it when the target ran out); open clocks are in flight. Compliance % = met / (met + missed).",
     "ola": OLA_RULE,
-    "held": "Held time: business time (the ticket's SLA calendar, running statuses only) the party held each ticket whose "
+    "held": "Business time (the ticket's SLA calendar, running statuses only) the party held each ticket whose "
             "resolution clock stopped in the window, over the ticket's whole life; median and 90th percentile "
             "(nearest rank) per priority, over the tickets the party held at all.",
-    "handoffs": "Handoffs: those to the party last requested in the window. On time: acknowledged within the target; "
+    "handoffs": "Those to the party last requested in the window. On time: acknowledged within the target; "
                 "wait: business time from request to acknowledgement on the party's calendar (median of the "
                 "acknowledged ones). Bounces caused: times the party returned a handoff sent to it (stored per handoff, "
                 "not per return, so a handoff counts in the window of its latest request).",
-    "kt": "Knowledge transfer: items the party teaches (its person is the teacher; an untaught internal-to-partner item "
+    "kt": "Items the party teaches (its person is the teacher; an untaught internal-to-partner item "
           "is the internal team's), as recorded today: owed = planned or in progress (overdue: past the due date), "
           "delivered = done or verified.",
-    "areas": "Areas: where the party is R or A today; drift = another party that is not R holding at least 25 % of the "
+    "areas": "Where the party is R or A today; drift = another party that is not R holding at least 25 % of the "
              "area's tickets opened in the window.",
 }
 
@@ -93,6 +94,8 @@ class Knowledge:
     owed: list[KtItem] = field(default_factory=list)
     overdue: int = 0
     delivered: int = 0
+    today: dt.date | None = None
+    """The day overdue is judged on: the window's end, in the internal team's zone."""
 
 
 @dataclass(slots=True)
@@ -126,8 +129,11 @@ def default_window(now: float, days: int = DEFAULT_DAYS) -> tuple[float, float]:
     return now - days * DAY, now
 
 
-def party_scorecards(store: Store, ctx: Context, start: float, end: float, parties: Sequence[str] | None = None) -> list[Scorecard]:
+def party_scorecards(store: Store, ctx: Context, start: float, end: float, parties: Sequence[str] | None = None, *,
+                     compliance: Compliance | None = None) -> list[Scorecard]:
     """Scorecards of `parties` (keys; default every party, internal first) over [start, end), from one pass each source.
+
+    `compliance` may carry `compliance_in_window` over the same window (unscoped) when the caller has it.
 
     Raises:
         ValueError: `start` is not before `end`, or a key is not a party.
@@ -139,7 +145,9 @@ def party_scorecards(store: Store, ctx: Context, start: float, end: float, parti
     unknown = [k for k in keys if k not in by_key]
     if unknown:
         raise ValueError(f"unknown party '{unknown[0]}' (known: {', '.join(sorted(by_key)) or 'none'})")
-    comp = compliance_in_window(store, ctx, start, end)
+    comp = compliance if compliance is not None else compliance_in_window(store, ctx, start, end)
+    if (comp.start, comp.end) != (start, end):
+        raise ValueError(f"compliance covers [{comp.start}, {comp.end}), not [{start}, {end})")
     olas = ola_compliance(store, ctx, start, end, load_olas(store))
     held = _held_times(store, ctx, start, end)
     statuses = [s for s in handoff_statuses(store, ctx, end, open_only=False) if start <= s.handoff.requested_at < end]
@@ -241,7 +249,7 @@ def _kt_by_party(store: Store, ctx: Context, end: float) -> dict[str, Knowledge]
             owner = internal[0]
         if owner is None:
             continue
-        k = out.setdefault(owner, Knowledge())
+        k = out.setdefault(owner, Knowledge(today=today))
         if item.status in (KtStatus.DONE, KtStatus.VERIFIED):
             k.delivered += 1
         else:
