@@ -19,7 +19,7 @@ from comanage_tui.data.safe_files import PRIVATE_MODE, write_file
 from comanage_tui.data.snapshot.build import scorecard_model
 from comanage_tui.data.snapshot.html_page import CSS, h, rules_html, scorecard_html
 from comanage_tui.data.snapshot.model import PartyScorecard
-from comanage_tui.data.snapshot.render import card_window, md, rules_md, scorecard_md
+from comanage_tui.data.snapshot.render import md, rules_md, scorecard_md
 from comanage_tui.data.store import Store
 
 FORMATS = ("md", "html", "json")
@@ -58,7 +58,7 @@ def render_html(c: PartyScorecard) -> str:
         # As the snapshot: nothing to fetch, nothing to run; it reads the same offline and printed.
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">",
         f"<title>{h(title)}</title>", f"<style>{CSS}</style></head><body>",
-        f"<header><h1>{h(title)}</h1><p class=\"sub\">{h(c.kind)} &middot; window {h(card_window(c))}</p></header>",
+        f"<header><h1>{h(title)}</h1></header>",  # the card below names the kind and the window
         scorecard_html(c, "h2"),
         f"<footer><h3>How these figures are counted</h3>{rules_html(c.rules)}</footer>",
         "</body></html>", "",
