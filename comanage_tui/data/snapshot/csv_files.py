@@ -127,6 +127,7 @@ def _scorecards(cards: list) -> bytes:  # list[snapshot_model.PartyScorecard]
         for a in c.areas:
             add("area", a.area, {"letter": a.letter, "recent_tickets": a.recent_tickets,
                                  "drift": "; ".join(f"{d.party} {d.share_percent:g}%" for d in a.drift)})
+        add("rule", "", c.rules)
     return _csv(["party", "section", "key", "figure", "value"], rows)
 
 
