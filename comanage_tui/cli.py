@@ -11,6 +11,7 @@ from comanage_tui import __version__
 from comanage_tui.cli_common import Ctx, fail, parse_instant, unchanged, writes_database
 from comanage_tui.cli_import import import_cmd, import_verdicts_cmd
 from comanage_tui.cli_org import org_group
+from comanage_tui.cli_scorecard import scorecard_cmd
 from comanage_tui.cli_snapshot import check_cmd, snapshot_cmd
 from comanage_tui.locations import DB_ENV, default_db_path
 
@@ -180,7 +181,7 @@ def sla_show(c: Ctx) -> None:
 @click.argument("config", type=click.File("rb"))
 @click.pass_obj
 def sla_load(c: Ctx, config) -> None:  # click file
-    """Apply a TOML file of [[calendar]] and [[policy]] tables (policies replace the list)."""
+    """Apply a TOML file of [[calendar]], [[policy]] and [[ola]] tables (policies and OLAs replace their lists)."""
     from comanage_tui.data.errors import ComanageError
     from comanage_tui.data.text import clean
 
@@ -192,11 +193,13 @@ def sla_load(c: Ctx, config) -> None:  # click file
     store = c.store()
     try:
         ncal, npol = store.sla.load_toml(text)
+        nola = len(store.sla.olas())
     except ComanageError as exc:
         fail(unchanged(f"{name}: {clean(str(exc))}"))
     finally:
         store.close()
-    click.echo(f"Loaded {ncal} calendar(s) and {npol} policy(ies); every clock is recomputed from now on.")
+    click.echo(f"Loaded {ncal} calendar(s) and {npol} policy(ies); {nola} OLA(s) in force; "
+               "every clock is recomputed from now on.")
 
 
 @main.command()
@@ -260,6 +263,7 @@ def restore_cmd(c: Ctx, source: Path, yes: bool) -> None:
 
 
 main.add_command(snapshot_cmd)
+main.add_command(scorecard_cmd)
 main.add_command(check_cmd)
 main.add_command(writes_database(import_cmd, unless="dry_run"))
 main.add_command(import_verdicts_cmd)

@@ -69,6 +69,7 @@ def build_demo(store: Store, opts: DemoOptions) -> dict[str, int]:
     store.sla.replace_policies(org.POLICIES)
     for key, name, kind, calendar, description in org.PARTIES:
         store.org.add_party({"key": key, "name": name, "kind": kind, "calendar": calendar, "description": description})
+    store.sla.replace_olas(org.OLAS)
     people = {p.name: p for p in (store.org.add_person({"party": party, "name": name, "role": role}) for party, name, role in org.PEOPLE)}
     parties = {p.key: p for p in store.org.parties()}
     for key, name, crit, _w, raci, _drift, able in org.AREAS:

@@ -161,3 +161,11 @@ POLICIES = [
                  "P3": {"response_minutes": 120, "resolution_minutes": 1620},
                  "P4": {"response_minutes": 480, "resolution_minutes": 3000}}},
 ]
+
+# OLAs between the parties: how long each may hold a ticket on one hop, on its own calendar
+# (the MSP's desk and the SOC are staffed around the clock, the internal team keeps office hours).
+OLAS = [
+    {"party": "internal", "calendar": "office", "targets": {"P1": "1h", "P2": "3h", "P3": "12h", "P4": "24h"}},
+    {"party": "msp", "calendar": "24x7", "targets": {"P1": "2h", "P2": "8h", "P3": "72h", "P4": "120h"}},
+    {"party": "secops", "calendar": "24x7", "targets": {"P1": "1h", "P2": "4h", "P3": "24h", "P4": "72h"}},
+]

@@ -190,6 +190,23 @@ def m002_query_indexes(db: Database) -> None:
     )
 
 
+@migrations()
+def m003_olas(db: Database) -> None:
+    """Operational level agreements: one per party, hop targets per priority (OlaSpec JSON), in load order."""
+    db.executescript(
+        """
+        CREATE TABLE olas (
+            id INTEGER PRIMARY KEY,
+            position INTEGER NOT NULL,
+            party TEXT NOT NULL UNIQUE,
+            spec TEXT NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1,
+            updated_at INTEGER NOT NULL
+        );
+        """
+    )
+
+
 def known_migrations() -> list[str]:
     """Names of the migrations this version of the code knows, in order."""
     return [m.name for m in migrations._migrations]  # sqlite-utils exposes no public list

@@ -21,13 +21,14 @@ from comanage_tui.screens.base import ComanageScreen
 from comanage_tui.screens.filter_line import FilterLine
 from comanage_tui.widgets.fields import FieldInput
 from comanage_tui.widgets.paged_table import Column, ListSource, PagedTable, Row, Sort
-from comanage_tui.widgets.safe import clean
+from comanage_tui.widgets.safe import clean, text
 from comanage_tui.widgets.states import CLOCK_ORDER, clock_label
 
 if TYPE_CHECKING:  # the read model is imported by the load worker, off the UI thread
     from comanage_tui.data.readmodel.clocks import TicketClock
     from comanage_tui.data.readmodel.figures import ClockCounts
     from comanage_tui.data.sla.engine import Clock
+    from comanage_tui.data.sla.ola import Hop
 
 # At 80 columns the title gets what the narrow columns leave (36 cells); `w` adds holder and area.
 COLUMNS = [
@@ -123,6 +124,34 @@ class ClocksLoaded(Message):
     counts: ClockCounts
 
 
+@dataclass
+class OlaHopsLoaded(Message):
+    """The open OLA hop of each listed ticket (by ticket id), for the line under the table."""
+
+    hops: dict[int, Hop]
+    zone: str
+
+
+def ola_line(ticket_id: int | None, hops: dict[int, Hop], zone: str) -> str:
+    """"OLA msp: 6h 45m left of 24h 0m · ● running · since 19 Nov 12:14 · 24x7" for the highlighted clock."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from comanage_tui.data.readmodel.figures import hm
+    from comanage_tui.data.readmodel.ola import hop_left_text
+
+    if ticket_id is None:
+        return ""
+    hop = hops.get(ticket_id)
+    if hop is None:
+        return "OLA: no open hop"
+    since = dt.datetime.fromtimestamp(hop.start, ZoneInfo(zone)).strftime("%d %b %H:%M")
+    if hop.state is None:
+        return f"OLA {hop.party}: no OLA target for {hop.priority} · held since {since}"
+    return (f"OLA {hop.party}: {hop_left_text(hop)} of {hm(int((hop.target_seconds or 0) // 60))} · "
+            f"{clock_label(hop.state)[0]} · since {since} · {hop.calendar}")
+
+
 class SlaScreen(FilterLine, ComanageScreen):
     """Open clocks by time to breach; Enter opens the ticket with its explain timeline."""
 
@@ -145,12 +174,15 @@ class SlaScreen(FilterLine, ComanageScreen):
         self.parties: list[str] = []
         self.areas: list[str] = []
         self.counts: ClockCounts | None = None
+        self.hops: dict[int, Hop] = {}
+        self.hop_zone = "UTC"
 
     def compose(self) -> ComposeResult:
         yield from self.header()
         yield FieldInput(placeholder=FILTER_HELP, id="sla-filter", compact=True, classes="filter-line")
         yield Static("Computing the open clocks…", id="sla-status", classes="status-line")
         yield PagedTable(COLUMNS, None, query=SlaFilter(), sort=Sort("due"), id="clocks")
+        yield Static("", id="sla-ola", classes="status-line")  # the highlighted ticket's OLA hop
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -180,6 +212,11 @@ class SlaScreen(FilterLine, ComanageScreen):
         counts = count_clocks((i.clock for i in items), end_of_business_today(ctx, now))
         self.post_message(ClocksLoaded(items, sorted(p.key for p in ctx.parties.values()),
                                        sorted(a.key for a in ctx.areas.values()), counts))
+        # Then each listed ticket's open OLA hop (readmodel/ola.py), from the events already read.
+        from comanage_tui.data.readmodel.ola import current_hops, load_olas
+
+        cal = ctx.internal_calendar()
+        self.post_message(OlaHopsLoaded(current_hops(ctx, load_olas(store), rows, now), cal.timezone if cal else "UTC"))
 
     def on_clocks_loaded(self, message: ClocksLoaded) -> None:
         self.items, self.parties, self.areas = message.items, message.parties, message.areas
@@ -192,7 +229,18 @@ class SlaScreen(FilterLine, ComanageScreen):
             table.source = source
             table.reload()
 
+    def on_ola_hops_loaded(self, message: OlaHopsLoaded) -> None:
+        self.hops, self.hop_zone = message.hops, message.zone
+        self._show_ola()
+
+    def _show_ola(self) -> None:
+        table = self.table
+        key = table.cursor_key if table.total else None
+        ticket_id = int(str(key).split(":")[0]) if key is not None else None
+        self.query_one("#sla-ola", Static).update(text(ola_line(ticket_id, self.hops, self.hop_zone)), layout=False)
+
     def on_paged_table_moved(self, message: PagedTable.Moved) -> None:
+        self._show_ola()
         t = message.table
         n = self.counts
         if n is None:

@@ -88,6 +88,8 @@ class SplitScreen(ListingScreen):
         Binding("delete,backspace,minus", "set('')", "Clear cell", tooltip="Clear the cell under the cursor", id="split.set_clear"),
         Binding("enter", "detail", "Detail", tooltip="The area's letters, problems and recent tickets", id="split.detail"),
         Binding("n", "new", "New area", show=False, tooltip="Add a service area", id="split.new"),
+        Binding("p", "scorecard", "Scorecard", show=False, id="split.scorecard",
+                tooltip="The party scorecard of the party under the cursor (SLA, OLAs, handoffs, KT, areas)"),
         *list_bindings(filter_tooltip="Filter areas by text (Escape clears)"),
     ]
     AUTO_FOCUS = "#split-matrix"
@@ -284,6 +286,12 @@ class SplitScreen(ListingScreen):
             return Submit(lambda st: st.org.add_area(data), note=f"area {data.key} added")
 
         self.app.push_screen(FormScreen("New service area", fields, AreaIn, write=write), self.form_saved)
+
+    def action_scorecard(self) -> None:
+        """Open the scorecard of the party whose column the cursor is in (else the internal team's)."""
+        from comanage_tui.screens.scorecard import ScorecardScreen
+
+        self.app.push_screen(ScorecardScreen(self.cursor_party()))
 
     # -- detail ---------------------------------------------------------------------
 

@@ -70,7 +70,7 @@ class AreaSplit:
         return out
 
 
-def raci_split(store: Store, ctx: Context, now: float, window_days: int = 30) -> list[AreaSplit]:
+def raci_split(store: Store, ctx: Context, now: float, window_days: float = 30) -> list[AreaSplit]:
     """The matrix with its problems: gaps (no R / no A), overlaps (two A), drift (work held by a non-R party)."""
     raci = store.org.raci()
     held = store.query(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from comanage_tui.data.errors import InvalidInput, NotFound
+from comanage_tui.data.readmodel.ola import format_hops, hops_data, ticket_ola_hops
 from comanage_tui.data.sla.engine import Event, match_policy
 from comanage_tui.data.sla.explain import Explanation, explain, explanation_data, format_explanation
 from comanage_tui.data.store import Store
@@ -41,7 +42,8 @@ def explain_ticket(store: Store, ref: str, now: float) -> str:
     header = (f"{clean(t.ref)}  {clean(t.title)}"[:80] + "\n"
               + f"{t.priority} · {clean(t.status)} · held by {clean(t.holder_party_key)} · area {clean(t.area_key or '-')}"[:80]
               + "\n")
-    return header + format_explanation(expl)
+    # The OLA hops follow the customer SLA's timeline as their own section (readmodel/ola.py).
+    return header + format_explanation(expl) + "\n" + format_hops(ticket_ola_hops(store, t.id, now), expl.timezone)
 
 
 def explain_ticket_data(store: Store, ref: str, now: float) -> dict:
@@ -49,4 +51,5 @@ def explain_ticket_data(store: Store, ref: str, now: float) -> dict:
     t = store.tickets.by_ref(ref)
     expl = ticket_explanation(store, t.id, now)
     return {"ref": clean(t.ref), "title": clean(t.title), "status": clean(t.status), "holder": clean(t.holder_party_key),
-            "area": None if t.area_key is None else clean(t.area_key), **explanation_data(expl)}
+            "area": None if t.area_key is None else clean(t.area_key), **explanation_data(expl),
+            "ola": hops_data(ticket_ola_hops(store, t.id, now))}

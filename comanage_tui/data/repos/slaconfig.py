@@ -12,9 +12,11 @@ from typing import Any
 
 from comanage_tui.data import toml_text
 from comanage_tui.data.errors import InvalidInput
+from comanage_tui.data.repos import olaconfig
 from comanage_tui.data.repos.base import Repo
 from comanage_tui.data.sla.calendar import BusinessCalendar
 from comanage_tui.data.sla.calendar_spec import CalendarSpec
+from comanage_tui.data.sla.ola_spec import OlaSpec
 from comanage_tui.data.sla.policy import SlaPolicy
 from comanage_tui.data.validation import validate
 
@@ -33,6 +35,10 @@ class SlaRepo(Repo):
     def policies(self) -> list[SlaPolicy]:
         rows = self.store.query("SELECT spec FROM sla_policies ORDER BY position, id")
         return [SlaPolicy.model_validate_json(r[0]) for r in rows]
+
+    def olas(self) -> list[OlaSpec]:
+        """The OLA list (one per party), in load order (repos/olaconfig.py)."""
+        return olaconfig.read_olas(self.store)
 
     def business_calendar(self, spec: CalendarSpec) -> BusinessCalendar:
         """One BusinessCalendar per distinct spec: its precomputed tables are reused across reads."""
@@ -59,26 +65,37 @@ class SlaRepo(Repo):
             self._replace_policies(conn, items)
         return items
 
+    def replace_olas(self, olas: Iterable[OlaSpec | Mapping[str, Any]]) -> list[OlaSpec]:
+        """Replace the whole OLA list (checked as `load_toml` checks `[[ola]]`)."""
+        items = olaconfig.parse_olas(list(olas))
+        with self.store.write() as conn:
+            olaconfig.replace_olas(self.store, conn, items)
+        return items
+
     def load_toml(self, text: str) -> tuple[int, int]:
-        """Apply a TOML config (`[[calendar]]` and `[[policy]]` tables) in one transaction.
+        """Apply a TOML config (`[[calendar]]`, `[[policy]]` and `[[ola]]` tables) in one transaction.
 
         Calendars are upserted by name; when `[[policy]]` entries are present they replace
-        the whole policy list. Returns (calendars, policies) counts.
+        the whole policy list, and an `ola` key replaces the OLA list (repos/olaconfig.py).
+        Returns (calendars, policies) counts.
         """
         try:
             doc = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise InvalidInput("config", f"not valid TOML: {exc}") from None
-        unknown = set(doc) - {"calendar", "policy"}
+        unknown = set(doc) - {"calendar", "policy", "ola"}
         if unknown:
             raise InvalidInput("config", f"unknown section(s): {', '.join(sorted(unknown))}")
         cals = [_validate(CalendarSpec, c, _named("calendar", i, c)) for i, c in enumerate(doc.get("calendar", []))]
         pols = [_validate(SlaPolicy, p, _named("policy", i, p)) for i, p in enumerate(doc.get("policy", []))]
+        olas = olaconfig.parse_olas(doc["ola"]) if "ola" in doc else None
         with self.store.write() as conn:
             for cal in cals:
                 self._upsert_calendar(conn, cal)
             if pols:
                 self._replace_policies(conn, pols)
+            if olas is not None:
+                olaconfig.replace_olas(self.store, conn, olas)
         return len(cals), len(pols)
 
     def dump_toml(self) -> str:
@@ -86,6 +103,9 @@ class SlaRepo(Repo):
             "calendar": [c.model_dump(mode="json", exclude_defaults=True) | {"name": c.name} for c in self.calendars()],
             "policy": [p.model_dump(mode="json", exclude_defaults=True) | {"name": p.name} for p in self.policies()],
         }
+        olas = self.olas()
+        if olas:
+            doc["ola"] = olaconfig.olas_toml(olas)
         return toml_text.dumps(doc)
 
     # --- inside a transaction ----------------------------------------------------

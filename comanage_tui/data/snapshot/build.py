@@ -18,6 +18,7 @@ from comanage_tui.data.readmodel import context as RX
 from comanage_tui.data.readmodel import history as RH
 from comanage_tui.data.readmodel import kt as RK
 from comanage_tui.data.readmodel import org as RO
+from comanage_tui.data.readmodel import scorecard as RS
 from comanage_tui.data.readmodel.figures import count_clocks
 from comanage_tui.data.sla.engine import ClockState
 from comanage_tui.data.sla.explain import ComplianceRow as EngineRow
@@ -33,7 +34,15 @@ from comanage_tui.data.snapshot.model import (
     KtCoverageRow,
     KtItemRow,
     PartyRef,
+    PartyScorecard,
     RaciArea,
+    ScorecardArea,
+    ScorecardHandoffs,
+    ScorecardHeld,
+    ScorecardKnowledge,
+    ScorecardKtItem,
+    ScorecardOla,
+    ScorecardVerdicts,
     Snapshot,
     TimeFreed,
     TrendWeek,
@@ -123,12 +132,16 @@ def build_snapshot(store: Store, opts: SnapshotOptions) -> Snapshot:
         single_points_of_knowledge=sum(1 for c in knowledge.coverage if c.single_point),
         time_freed_hours=freed.hours,
     )
+    # Each party's scorecard over the same window (all parties' verdicts: the scoped replay above keeps one party's).
+    cards = RS.party_scorecards(store, ctx, now - WINDOW_DAYS * DAY, now, [opts.party] if opts.party else None,
+                                compliance=None if opts.party else window)
     snap = Snapshot(
         generated_at=b.iso(now), as_of=b.iso(now), timezone=getattr(zone, "key", "UTC"), scope=opts.party,
         include_notes=opts.include_notes,
         parties=[PartyRef(key=clean(p.key), name=clean(p.name), kind=p.kind.value) for p in parties],
         kpis=kpis, compliance=snap_compliance, trend=trend, clocks=clocks, handoffs=handoffs, raci=raci,
-        workload=workload, time_freed=freed, knowledge=knowledge, limits=b.limits(),
+        workload=workload, time_freed=freed, knowledge=knowledge,
+        scorecards=[scorecard_model(c, zone) for c in cards], limits=b.limits(),
     )
     if opts.since is not None:
         from comanage_tui.data.snapshot.delta import compute_delta
@@ -159,6 +172,41 @@ def _compliance_model(comp: RH.Compliance, iso) -> Compliance:  # the builder's 
     ]
     return Compliance(window_start=iso(comp.start), window_end=iso(comp.end), window_days=round((comp.end - comp.start) / DAY),
                       rule=comp.rule, clocks=clocks)
+
+
+def scorecard_model(card: RS.Scorecard, zone: dt.tzinfo) -> PartyScorecard:
+    """The read model's scorecard as the snapshot's (and `comanage scorecard`'s) model: text cleaned, minutes floored."""
+    def iso(t: float) -> str:
+        return dt.datetime.fromtimestamp(int(t), zone).isoformat(timespec="seconds")
+
+    def ola(r) -> ScorecardOla:  # readmodel.ola.OlaRow
+        return ScorecardOla(key=clean(r.key), met=r.met, missed=r.missed, percent=_r(r.percent), in_flight=r.in_flight,
+                            breached=r.breached, without_target=r.without_target)
+
+    h, k = card.handoffs, card.kt
+    return PartyScorecard(
+        party=clean(card.party.key), name=clean(card.party.name), kind=card.party.kind.value,
+        window_start=iso(card.start), window_end=iso(card.end), timezone=getattr(zone, "key", "UTC"),
+        sla=[ScorecardVerdicts(clock=v.clock, met=v.met, missed=v.missed, percent=_r(v.percent), in_flight=v.in_flight,
+                               breached=v.breached) for v in card.sla],
+        ola=ola(card.ola), ola_by_priority=[ola(r) for r in card.ola_by_priority],
+        held=[ScorecardHeld(priority=x.priority, tickets=x.tickets, median_minutes=int(x.median_seconds // 60),
+                            p90_minutes=int(x.p90_seconds // 60)) for x in card.held],
+        handoffs=ScorecardHandoffs(
+            received=h.received, acknowledged_on_time=h.on_time, acknowledged_late=h.late, waiting=h.waiting,
+            waiting_late=h.waiting_late, bounces_caused=h.bounces_caused, sent=h.sent,
+            median_wait_minutes=None if h.median_wait_seconds is None else int(h.median_wait_seconds // 60)),
+        knowledge=ScorecardKnowledge(
+            owed=[ScorecardKtItem(id=i.id, area=clean(i.area_key), topic=clean(i.topic), kind=i.kind.value, status=i.status.value,
+                                  due_date=None if i.due_date is None else i.due_date.isoformat(),
+                                  overdue=k.today is not None and i.is_overdue(k.today))
+                  for i in k.owed],
+            overdue=k.overdue, delivered=k.delivered),
+        areas=[ScorecardArea(area=clean(a.area.key), name=clean(a.area.name), letter=a.letter, recent_tickets=a.recent_tickets,
+                             drift=[Drift(party=clean(p), share_percent=round(v * 100, 1)) for p, v in a.drift.items()])
+               for a in card.areas],
+        rules=dict(card.rules),
+    )
 
 
 class _Builder:

@@ -25,7 +25,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SIGNS = frozenset("=+-@")
 # Every file a CSV snapshot can hold: an earlier snapshot's folder may be replaced, nothing else.
 TABLE_FILES = frozenset({"meta.csv", "kpis.csv", "compliance.csv", "trend.csv", "clocks.csv", "handoffs.csv",
-                         "raci.csv", "workload.csv", "kt_items.csv", "kt_coverage.csv", "delta.csv"})
+                         "raci.csv", "workload.csv", "kt_items.csv", "kt_coverage.csv", "scorecards.csv", "delta.csv"})
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the zip epoch: the archive's bytes must not depend on when it was written
 
 
@@ -98,9 +98,37 @@ def tables(s: Snapshot) -> dict[str, bytes]:
     k = s.knowledge
     out["kt_items.csv"] = _model_table(k.items, _fields(s, "KtItemRow"))
     out["kt_coverage.csv"] = _model_table(k.coverage, _fields(s, "KtCoverageRow"))
+    if s.scorecards:
+        out["scorecards.csv"] = _scorecards(s.scorecards)
     if s.delta is not None:
         out["delta.csv"] = _delta(s.delta)
     return out
+
+
+def _scorecards(cards: list) -> bytes:  # list[snapshot_model.PartyScorecard]
+    """Every scorecard figure in one long table: party, section, key, figure, value (the JSON's fields, flattened)."""
+    rows: list[list[object]] = []
+    for c in cards:
+        def add(section: str, key: str, values: dict, party: str = c.party) -> None:
+            rows.extend([party, section, key, name, value] for name, value in values.items())
+
+        add("window", "", {"start": c.window_start, "end": c.window_end, "timezone": c.timezone})
+        for v in c.sla:
+            add("sla", v.clock, v.model_dump(exclude={"clock"}))
+        add("ola", "all", c.ola.model_dump(exclude={"key"}))
+        for r in c.ola_by_priority:
+            add("ola", r.key, r.model_dump(exclude={"key"}))
+        for x in c.held:
+            add("held", x.priority, x.model_dump(exclude={"priority"}))
+        add("handoffs", "", c.handoffs.model_dump())
+        add("knowledge", "", {"owed": len(c.knowledge.owed), "overdue": c.knowledge.overdue, "delivered": c.knowledge.delivered})
+        for i in c.knowledge.owed:
+            add("knowledge_owed", str(i.id), i.model_dump(exclude={"id"}))
+        for a in c.areas:
+            add("area", a.area, {"letter": a.letter, "recent_tickets": a.recent_tickets,
+                                 "drift": "; ".join(f"{d.party} {d.share_percent:g}%" for d in a.drift)})
+        add("rule", "", c.rules)
+    return _csv(["party", "section", "key", "figure", "value"], rows)
 
 
 def _fields(s: Snapshot, model: str) -> list[str]:

@@ -10,15 +10,19 @@ from __future__ import annotations
 import html
 
 from comanage_tui.data.snapshot.build import clean
-from comanage_tui.data.snapshot.model import Snapshot
+from comanage_tui.data.snapshot.model import PartyScorecard, Snapshot
 from comanage_tui.data.snapshot.render import (
     COMPLIANCE_HEADERS,
     MAX_ROWS,
+    RULE_TITLES,
+    card_title,
+    card_window,
     compliance_rows,
     elapsed,
     kpi_lines,
     label,
     scope_text,
+    scorecard_parts,
     when,
 )
 from comanage_tui.data.snapshot.svg_charts import kt_chart, trend_chart, workload_chart
@@ -55,11 +59,14 @@ tbody tr:nth-child(even) td { background: #fafbfc; }
 figure { margin: 8px 0 12px; } figcaption { font-size: 11px; color: var(--muted); }
 svg { max-width: 100%; height: auto; }
 .note { white-space: pre-wrap; }
+.card { border: 1px solid var(--line); border-radius: 6px; padding: 4px 12px 8px; margin: 12px 0; }
+.card h3 { margin-top: 8px; } .card p { margin: 8px 0 4px; }
 .nowrap { white-space: nowrap; }
 footer { margin-top: 28px; font-size: 11px; color: var(--muted); border-top: 1px solid var(--line); padding-top: 8px; }
 @media print {
   body { padding: 0; max-width: none; font-size: 11px; }
-  h2 { break-after: avoid; } tr, figure, .kpi { break-inside: avoid; } thead { display: table-header-group; }
+  h2, h3 { break-after: avoid; } tr, figure, .kpi { break-inside: avoid; } thead { display: table-header-group; }
+  .card { border: none; padding: 0; } .card + .card { break-before: page; }
   a { color: inherit; text-decoration: none; }
 }
 """
@@ -233,6 +240,28 @@ def _delta(s: Snapshot) -> str:
             f"{kpis}</section>")
 
 
+def scorecard_html(c: PartyScorecard, heading: str = "h3") -> str:
+    """One party's scorecard as an HTML section (no rules: the caller states them once)."""
+    out = [f'<section class="card"><{heading}>{h(card_title(c))}</{heading}>', f'<p class="muted">Window: {h(card_window(c))}.</p>']
+    for part in scorecard_parts(c):
+        out.append(f"<p><b>{h(part.title)}.</b> {h(part.summary)}</p>")
+        if part.rows:
+            out.append(_table([h(x) for x in part.headers], [[h(x) for x in r] for r in part.rows], set(part.right)))
+    return "".join(out) + "</section>"
+
+
+def rules_html(rules: dict[str, str]) -> str:
+    return "<ul>" + "".join(f"<li><b>{h(RULE_TITLES.get(k, k))}:</b> {h(v)}</li>" for k, v in rules.items()) + "</ul>"
+
+
+def _scorecards(s: Snapshot) -> str:
+    if not s.scorecards:
+        return ""
+    return (f"<section><h2>Party scorecards, last {s.compliance.window_days} days</h2>"
+            + "".join(scorecard_html(c) for c in s.scorecards)
+            + f'<h3>How the scorecards are counted</h3><div class="muted">{rules_html(s.scorecards[0].rules)}</div></section>')
+
+
 def render_html(s: Snapshot) -> str:
     title = f"Co-managed IT status snapshot, {when(s.as_of)}"
     limits = "".join(f"<li>{h(x)}</li>" for x in s.limits)
@@ -247,7 +276,7 @@ def render_html(s: Snapshot) -> str:
         f"({h(s.timezone)}, UTC{h(s.as_of[-6:])}) &middot; Scope: <b>{h(scope_text(s))}</b> &middot; "
         f"Window: last {s.compliance.window_days} days &middot; Parties: "
         + ", ".join(f"{h(p.name)} ({h(p.key)}, {h(p.kind)})" for p in s.parties) + "</p></header>",
-        _kpis(s), _compliance(s), _clocks(s), _handoffs(s), _raci(s), _workload(s), _knowledge(s), _delta(s),
+        _kpis(s), _compliance(s), _clocks(s), _handoffs(s), _raci(s), _workload(s), _knowledge(s), _scorecards(s), _delta(s),
         f"<footer><h3>About this snapshot</h3><ul>{limits}</ul>"
         f"<p>Schema version {s.schema_version}; generated for {h(s.generated_at)}.</p></footer>",
         "</body></html>", "",

@@ -194,6 +194,91 @@ class Knowledge(_M):
     coverage: list[KtCoverageRow]
 
 
+class ScorecardVerdicts(_M):
+    """One SLA clock's verdicts credited to the party (docs/FIGURES.md: scorecard)."""
+
+    clock: Literal["response", "resolution"]
+    met: int
+    missed: int = Field(description="Missed verdicts credited to the party: the breach was theirs.")
+    percent: float | None = Field(description="met / (met + missed) * 100; null when none stopped.")
+    in_flight: int = Field(description="Clocks open at the window's end on tickets the party holds.")
+    breached: int = Field(description="Of those, past their target.")
+
+
+class ScorecardOla(_M):
+    """OLA hops of the party: all of them (key "all") or one priority."""
+
+    key: str
+    met: int
+    missed: int
+    percent: float | None
+    in_flight: int = Field(description="Hops still open at the window's end.")
+    breached: int
+    without_target: int = Field(description="Hops with no OLA target (no OLA, or none for the priority): not judged.")
+
+
+class ScorecardHeld(_M):
+    priority: Literal["P1", "P2", "P3", "P4"]
+    tickets: int = Field(description="Tickets resolved in the window that the party held at all.")
+    median_minutes: int = Field(description="Business minutes held per ticket, median (floored to the minute).")
+    p90_minutes: int = Field(description="90th percentile, nearest rank (floored to the minute).")
+
+
+class ScorecardHandoffs(_M):
+    received: int = Field(description="Handoffs to the party last requested in the window.")
+    acknowledged_on_time: int
+    acknowledged_late: int
+    waiting: int = Field(description="Not acknowledged by the window's end.")
+    waiting_late: int = Field(description="Of those, past their acknowledgement target.")
+    median_wait_minutes: int | None = Field(description="Business minutes from request to acknowledgement, median of "
+                                            "the acknowledged ones; null when none was.")
+    bounces_caused: int = Field(description="Times the party returned a handoff sent to it.")
+    sent: int = Field(description="Handoffs from the party last requested in the window.")
+
+
+class ScorecardKtItem(_M):
+    id: int
+    area: str
+    topic: str
+    kind: str
+    status: Literal["planned", "in_progress"]
+    due_date: str | None
+    overdue: bool
+
+
+class ScorecardKnowledge(_M):
+    owed: list[ScorecardKtItem] = Field(description="Items the party teaches that are planned or in progress, soonest due first.")
+    overdue: int
+    delivered: int = Field(description="Items the party teaches that are done or verified.")
+
+
+class ScorecardArea(_M):
+    area: str
+    name: str
+    letter: Literal["R", "A"]
+    recent_tickets: int = Field(description="Tickets of the area opened in the window.")
+    drift: list[Drift] = Field(description="Parties that are not R holding at least 25 % of those tickets.")
+
+
+class PartyScorecard(_M):
+    """One party over a window: what `comanage scorecard --format json` prints, and one entry of `scorecards`."""
+
+    party: str
+    name: str
+    kind: Literal["internal", "partner"]
+    window_start: str
+    window_end: str
+    timezone: str
+    sla: list[ScorecardVerdicts]
+    ola: ScorecardOla
+    ola_by_priority: list[ScorecardOla]
+    held: list[ScorecardHeld]
+    handoffs: ScorecardHandoffs
+    knowledge: ScorecardKnowledge
+    areas: list[ScorecardArea]
+    rules: dict[str, str] = Field(description="How each section is counted: sla, ola, held, handoffs, kt, areas.")
+
+
 class ClockChange(_M):
     ticket_ref: str
     clock: str
@@ -266,6 +351,8 @@ class Snapshot(_M):
     workload: list[WorkloadRow]
     time_freed: TimeFreed
     knowledge: Knowledge
+    scorecards: list[PartyScorecard] = Field(default_factory=list, description=(
+        "Each party's scorecard over the compliance window (internal first); only the scoped party's with --party."))
     delta: Delta | None = None
     limits: list[str] = Field(description="What this snapshot cannot know (e.g. past handoff states).")
 

@@ -12,10 +12,12 @@ import json
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
+from comanage_tui.data.readmodel.figures import hm
 from comanage_tui.data.sla.explain import format_duration
 from comanage_tui.data.snapshot.build import clean
-from comanage_tui.data.snapshot.model import ClockCompliance, Snapshot
+from comanage_tui.data.snapshot.model import ClockCompliance, PartyScorecard, Snapshot
 
 MAX_ROWS = 25  # per long table in Markdown/HTML; JSON and CSV carry every row
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
@@ -163,7 +165,7 @@ def render_markdown(s: Snapshot) -> str:
         out += [*table(heads + (["Context"] if s.include_notes else []), rows, right=[0, 5, 7]),
                 *_more(len(s.handoffs), MAX_ROWS, "handoffs"), ""]
 
-    out += _raci_md(s) + _workload_md(s) + _knowledge_md(s) + _delta_md(s)
+    out += _raci_md(s) + _workload_md(s) + _knowledge_md(s) + scorecards_md(s) + _delta_md(s)
     out += ["## About this snapshot", "", *(f"- {md(x)}" for x in s.limits), ""]
     return "\n".join(out)
 
@@ -234,6 +236,99 @@ def _delta_md(s: Snapshot) -> list[str]:
                 for k in d.kpi_changes]
         out += [*table(["Measure", "Before", "Now"], rows, right=[1, 2]), ""]
     return out
+
+
+# --- party scorecards: one wording for Markdown, HTML and the dashboard's view ----------------
+
+@dataclass
+class CardPart:
+    """One part of a party scorecard: a sentence of figures and, when there are rows, a table (plain text cells)."""
+
+    title: str
+    summary: str
+    headers: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+    right: tuple[int, ...] = ()
+
+
+def _minutes(value: int | None) -> str:
+    return "n/a" if value is None else hm(value)
+
+
+def scorecard_parts(c: PartyScorecard) -> list[CardPart]:
+    """The scorecard as parts, figures already worded (shared by every format, so they cannot drift apart)."""
+    resp, res = ({v.clock: v for v in c.sla}.get(k) for k in ("response", "resolution"))
+    said = "; ".join(f"{v.clock}: {v.met} met, {v.missed} missed ({pct(v.percent)})" for v in (resp, res) if v)
+    sla = CardPart(
+        "SLA verdicts", said[:1].upper() + said[1:] + ".",
+        ["Clock", "Met", "Missed (breach theirs)", "Compliance", "Open now", "Breached now"],
+        [[v.clock, str(v.met), str(v.missed), pct(v.percent), str(v.in_flight), str(v.breached)] for v in c.sla],
+        (1, 2, 3, 4, 5))
+    o = c.ola
+    ola = CardPart(
+        "OLA compliance", f"{o.met} hops met, {o.missed} missed ({pct(o.percent)}); {o.in_flight} open "
+        f"({o.breached} past target); {o.without_target} without a target.",
+        ["Priority", "Met", "Missed", "Compliance", "Open", "Past target", "No target"],
+        [[r.key, str(r.met), str(r.missed), pct(r.percent), str(r.in_flight), str(r.breached), str(r.without_target)]
+         for r in c.ola_by_priority], (1, 2, 3, 4, 5, 6))
+    held = CardPart(
+        "Time held by priority",
+        "Business time held per ticket resolved in the window." if c.held else "No ticket it held was resolved in the window.",
+        ["Priority", "Tickets", "Median", "90th percentile"],
+        [[x.priority, str(x.tickets), hm(x.median_minutes), hm(x.p90_minutes)] for x in c.held], (1, 2, 3))
+    h = c.handoffs
+    handoffs = CardPart(
+        "Handoffs", f"{h.received} received: {h.acknowledged_on_time} acknowledged on time, {h.acknowledged_late} late, "
+        f"{h.waiting} waiting ({h.waiting_late} past target); median wait {_minutes(h.median_wait_minutes)}; "
+        f"{h.bounces_caused} bounces caused; {h.sent} sent.")
+    k = c.knowledge
+    kt = CardPart(
+        "Knowledge transfer owed", f"{len(k.owed)} owed ({k.overdue} overdue), {k.delivered} delivered.",
+        ["Area", "Topic", "Kind", "Status", "Due"],
+        [[i.area, i.topic, label(i.kind), label(i.status), (i.due_date or "") + (" (overdue)" if i.overdue else "")]
+         for i in k.owed])
+    drifting = sum(1 for a in c.areas if a.drift)
+    areas = CardPart(
+        "Areas where it is R or A", f"{len(c.areas)} areas, {drifting} with drift.",
+        ["Area", "Letter", "Tickets in window", "Drift"],
+        [[a.name, a.letter, str(a.recent_tickets), ", ".join(f"{d.party} {d.share_percent:g} %" for d in a.drift) or "none"]
+         for a in c.areas], (2,))
+    return [sla, ola, held, handoffs, kt, areas]
+
+
+def card_title(c: PartyScorecard) -> str:
+    return f"{c.name} ({c.party}), {c.kind}"
+
+
+def card_window(c: PartyScorecard) -> str:
+    return f"{when(c.window_start)} to {when(c.window_end)} ({c.timezone})"
+
+
+RULE_TITLES = {"sla": "SLA verdicts", "ola": "OLA compliance", "held": "Time held", "handoffs": "Handoffs",
+               "kt": "Knowledge transfer", "areas": "Areas"}
+
+
+def scorecard_md(c: PartyScorecard, heading: str = "###") -> list[str]:
+    """One party's scorecard as Markdown (no rules: the caller states them once)."""
+    out = [f"{heading} {md(card_title(c))}", "", f"Window: {md(card_window(c))}.", ""]
+    for part in scorecard_parts(c):
+        out += [f"**{part.title}.** {md(part.summary)}", ""]
+        if part.rows:
+            out += [*table(part.headers, [[md(x) for x in r] for r in part.rows], right=part.right), ""]
+    return out
+
+
+def rules_md(rules: dict[str, str]) -> list[str]:
+    return [f"- **{RULE_TITLES.get(k, k)}:** {md(v)}" for k, v in rules.items()]
+
+
+def scorecards_md(s: Snapshot) -> list[str]:
+    if not s.scorecards:
+        return []
+    out = [f"## Party scorecards, last {s.compliance.window_days} days", ""]
+    for c in s.scorecards:
+        out += scorecard_md(c)
+    return out + ["How the scorecards are counted:", "", *rules_md(s.scorecards[0].rules), ""]
 
 
 def render_json(s: Snapshot) -> str:
