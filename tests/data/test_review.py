@@ -141,7 +141,7 @@ def test_roi_recorded_and_estimated(review) -> None:
     assert r.source == "recorded and estimates"
     assert r.summary == ("This quarter (2026Q3) the partners resolved 2 tickets, about 3 hours of work the internal "
                          "team did not have to do (1.5 h recorded on 1 ticket; 1.5 h estimated for 1 ticket). "
-                         "Last quarter: 1 tickets, about 2 hours. Resolution SLA compliance was 75.0 % (50.0 % the "
+                         "Last quarter: 1 ticket, about 2 hours. Resolution SLA compliance was 75.0 % (50.0 % the "
                          "quarter before).")
     assert "recorded" in r.rule and "estimate" in r.rule
 

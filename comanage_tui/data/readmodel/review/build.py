@@ -366,7 +366,8 @@ def _roi(period: Period, cur: TicketFigures, prev: TicketFigures, clocks: list[M
         parts.append(f"{cur.unestimated} without hours or an estimate")
     text[0] += f" ({'; '.join(parts)})." if parts else "."
     if prev.partner_resolved or total(prev):
-        text.append(f"Last {noun}: {prev.partner_resolved} tickets, about {total(prev):,.0f} hours.")
+        text.append(f"Last {noun}: {prev.partner_resolved} ticket{'' if prev.partner_resolved == 1 else 's'}, "
+                    f"about {total(prev):,.0f} hours.")
     res = next(c for c in clocks if c.clock == "resolution").overall
     if res.current is not None:
         line = f"Resolution SLA compliance was {res.current:.1f} %"
