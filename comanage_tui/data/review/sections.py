@@ -47,7 +47,7 @@ def value(x: float | None, unit: str) -> str:
     if unit == "%":
         return f"{x:.1f}%"
     if unit == "h":
-        return f"{x:.1f} h"
+        return f"{x:,.1f} h"
     if unit == "min":
         return f"{x:.0f} min"
     return f"{x:,.0f}"
@@ -60,7 +60,7 @@ def change(f: Fig, unit: str) -> str:
     if f.verdict == "same":
         return "→ same"
     suffix = {"%": " pt", "h": " h", "min": " min"}.get(unit, "")
-    number = f"{f.delta:+,.0f}" if unit in ("n", "min") else f"{f.delta:+.1f}"
+    number = f"{f.delta:+,.0f}" if unit in ("n", "min") else f"{f.delta:+,.1f}"
     verdict = f" {f.verdict}" if f.verdict in ("better", "worse") else ""
     return f"{f.arrow} {number}{suffix}{verdict}"
 
@@ -97,7 +97,7 @@ def sections(r: Review) -> list[Section]:
     for c in r.sla.clocks:
         sla.tables.append(table([row("All", c.overall, "%"), *_keyed("", c.by_party, "%"),
                                  *_keyed("", c.by_priority, "%")], f"{c.clock.capitalize()} clock"))
-        sla.lead.append(f"{c.clock.capitalize()}: {c.met} met, {c.missed} missed in {this}.")
+        sla.lead.append(f"{c.clock.capitalize()}: {c.met:,} met, {c.missed:,} missed in {r.period.label}.")
     out.append(sla)
     ttr = Section("resolve_times", "Time to resolve (business hours)", text=[r.resolve_times.rule])
     ttr.tables.append(table([x for t in r.resolve_times.by_priority for x in (
@@ -144,8 +144,8 @@ def sections(r: Review) -> list[Section]:
     roi = r.roi
     out.append(Section("roi", "Time the partners saved the internal team", tables=[table(
         [row("Partner-resolved tickets", roi.partner_resolved), row("Hours of work", roi.hours, "h")])],
-        lead=[f"Hours used: {roi.source}. {roi.recorded_hours:.1f} h recorded on {plural(roi.recorded_tickets, 'ticket')}, "
-              f"{roi.estimated_hours:.1f} h estimated for {plural(roi.estimated_tickets, 'ticket')}, "
+        lead=[f"Hours used: {roi.source}. {roi.recorded_hours:,.1f} h recorded on {plural(roi.recorded_tickets, 'ticket')}, "
+              f"{roi.estimated_hours:,.1f} h estimated for {plural(roi.estimated_tickets, 'ticket')}, "
               f"{plural(roi.unestimated_tickets, 'ticket')} with neither (counted 0 h)."],
         text=[roi.rule]))
     return out

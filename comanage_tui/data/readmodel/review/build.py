@@ -354,19 +354,19 @@ def _roi(period: Period, cur: TicketFigures, prev: TicketFigures, clocks: list[M
     source = ("recorded and estimates" if rec_n and est_n else "recorded" if rec_n else "estimates" if est_n else "none")
     hours = round(total(cur), 1)
     noun = period.noun
-    text = [f"This {noun} ({period.label}) the partners resolved {cur.partner_resolved} ticket"
+    text = [f"This {noun} ({period.label}) the partners resolved {cur.partner_resolved:,} ticket"
             f"{'' if cur.partner_resolved == 1 else 's'}, about {hours:,.0f} hours of work the internal team did "
             "not have to do"]
     parts = []
     if rec_n:
-        parts.append(f"{rec_h:,.1f} h recorded on {rec_n} ticket{'' if rec_n == 1 else 's'}")
+        parts.append(f"{rec_h:,.1f} h recorded on {rec_n:,} ticket{'' if rec_n == 1 else 's'}")
     if est_n:
-        parts.append(f"{est_h:,.1f} h estimated for {est_n} ticket{'' if est_n == 1 else 's'}")
+        parts.append(f"{est_h:,.1f} h estimated for {est_n:,} ticket{'' if est_n == 1 else 's'}")
     if cur.unestimated:
-        parts.append(f"{cur.unestimated} without hours or an estimate")
+        parts.append(f"{cur.unestimated:,} without hours or an estimate")
     text[0] += f" ({'; '.join(parts)})." if parts else "."
     if prev.partner_resolved or total(prev):
-        text.append(f"Last {noun}: {prev.partner_resolved} ticket{'' if prev.partner_resolved == 1 else 's'}, "
+        text.append(f"Last {noun}: {prev.partner_resolved:,} ticket{'' if prev.partner_resolved == 1 else 's'}, "
                     f"about {total(prev):,.0f} hours.")
     res = next(c for c in clocks if c.clock == "resolution").overall
     if res.current is not None:
