@@ -78,6 +78,7 @@ SECTIONS = {
     "sla": bench_sla,
     "ui": "bench_ui",
     "snapshot": "bench_snapshot",
+    "review": "bench_review",
     "import": "bench_import",
 }
 
