@@ -109,7 +109,8 @@ def ticket_figures(store: Store, ctx: RX.Context, start: int, end: int, estimate
             for key in (("all", "all"), ("priority", first_priority), ("party", first_party), ("area", area_key)):
                 out.opened[key] += 1
             out.area_tickets[area_key] += 1
-        stops = [s for s in clock_stops(w, cal) if s.clock == "resolution" and start <= s.at < end]
+        stops = [s for s in clock_stops(w, cal) if s.clock == "resolution" and start <= s.at < end] \
+            if any(start <= at < end for at, _until in w.stops) else []  # business time only when needed
         if stops:
             stop = stops[-1]
             prio = priority_at(w, stop.at) or priority
