@@ -91,8 +91,10 @@ def test_breaches_by_the_holder_when_the_clock_ran_out(review) -> None:
 
 
 def test_top_areas(review) -> None:
-    assert [(a.area, a.current, a.previous) for a in review.top_areas.most_tickets] == [("desk", 3, 2), ("erp", 2, 1)]
-    assert [(a.area, a.current, a.previous) for a in review.top_areas.most_breaches] == [("desk", 1, 2), ("erp", 1, 2)]
+    assert [(a.area, f(a.fig)) for a in review.top_areas.most_tickets] == \
+        [("desk", (3, 2, "↑", "worse")), ("erp", (2, 1, "↑", "worse"))]
+    assert [(a.area, f(a.fig)) for a in review.top_areas.most_breaches] == \
+        [("desk", (1, 2, "↓", "better")), ("erp", (1, 2, "↓", "better"))]
 
 
 def test_handoffs(review) -> None:

@@ -108,9 +108,7 @@ def sections(r: Review) -> list[Section]:
         [row("All", r.breaches.total), *_keyed("", r.breaches.by_party)], "Held by")], text=[r.breaches.rule]))
     top = Section("top_areas", "Areas with most tickets and most breaches")
     for name, rows in (("Most tickets", r.top_areas.most_tickets), ("Most breaches", r.top_areas.most_breaches)):
-        top.tables.append(Table([name, this, prev, "Change"], [
-            [cut(a.area), value(a.current, "n"), value(a.previous, "n"),
-             change(_plain(a.current, a.previous), "n")] for a in rows]))
+        top.tables.append(Table([name, this, prev, "Change"], [row(a.area, a.fig) for a in rows]))
     top.text.append("Tickets opened in the period per area; SLA clocks that ran out in it per area (top five).")
     out.append(top)
     hand = Section("handoffs", "Handoffs", text=[r.handoffs.rule])
@@ -149,12 +147,6 @@ def sections(r: Review) -> list[Section]:
               f"{plural(roi.unestimated_tickets, 'ticket')} with neither (counted 0 h)."],
         text=[roi.rule]))
     return out
-
-
-def _plain(cur: int, prev: int) -> Fig:
-    from comanage_tui.data.readmodel.review.model import fig
-
-    return fig(cur, prev, "down", 0)
 
 
 def _pair(f: Fig) -> str:

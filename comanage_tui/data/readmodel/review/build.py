@@ -291,7 +291,7 @@ def build_review(store: Store, period: Period) -> M.Review:
 
     def top(c: Counter, p: Counter) -> list[M.TopArea]:
         ranked = sorted((k for k in c if c[k] > 0), key=lambda k: (-c[k], k))[:TOP_AREAS]
-        return [M.TopArea(area=clean(k), current=c[k], previous=p[k]) for k in ranked]
+        return [M.TopArea(area=clean(k), fig=M.fig(c[k], p[k], "down", 0)) for k in ranked]
 
     top_areas = M.TopAreas(most_tickets=top(cur.area_tickets, prev.area_tickets),
                            most_breaches=top(cur.area_breaches, prev.area_breaches))

@@ -118,8 +118,7 @@ class Breaches(_M):
 
 class TopArea(_M):
     area: str
-    current: int
-    previous: int
+    fig: Fig = Field(description="Tickets (or breaches) in the area this period against the previous one.")
 
 
 class TopAreas(_M):
