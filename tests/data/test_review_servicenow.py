@@ -77,3 +77,27 @@ def test_every_quarter_reviews_with_plausible_figures(store: Store, capsys) -> N
         print("\nreview per quarter on the ServiceNow log: " + ", ".join(
             f"{q} {seconds[q]:.2f} s (opened {reviews[q].opened.total.current}, resolved {reviews[q].resolved.total.current})"
             for q in QUARTERS))
+
+
+def test_the_installed_command_reviews_each_quarter(store: Store, capsys) -> None:
+    """`comanage review --quarter Q --format json` on the imported log: the read model's bytes, for every quarter."""
+    import os
+    import subprocess
+    import sys
+
+    from comanage_tui.data.review.write import render_json
+
+    script = Path(sys.executable).with_name("comanage")
+    cmd = [str(script)] if script.exists() else [sys.executable, "-m", "comanage_tui"]
+    env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    seconds = {}
+    for q in QUARTERS:
+        t0 = time.perf_counter()
+        done = subprocess.run([*cmd, "--db", str(store.path), "--as-of", "2017-06-01T00:00:00Z", "review", "--quarter", q,
+                               "--format", "json"], capture_output=True, timeout=300, env=env, stdin=subprocess.DEVNULL)
+        seconds[q] = time.perf_counter() - t0
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.decode() == render_json(build_review(store, parse_period(quarter_text=q, now=CLOCK)))
+    with capsys.disabled():
+        print("\ncomanage review --format json, fresh process per quarter: "
+              + ", ".join(f"{q} {seconds[q]:.2f} s" for q in QUARTERS))
