@@ -79,6 +79,7 @@ SECTIONS = {
     "pty": "bench_pty",  # where the user sits: bytes on a real pseudo-terminal
     "ui": "bench_ui",  # the same moments at Textual's internal hook, as a breakdown
     "snapshot": "bench_snapshot",
+    "review": "bench_review",
     "import": "bench_import",
 }
 

@@ -279,6 +279,13 @@ class ComanageApp(ReportWorkerErrors, App[None]):
         if not isinstance(self.screen, ExportScreen):
             self.push_screen(ExportScreen())
 
+    def action_review(self) -> None:
+        """Open the period review (the last complete quarter; `[` `]` and `m` pick another)."""
+        from comanage_tui.screens.review import ReviewScreen
+
+        if not isinstance(self.screen, ReviewScreen):
+            self.push_screen(ReviewScreen())
+
     def remember(self, entry: UndoEntry) -> None:
         """Keep a one-key change so `z` can undo it."""
         self.undo_stack.append(entry)

@@ -24,9 +24,11 @@ class ComanageCommands(Provider):
         for info in SCREENS:
             out.append((f"Go to {info.title}", partial(app.run_action, f"go('{info.mode}')"),
                         f"{info.about} (keys {info.number}, {info.letter})"))
+        out.append(("Open the period review", partial(app.run_action, "review"),
+                    "The last quarter (or a month) against the one before; export it with x (key r on the Overview)"))
         out.append(("Help: every key on this screen", partial(app.run_action, "help"), "key ?"))
         seen = {"Help", "Quit", "Back", "Screens"}
-        skip = {"go", "help", "quit", "command_palette", "back"}
+        skip = {"go", "help", "quit", "command_palette", "back", "app.review"}
         # The screen's own actions first, then the focused widget's and the app's (Export, Undo).
         bindings = sorted(self.screen.active_bindings.values(), key=lambda a: isinstance(a.node, App))
         for active in bindings:

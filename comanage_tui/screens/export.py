@@ -45,7 +45,17 @@ def default_path(now: int, fmt: str) -> Path:
 
 
 class ExportScreen(ModalScreen[Path | None]):
-    """Export a status snapshot; dismisses with the written path, or None when cancelled."""
+    """Export a status snapshot; dismisses with the written path, or None when cancelled.
+
+    Subclasses export something else (the Review screen's period review) by overriding the
+    class attributes below, `suggested_path` and `build_and_write`.
+    """
+
+    TITLE_TEXT = "Export status snapshot"
+    WHAT = "Snapshot"
+    FORMATS = FORMAT_CHOICES
+    NOTES = True
+    """Offer the private-notes tick box."""
 
     DEFAULT_CSS = """
     ExportScreen { align: center middle; }
@@ -75,18 +85,19 @@ class ExportScreen(ModalScreen[Path | None]):
         """The suggested path last filled in: replaced when the format changes, unless the user edited it."""
 
     def compose(self) -> ComposeResult:
-        self._auto_path = str(default_path(self.app.now(), self._fmt))
+        self._auto_path = str(self.suggested_path(self._fmt))
         with Vertical(id="export-box"):
-            yield Label("Export status snapshot", id="export-title")
+            yield Label(self.TITLE_TEXT, id="export-title")
             with Horizontal(classes="export-row"):
                 yield Label("Format", classes="export-label")
-                yield Select(FORMAT_CHOICES, value=self._fmt, allow_blank=False, id="export-format")
+                yield Select(self.FORMATS, value=self._fmt, allow_blank=False, id="export-format")
             with Horizontal(classes="export-row"):
                 yield Label("Save to", classes="export-label")
                 # The cursor at the end, nothing selected: the first key edits the path instead of erasing it.
                 yield FieldInput(self._auto_path, id="export-path", select_on_focus=False)
             yield Static(f"Default folder: {clean(str(export_dir()), limit=300)}", id="export-folder", markup=False)
-            yield TickBox(NOTES_LABEL, id="export-notes")
+            if self.NOTES:
+                yield TickBox(NOTES_LABEL, id="export-notes")
             yield Static("Ctrl+S exports; Escape closes. An existing file is replaced.", id="export-status", markup=False)
             with Horizontal(id="export-buttons"):
                 yield Button("Export", variant="primary", id="export-go")
@@ -104,7 +115,7 @@ class ExportScreen(ModalScreen[Path | None]):
         self._fmt = str(event.value)
         path = self.query_one("#export-path", Input)
         if path.value == self._auto_path:
-            self._auto_path = path.value = str(default_path(self.app.now(), self._fmt))
+            self._auto_path = path.value = str(self.suggested_path(self._fmt))
 
     @on(Button.Pressed, "#export-go")
     @on(Input.Submitted, "#export-path")
@@ -121,23 +132,30 @@ class ExportScreen(ModalScreen[Path | None]):
             self._status(f"Not exported: the folder {clean(str(folder), limit=300)} does not exist.", error=True)
             return
         self.query_one("#export-go", Button).disabled = True
-        self._status("Writing the snapshot…")
-        self._write(self._fmt, target, self.query_one("#export-notes", Checkbox).value, self.app.now())
+        self._status(f"Writing the {self.WHAT.lower()}…")
+        notes = bool(self.NOTES and self.query_one("#export-notes", Checkbox).value)
+        self._write(self._fmt, target, notes, self.app.now())
 
     @on(Button.Pressed, "#export-cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
 
-    @work(thread=True, exclusive=True, group="export", exit_on_error=False)
-    def _write(self, fmt: str, path: Path, include_notes: bool, now: int) -> None:
+    def suggested_path(self, fmt: str) -> Path:
+        return default_path(self.app.now(), fmt)
+
+    def build_and_write(self, store, fmt: str, path: Path, include_notes: bool, now: int) -> Path:  # a Store
+        """Runs in the worker: build what is exported from the read model and write it."""
         from comanage_tui.data.snapshot.build import SnapshotOptions, build_snapshot
         from comanage_tui.data.snapshot.write import write_snapshot
 
+        return write_snapshot(build_snapshot(store, SnapshotOptions(as_of=now, include_notes=include_notes)), fmt, path)
+
+    @work(thread=True, exclusive=True, group="export", exit_on_error=False)
+    def _write(self, fmt: str, path: Path, include_notes: bool, now: int) -> None:
         # The app's second connection when it has one: a 100k-ticket export must not hold up paging.
         store = getattr(self.app, "reader", None) or self.app.store
         try:
-            snap = build_snapshot(store, SnapshotOptions(as_of=now, include_notes=include_notes))
-            self.post_message(ExportFinished(write_snapshot(snap, fmt, path)))
+            self.post_message(ExportFinished(self.build_and_write(store, fmt, path, include_notes, now)))
         except Exception as exc:  # any failure is shown in the dialog and as a notification
             self.post_message(ExportFinished(None, exc))
 
@@ -147,9 +165,9 @@ class ExportScreen(ModalScreen[Path | None]):
             text = describe(message.error) if not isinstance(message.error, OSError) else clean(
                 f"cannot write there: {message.error.strerror or message.error}", limit=400)
             self._status(f"Not exported: {text}", error=True)
-            self.app.notify(text, title="Snapshot not exported", severity="error", markup=False, timeout=8)
+            self.app.notify(text, title=f"{self.WHAT} not exported", severity="error", markup=False, timeout=8)
             return
-        self.app.notify(f"Snapshot written to {clean(message.path, limit=400)}", title="Exported", markup=False)
+        self.app.notify(f"{self.WHAT} written to {clean(message.path, limit=400)}", title="Exported", markup=False)
         self.dismiss(message.path)
 
     def _status(self, text: str, *, error: bool = False) -> None:

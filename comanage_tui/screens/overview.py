@@ -71,6 +71,8 @@ class OverviewScreen(ComanageScreen):
     FIGURES = ("breached", "due_today", "at_risk", "left")  # explained in the ? help
     # Enter belongs to the attention table (it posts RowSelected).
     BINDINGS = [
+        Binding("r", "app.review", "Review", id="overview.review",
+                tooltip="The period review: the last quarter (or a month) against the one before"),
         Binding("m", "toggle_all", "All items", id="overview.all",
                 tooltip="Show every item of the attention list, or only the ten most urgent"),
     ]

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from comanage_tui.data.importing.mapping import ImportMapping, norm
+from comanage_tui.data.importing.mapping import ImportMapping, norm, worked_hours
 from comanage_tui.data.importing.reader import CsvSource, DateParser, ImportProblem, Progress, Record
 from comanage_tui.data.importing.records import Row
 from comanage_tui.data.importing.replay import replay
@@ -42,7 +42,7 @@ __all__ = ["ImportProblem", "ImportReport", "import_file"]
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _ABSENT = "\x00absent"
 _CELLS = ("ref", "opened_at", "updated_at", "resolved_at", "closed_at", "first_response_at", "order", "reassignment_count",
-          "reopen_count", "status", "priority", "sla_met", "group", "category", "assignee")
+          "reopen_count", "status", "priority", "sla_met", "group", "category", "assignee", "time_worked")
 _ONE_ROW_HINT = "set event_rows = true in the mapping if the export has one row per update"
 _UNSEEN = object()
 _UNKNOWN = object()  # a value the mapping does not know (distinct from None: missing)
@@ -272,7 +272,7 @@ class Parser:
         f.append(_ABSENT)  # what unmapped columns read (see `_cells`)
         miss = self.missing
         (ref, opened, at, resolved, closed, responded, order, reassign, reopen, state, priority, met, group, category,
-         person) = [None if (v := x.strip()).casefold() in miss else v for x in self._cells(f)]
+         person, worked) = [None if (v := x.strip()).casefold() in miss else v for x in self._cells(f)]
         if ref is None:
             return self._reject(rec, "", "missing ref", f"no ticket number in column '{m.columns.ref}'")
         if len(ref) > 64 or _CONTROL.search(ref):
@@ -289,6 +289,11 @@ class Parser:
             order, reassign, reopen = (None if v is None else int(v) for v in (order, reassign, reopen))
         except ValueError:
             return self._reject(rec, ref, *self._explain_value_error(f))
+        if worked is not None:
+            try:
+                worked = worked_hours(worked, m.time_worked_unit)
+            except ValueError as exc:
+                return self._reject(rec, ref, "bad time worked", f"{m.columns.time_worked}: {exc}")
         status = self.lookup("status", state)
         if status is _UNKNOWN:
             return self._reject(rec, ref, "unknown state", f"state '{state}' is not in the mapping's [status] table")
@@ -306,7 +311,7 @@ class Parser:
         party = self.sink.party_for(group, self.quiet) if group else None
         area = self.sink.area_for(category, self.quiet) if category else None
         return Row(ref, rec.line, order or 0, at, opened, status, state or "", party, group or "", prio,
-                   person, area, met, reassign, reopen, f, resolved, closed, responded)
+                   person, area, met, reassign, reopen, f, resolved, closed, responded, worked)
 
     def _explain_value_error(self, f: list[str]) -> tuple[str, str]:
         """Which date or number cell failed, and why (the fast path above only knows that one did)."""

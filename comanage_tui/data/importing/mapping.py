@@ -73,6 +73,9 @@ class Columns(_Strict):
     sla_met: str | None = None
     reassignment_count: str | None = None
     reopen_count: str | None = None
+    time_worked: str | None = None
+    """The ticket's total time worked (ServiceNow `time_worked`; Autotask, ConnectWise, Halo hours): see
+    `time_worked_unit`. With event_rows, the last update's value counts (the total so far)."""
 
     @field_validator("title_template")
     @classmethod
@@ -148,6 +151,9 @@ class ImportMapping(_Strict):
     event_rows: bool = False
     """True: one row per update, grouped by ref; False: one row per ticket."""
     default_priority: Priority | None = None
+    time_worked_unit: Literal["seconds", "minutes", "hours"] = "hours"
+    """What a plain number in the time_worked column means. "H:MM:SS" / "H:MM" and ServiceNow's
+    "1970-01-02 03:30:00" (a duration written as a date since 1970-01-01) are read whatever the unit."""
     columns: Columns = Columns()
     status: dict[str, str] = {}
     priority: dict[str, Priority] = {}
@@ -226,6 +232,7 @@ _SERVICENOW: dict[str, Any] = {
     "source": "servicenow",
     "date_format": "%d/%m/%Y %H:%M",
     "missing_values": ["?", ""],
+    "time_worked_unit": "seconds",  # time_worked exports as seconds (or as a duration, read either way)
     "event_rows": True,
     "columns": {
         "ref": "number",
@@ -319,3 +326,36 @@ def load_mapping(
     if timezone is not None:
         merged["timezone"] = timezone
     return validate(ImportMapping, merged, where, sep=": ")
+
+
+MAX_WORKED_HOURS = 100_000.0
+_HMS = re.compile(r"^(\d+):([0-5]?\d)(?::([0-5]?\d))?$")
+_SN_DURATION = re.compile(r"^1970-01-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})$")
+_UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600}
+
+
+def worked_hours(value: str, unit: str) -> float:
+    """A time-worked cell as hours: a number in `unit`, "H:MM[:SS]", or ServiceNow's "1970-01-DD HH:MM:SS".
+
+    Raises:
+        ValueError: anything else, a negative value, or more than MAX_WORKED_HOURS.
+    """
+    v = value.strip()
+    m = _HMS.match(v)
+    n = _SN_DURATION.match(v)
+    if m:
+        seconds = int(m.group(1)) * 3600 + int(m.group(2)) * 60 + int(m.group(3) or 0)
+    elif n:
+        seconds = (int(n.group(1)) - 1) * 86_400 + int(n.group(2)) * 3600 + int(n.group(3)) * 60 + int(n.group(4))
+    else:
+        try:
+            number = float(v.replace(",", ".")) if v.count(",") == 1 and "." not in v else float(v)
+        except ValueError:
+            raise ValueError(f"'{value}' is not a time worked (a number of {unit}, H:MM:SS, or 1970-01-01 HH:MM:SS)") from None
+        if number != number or number < 0:  # NaN or negative
+            raise ValueError(f"'{value}' is not a time worked (negative or not a number)")
+        seconds = number * _UNIT_SECONDS[unit]
+    hours = seconds / 3600
+    if hours > MAX_WORKED_HOURS:
+        raise ValueError(f"'{value}' is more than {MAX_WORKED_HOURS:,.0f} hours")
+    return round(hours, 4)

@@ -27,6 +27,8 @@ class Row(NamedTuple):
     resolved: int | None
     closed: int | None
     responded: int | None
+    worked: float | None = None
+    """Hours worked as of this row (the time_worked column), None when the export says nothing."""
 
 
 class TicketRecord(NamedTuple):
@@ -46,3 +48,5 @@ class TicketRecord(NamedTuple):
     reopen: int
     met: bool | None
     events: list[tuple]  # (at, kind, status, party_id, priority, note)
+    hours: float | None = None
+    """Hours worked on the ticket (the last value the export gives), None to leave hours_spent as it is."""

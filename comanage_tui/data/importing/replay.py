@@ -96,9 +96,10 @@ def _replay_updates(rows: list[Row], title: str, m: ImportMapping, sink: ReplayS
         met = r.met if r.met is not None else met
     if last.responded is not None and m.columns.first_response_at:
         responded = max(last.responded, opened)  # a column saying when beats the inferred rule
+    worked = next((r.worked for r in reversed(rows) if r.worked is not None), None)  # the latest total
     return TicketRecord(ref, title, area, priority, status, party, opened, responded, resolved, closed,
                    last.reassign if last.reassign is not None else reassign,
-                   last.reopen if last.reopen is not None else reopen, met, events)
+                   last.reopen if last.reopen is not None else reopen, met, events, worked)
 
 
 def _replay_single(r: Row, title: str, sink: ReplaySink, report: ImportReport) -> TicketRecord:
@@ -132,4 +133,4 @@ def _replay_single(r: Row, title: str, sink: ReplaySink, report: ImportReport) -
     elif status != "new":
         events.append((at(r.at, "last update"), "status", status, None, None, r.state_raw))
     return TicketRecord(r.ref, title, r.area, r.priority, status, party, r.opened, responded, resolved, closed,
-                   r.reassign or 0, r.reopen or 0, r.met, events)
+                   r.reassign or 0, r.reopen or 0, r.met, events, r.worked)

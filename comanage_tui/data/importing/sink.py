@@ -140,12 +140,17 @@ class Stale(Exception):
 
 _STAGE_SCHEMA = (
     f"CREATE TABLE stage.tickets (seq INTEGER PRIMARY KEY, ref TEXT NOT NULL UNIQUE, was_source TEXT, "
-    f"{', '.join(_UPSERT_COLS)})",
+    f"{', '.join(_UPSERT_COLS)}, hours)",
     "CREATE TABLE stage.events (ref TEXT NOT NULL, seq INTEGER NOT NULL, at, kind, status, party_id, priority, note)",
 )
-_STAGE_TICKET = (f"INSERT INTO stage.tickets (ref, was_source, {', '.join(_UPSERT_COLS)}) "
-                 f"VALUES (?, ?, {', '.join('?' * len(_UPSERT_COLS))}) "
-                 "ON CONFLICT(ref) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in _UPSERT_COLS))
+_STAGE_TICKET = (f"INSERT INTO stage.tickets (ref, was_source, {', '.join(_UPSERT_COLS)}, hours) "
+                 f"VALUES (?, ?, {', '.join('?' * len(_UPSERT_COLS))}, ?) "
+                 "ON CONFLICT(ref) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in (*_UPSERT_COLS, "hours")))
+# Hours worked, where the export gives them (a null leaves what the ticket has, e.g. hours typed in by hand).
+_COMMIT_HOURS = (
+    "UPDATE main.tickets SET hours_spent = s.hours, version = version + 1, updated_at = ? FROM stage.tickets s "
+    "WHERE s.ref = main.tickets.ref AND s.hours IS NOT NULL AND main.tickets.hours_spent IS NOT s.hours"
+)
 _STAGE_EVENT = "INSERT INTO stage.events VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 # Stand-in (negative) ids of parties and areas created by the commit, replaced by their real ids.
 _REAL = "coalesce((SELECT real FROM temp.import_ids WHERE fake = {0}), {0})"
@@ -191,7 +196,7 @@ class StagingSink(DrySink):
             self.conn.execute("DELETE FROM stage.events WHERE ref = ?", (ref,))
         self.tickets.append((ref, self.sources.get(ref), self.m.source, t.title, t.area, t.priority, self.m.kind.value,
                              t.status, t.party, t.opened, t.responded, t.resolved, t.closed, t.reassign, t.reopen,
-                             None if t.met is None else int(t.met)))
+                             None if t.met is None else int(t.met), t.hours))
         self.events.extend((ref, seq, *e) for seq, e in enumerate(t.events, 1))
         if len(self.tickets) >= _BATCH:
             self.flush()
@@ -248,6 +253,7 @@ class StagingSink(DrySink):
         conn.execute("DROP TABLE IF EXISTS temp.import_versions")
         conn.execute("CREATE TEMP TABLE import_versions AS SELECT id, version FROM main.tickets")
         conn.execute(_COMMIT_TICKETS, (self.now,))
+        conn.execute(_COMMIT_HOURS, (self.now,))
         conn.execute("DELETE FROM main.ticket_events WHERE ticket_id IN (SELECT t.id FROM main.tickets t "
                      "JOIN stage.tickets s ON s.ref = t.ref WHERE s.was_source IS NOT NULL)")
         conn.execute(_COMMIT_EVENTS)

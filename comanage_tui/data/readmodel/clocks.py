@@ -109,6 +109,11 @@ def _load(store: Store, ctx: Context, where: str, params: list | tuple) -> tuple
     return tickets, cache
 
 
+def load_tickets(store: Store, ctx: Context, where: str, params: list | tuple) -> list:
+    """Ticket rows `where` selects, with their events read into `ctx.events` for later passes to reuse."""
+    return _load(store, ctx, where, params)[0]
+
+
 def stream_events(store: Store, ctx: Context, tickets: list[tuple]) -> Iterator[tuple[tuple, list[tuple]]]:
     """(ticket row, events) for `tickets`, reading the events of a batch of tickets at a time.
 

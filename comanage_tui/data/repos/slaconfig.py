@@ -16,6 +16,7 @@ from comanage_tui.data.repos import olaconfig
 from comanage_tui.data.repos.base import Repo
 from comanage_tui.data.sla.calendar import BusinessCalendar
 from comanage_tui.data.sla.calendar_spec import CalendarSpec
+from comanage_tui.data.sla.estimates import ESTIMATES_KEY, Estimates, from_json
 from comanage_tui.data.sla.ola_spec import OlaSpec
 from comanage_tui.data.sla.policy import SlaPolicy
 from comanage_tui.data.validation import validate
@@ -73,22 +74,24 @@ class SlaRepo(Repo):
         return items
 
     def load_toml(self, text: str) -> tuple[int, int]:
-        """Apply a TOML config (`[[calendar]]`, `[[policy]]` and `[[ola]]` tables) in one transaction.
+        """Apply a TOML config (`[[calendar]]`, `[[policy]]`, `[[ola]]` and `[estimates]`) in one transaction.
 
         Calendars are upserted by name; when `[[policy]]` entries are present they replace
-        the whole policy list, and an `ola` key replaces the OLA list (repos/olaconfig.py).
-        Returns (calendars, policies) counts.
+        the whole policy list; an `ola` key replaces the OLA list (repos/olaconfig.py); an
+        `[estimates]` table (hours per priority and area, sla/estimates.py) replaces the stored estimates. Everything is validated before the
+        transaction starts, so a refused file changes nothing. Returns (calendars, policies) counts.
         """
         try:
             doc = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise InvalidInput("config", f"not valid TOML: {exc}") from None
-        unknown = set(doc) - {"calendar", "policy", "ola"}
+        unknown = set(doc) - {"calendar", "policy", "ola", "estimates"}
         if unknown:
             raise InvalidInput("config", f"unknown section(s): {', '.join(sorted(unknown))}")
         cals = [_validate(CalendarSpec, c, _named("calendar", i, c)) for i, c in enumerate(doc.get("calendar", []))]
         pols = [_validate(SlaPolicy, p, _named("policy", i, p)) for i, p in enumerate(doc.get("policy", []))]
         olas = olaconfig.parse_olas(doc["ola"]) if "ola" in doc else None
+        estimates = _validate(Estimates, doc["estimates"], "estimates") if "estimates" in doc else None
         with self.store.write() as conn:
             for cal in cals:
                 self._upsert_calendar(conn, cal)
@@ -96,7 +99,13 @@ class SlaRepo(Repo):
                 self._replace_policies(conn, pols)
             if olas is not None:
                 olaconfig.replace_olas(self.store, conn, olas)
+            if estimates is not None:
+                self._put_estimates(conn, estimates)
         return len(cals), len(pols)
+
+    def estimates(self) -> Estimates:
+        """The hours estimates per priority and area (empty when none were loaded)."""
+        return from_json(self.store.scalar("SELECT value FROM meta WHERE key = ?", (ESTIMATES_KEY,)))
 
     def dump_toml(self) -> str:
         doc = {
@@ -106,6 +115,9 @@ class SlaRepo(Repo):
         olas = self.olas()
         if olas:
             doc["ola"] = olaconfig.olas_toml(olas)
+        estimates = self.estimates()
+        if not estimates.is_empty():
+            doc["estimates"] = estimates.to_toml_table()
         return toml_text.dumps(doc)
 
     # --- inside a transaction ----------------------------------------------------
@@ -121,6 +133,15 @@ class SlaRepo(Repo):
             (cal.name, spec, self.store.now()),
         )
         self.store.audit(conn, "update" if before else "insert", "calendar", cal.name, before and before[0], spec)
+
+    def _put_estimates(self, conn, estimates: Estimates) -> None:
+        before = conn.execute("SELECT value FROM meta WHERE key = ?", (ESTIMATES_KEY,)).fetchone()
+        value = estimates.to_json()
+        if before and before[0] == value:
+            return
+        conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                     (ESTIMATES_KEY, value))
+        self.store.audit(conn, "update" if before else "insert", "meta", ESTIMATES_KEY, before and before[0], value)
 
     def _replace_policies(self, conn, items: list[SlaPolicy]) -> None:
         names = {r[0] for r in conn.execute("SELECT name FROM calendars")}
