@@ -1,0 +1,269 @@
+"""ServiceNow through its REST Table API: the `incident` table for current records, `sys_audit` for their history.
+
+What this relies on, as ServiceNow documents it (Table API, "Table - GET /now/table/{tableName}";
+"Viewing Sys Audit and Audit Relationship Change tables"; REST API HTTP response codes):
+
+* `GET /api/now/v2/table/{table}`: version 2 answers a query with no result with 200 and an
+  empty `result` (version 1 answers 404), so a 404 means the table does not exist (or an ACL).
+* `sysparm_query` (encoded query: `field>=value`, `^` for AND, `ORDERBY<field>`),
+  `sysparm_fields` (only the mapped fields; unknown ones are ignored), `sysparm_limit` and
+  `sysparm_offset` for paging, the `Link` header's rel="next" URL, `X-Total-Count`.
+* `sysparm_display_value=all`: each field as {"value", "display_value"}; choice and reference
+  fields are shown by their display value (the labels an export carries, which the mapping
+  names), dates by their value, which is UTC "YYYY-MM-DD HH:MM:SS".
+* A date-time written as text in a query is read as UTC.
+* `sys_updated_on`, `sys_mod_count` (the record's update count) and `sys_id` of every record.
+* sys_audit: `tablename`, `fieldname`, `documentkey` (the record's sys_id), `oldvalue`,
+  `newvalue` (reference fields: the referenced sys_id; dates: UTC as stored), `sys_created_on`,
+  and `record_checkpoint`, the record's update count after the change, which is how the
+  audit rows of one update are grouped (a row without it is grouped by `sys_created_on`).
+* sys_choice (`name`, `element`, `value`, `label`, `language`): labels of choice values, so
+  an audited "6" reads "Resolved" as the export and the mapping say.
+
+Incremental: `sys_updated_on >= cursor - overlap` and `<=` the newest update when the pull
+starts, ordered by sys_updated_on then sys_id. A record updated during the pull leaves that
+window, which changes X-Total-Count: the pull then starts again from what was committed, so
+an offset shifted by the change never skips a record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from comanage_tui.data.sync.http import SyncError
+from comanage_tui.data.sync.source import Page, RemoteItem, Source
+from comanage_tui.data.text import clean
+
+_FORMAT = "%Y-%m-%d %H:%M:%S"
+_IDS_PER_QUERY = 100  # sys_ids per documentkeyIN / sys_idIN query: keeps the URL well under 8 KB
+_RESTARTS = 5
+
+
+class ServiceNowSource(Source):
+    kind = "servicenow"
+    date_format = _FORMAT
+
+    def __init__(self, *args: Any):
+        super().__init__(*args)
+        sn = self.config.servicenow
+        self.table = sn.table
+        self.path = f"/api/now/{sn.api_version}/table/"
+        c = self.columns
+        self.made = {c.updated_at, c.order} - {None}  # filled from the update, not read from a field
+        self.fields = [f for f in self.header if f not in self.made]
+        self.references = {f: t for f, t in sn.references.items() if f in self.fields}
+        self.choices: dict[str, dict[str, str]] | None = None
+        self.labels: dict[str, dict[str, str]] = defaultdict(dict)  # referenced table -> sys_id -> display
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def _get(self, table: str, params: dict[str, Any], what: str, url: str | None = None):
+        reply = self.http.get(url or self.path + table, None if url else params, what=what,
+                              not_found=f"table '{clean(table, limit=80)}' does not exist on the instance")
+        result = reply.data.get("result") if isinstance(reply.data, dict) else None
+        if not isinstance(result, list) or not all(isinstance(r, dict) for r in result):
+            raise SyncError(f"{self.config.name}: {what}: the answer has no list of records ('result')")
+        return reply, result
+
+    def _all(self, table: str, query: str, fields: str, what: str, limit: int) -> Iterator[dict[str, Any]]:
+        """Every record of a query, following the Link header (offsets when there is none)."""
+        params = {"sysparm_query": query, "sysparm_fields": fields, "sysparm_limit": limit, "sysparm_offset": 0,
+                  "sysparm_display_value": "false", "sysparm_exclude_reference_link": "true"}
+        url, n = None, 1
+        while True:
+            reply, rows = self._get(table, params, f"{what} page {n}", url)
+            yield from rows
+            if len(rows) < limit:
+                return
+            url = reply.next_url
+            if url is None:
+                params["sysparm_offset"] += limit
+            n += 1
+
+    def pages(self, since: str | None) -> Iterator[Page]:
+        _, newest = self._get(self.table, {"sysparm_query": "ORDERBYDESCsys_updated_on", "sysparm_fields": "sys_updated_on",
+                                           "sysparm_limit": 1, "sysparm_display_value": "false"},
+                              f"{self.table} (newest update)")
+        if not newest:
+            return
+        upper = str(newest[0].get("sys_updated_on") or "")
+        _check_time(upper, self.config.name)
+        limit = self.config.page_size
+        fields = ",".join(dict.fromkeys(["sys_id", "sys_updated_on", "sys_mod_count", *self.fields]))
+        number, restarts, start = 0, 0, since
+        while True:
+            query = "^".join(([f"sys_updated_on>={start}"] if start else []) + [f"sys_updated_on<={upper}",
+                                                                                 "ORDERBYsys_updated_on", "ORDERBYsys_id"])
+            params = {"sysparm_query": query, "sysparm_fields": fields, "sysparm_limit": limit, "sysparm_offset": 0,
+                      "sysparm_display_value": "all", "sysparm_exclude_reference_link": "true"}
+            url, total, moved = None, None, False
+            while True:
+                number += 1
+                reply, records = self._get(self.table, params, f"{self.table} page {number}", url)
+                count = _int(reply.headers.get("X-Total-Count"))
+                if total is None:
+                    total = count
+                elif count is not None and count != total:
+                    moved = True  # a record left the window mid-pull: offsets shifted
+                    break
+                page = self._page(records, total, number)
+                if page.items:
+                    start = self.rewind(page.items[-1].updated, 0)
+                    yield page
+                if len(records) < limit:
+                    return
+                url = reply.next_url
+                if url is None:
+                    params["sysparm_offset"] += limit
+            if not moved:
+                return
+            restarts += 1
+            if restarts > _RESTARTS:
+                raise SyncError(f"{self.config.name}: records of '{self.table}' kept changing during the pull "
+                                f"({_RESTARTS} restarts); what was read is committed, run again")
+            url = None
+            start = self.rewind(start, self.config.overlap) if start else since
+
+    def _page(self, records: list[dict[str, Any]], total: int | None, number: int) -> Page:
+        page = Page([], total, number)
+        for r in records:
+            sys_id, updated = _value(r, "sys_id"), _value(r, "sys_updated_on")
+            ref = _shown(r, self.columns.ref) or _value(r, self.columns.ref)
+            if not sys_id or not updated:
+                raise SyncError(f"{self.config.name}: {self.table} page {number}: a record without sys_id or sys_updated_on")
+            _check_time(updated, self.config.name)
+            page.items.append(RemoteItem(sys_id, ref, f"{_value(r, 'sys_mod_count')}|{updated}", updated))
+            page.raw[sys_id] = r
+        return page
+
+    def rewind(self, cursor: str, seconds: int) -> str:
+        when = dt.datetime.strptime(cursor, _FORMAT) - dt.timedelta(seconds=seconds)
+        return when.strftime(_FORMAT)
+
+    # --- history ---------------------------------------------------------------------------------
+
+    def histories(self, page: Page, items: list[RemoteItem]) -> Iterator[tuple[RemoteItem, list[list[str]]]]:
+        audits: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        fields = "documentkey,fieldname,oldvalue,newvalue,sys_created_on,record_checkpoint"
+        limit = min(self.config.page_size * 4, 10_000)
+        for i in range(0, len(items), _IDS_PER_QUERY):
+            ids = [it.remote_id for it in items[i:i + _IDS_PER_QUERY]]
+            query = f"tablename={self.table}^documentkeyIN{','.join(ids)}^ORDERBYsys_created_on^ORDERBYsys_id"
+            for a in self._all("sys_audit", query, fields, f"sys_audit of {self.table} page {page.number}", limit):
+                audits[str(a.get("documentkey") or "")].append(a)
+        self._learn(page, items, audits)
+        for it in items:
+            yield it, self._rows(page.raw[it.remote_id], audits.get(it.remote_id, []))
+
+    def _learn(self, page: Page, items: list[RemoteItem], audits: dict[str, list[dict[str, Any]]]) -> None:
+        """Labels for every audited value these rows need: choices once per run, references as they appear."""
+        tracked = [f for f in self.fields if not self.date_column(f)]
+        if self.choices is None:
+            self.choices = defaultdict(dict)
+            plain = [f for f in tracked if f not in self.references]
+            if plain:
+                query = f"name={self.table}^elementIN{','.join(plain)}^language={self.config.servicenow.choice_language}"
+                for c in self._all("sys_choice", query, "element,value,label", "sys_choice", 1000):
+                    self.choices[str(c.get("element"))].setdefault(str(c.get("value")), str(c.get("label") or ""))
+        wanted: dict[str, set[str]] = defaultdict(set)
+        for it in items:
+            record = page.raw[it.remote_id]
+            for f, table in self.references.items():  # the current values come with their display value
+                value, shown = _value(record, f), _shown(record, f)
+                if value and shown:
+                    self.labels[table][value] = shown
+            for a in audits.get(it.remote_id, []):
+                table = self.references.get(str(a.get("fieldname")))
+                if table:
+                    for v in (a.get("oldvalue"), a.get("newvalue")):
+                        if v and v not in self.labels[table]:
+                            wanted[table].add(str(v))
+        field = self.config.servicenow.display_field
+        for table, ids in wanted.items():
+            ordered = sorted(ids)
+            for i in range(0, len(ordered), _IDS_PER_QUERY):
+                query = f"sys_idIN{','.join(ordered[i:i + _IDS_PER_QUERY])}"
+                for r in self._all(table, query, f"sys_id,{field}", f"{table} names", 1000):
+                    self.labels[table][str(r.get("sys_id"))] = str(r.get(field) or "")
+
+    def _label(self, field: str, value: str) -> str:
+        if not value:
+            return ""
+        table = self.references.get(field)
+        if table is not None:
+            return self.labels[table].get(value, value)  # a deleted group: its sys_id (reported as unmapped)
+        assert self.choices is not None
+        return self.choices.get(field, {}).get(value, value)
+
+    def _rows(self, record: dict[str, Any], audit: list[dict[str, Any]]) -> list[list[str]]:
+        """The state after each update, oldest first: the current record, then each update undone in turn."""
+        state = {f: (_value(record, f) if self.date_column(f) else _shown(record, f)) for f in self.fields}
+        top = _int(_value(record, "sys_mod_count")) or 0
+        checkpoints = [_int(a.get("record_checkpoint")) for a in audit]
+        by_time = any(cp is None for cp in checkpoints)  # no record_checkpoint: one update per audit time
+        groups: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+        for a, cp in zip(audit, checkpoints):
+            if by_time:
+                groups[str(a.get("sys_created_on") or "")].append(a)
+            elif cp <= top:  # a later one was made after the record was read: the next run reads both
+                groups[cp].append(a)
+        keys = sorted(groups)
+        rows: list[list[str]] = []
+        if not keys or (not by_time and keys[-1] < top):
+            rows.append(self._row(state, top, _value(record, "sys_updated_on")))  # an update no audited field shows
+        c = self.columns
+        for n, key in enumerate(reversed(keys)):
+            entries = groups[key]
+            rows.append(self._row(state, len(keys) - 1 - n if by_time else key,
+                                  max(str(a.get("sys_created_on") or "") for a in entries)))
+            for a in entries:
+                f = str(a.get("fieldname") or "")
+                if f in state and f not in (c.updated_at, c.order):
+                    old = str(a.get("oldvalue") or "")
+                    state[f] = old if self.date_column(f) else self._label(f, old)
+        rows.reverse()
+        return rows
+
+    def _row(self, state: dict[str, str], number: int, at: str) -> list[str]:
+        c = self.columns
+        out = []
+        for name in self.header:
+            if name == c.updated_at:
+                out.append(at)
+            elif name == c.order:
+                out.append(str(number))
+            else:
+                out.append(state.get(name, ""))
+        return out
+
+
+def _value(record: dict[str, Any], field: str | None) -> str:
+    v = record.get(field) if field else None
+    if isinstance(v, dict):
+        v = v.get("value")
+    return "" if v is None else str(v)
+
+
+def _shown(record: dict[str, Any], field: str | None) -> str:
+    v = record.get(field) if field else None
+    if isinstance(v, dict):
+        v = v.get("display_value", v.get("value"))
+    return "" if v is None else str(v)
+
+
+def _int(value: object) -> int | None:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def _check_time(value: str, name: str) -> None:
+    try:
+        dt.datetime.strptime(value, _FORMAT)
+    except ValueError:
+        raise SyncError(f"{name}: sys_updated_on '{clean(value, limit=40)}' is not a UTC date-time 'YYYY-MM-DD HH:MM:SS' "
+                        "(is sysparm_display_value honoured?)") from None
