@@ -200,30 +200,21 @@ class ServiceNowSource(Source):
 
     def _rows(self, record: dict[str, Any], audit: list[dict[str, Any]]) -> list[list[str]]:
         """The state after each update, oldest first: the current record, then each update undone in turn."""
-        state = {f: (_value(record, f) if self.date_column(f) else _shown(record, f)) for f in self.fields}
+        dates = self._dates
+        state = {f: (_value(record, f) if f in dates else _shown(record, f)) for f in self.fields}
         top = _int(_value(record, "sys_mod_count")) or 0
-        checkpoints = [_int(a.get("record_checkpoint")) for a in audit]
-        by_time = any(cp is None for cp in checkpoints)  # no record_checkpoint: one update per audit time
-        groups: dict[Any, list[dict[str, Any]]] = defaultdict(list)
-        for a, cp in zip(audit, checkpoints):
-            if by_time:
-                groups[str(a.get("sys_created_on") or "")].append(a)
-            elif cp <= top:  # a later one was made after the record was read: the next run reads both
-                groups[cp].append(a)
-        keys = sorted(groups)
+        updates = _updates(audit, top)
         rows: list[list[str]] = []
-        if not keys or (not by_time and keys[-1] < top):
+        if not updates or updates[-1][0] < top:
             rows.append(self._row(state, top, _value(record, "sys_updated_on")))  # an update no audited field shows
-        c = self.columns
-        for n, key in enumerate(reversed(keys)):
-            entries = groups[key]
-            rows.append(self._row(state, len(keys) - 1 - n if by_time else key,
-                                  max(str(a.get("sys_created_on") or "") for a in entries)))
+        skip = (self.columns.updated_at, self.columns.order)
+        for number, at, entries in reversed(updates):
+            rows.append(self._row(state, number, at))
             for a in entries:
-                f = str(a.get("fieldname") or "")
-                if f in state and f not in (c.updated_at, c.order):
-                    old = str(a.get("oldvalue") or "")
-                    state[f] = old if self.date_column(f) else self._label(f, old)
+                f = a.get("fieldname")
+                if f in state and f not in skip:
+                    old = a.get("oldvalue") or ""
+                    state[f] = old if f in dates else self._label(f, old)
         rows.reverse()
         return rows
 
@@ -238,6 +229,45 @@ class ServiceNowSource(Source):
             else:
                 out.append(state.get(name, ""))
         return out
+
+
+def _updates(audit: list[dict[str, Any]], top: int) -> list[tuple[int, str, list[dict[str, Any]]]]:
+    """A record's audit rows as its updates, oldest first: (update number, time, rows).
+
+    Rows of one update share its record_checkpoint; rows of one checkpoint more than a minute
+    apart are two updates (exports of damaged histories repeat a sys_mod_count). Rows past
+    `top` belong to an update made after the record was read: the next run reads both. Without
+    record_checkpoint, every distinct sys_created_on is an update, numbered in time order.
+    """
+    by: dict[int, list[dict[str, Any]]] = {}
+    for a in audit:
+        cp = _int(a.get("record_checkpoint"))
+        if cp is None:
+            times = sorted({str(x.get("sys_created_on") or "") for x in audit})
+            return [(n, t, [x for x in audit if str(x.get("sys_created_on") or "") == t]) for n, t in enumerate(times)]
+        if cp <= top:
+            by.setdefault(cp, []).append(a)
+    out: list[tuple[int, str, list[dict[str, Any]]]] = []
+    for cp in sorted(by):
+        entries = by[cp]
+        entries.sort(key=lambda a: a.get("sys_created_on") or "")
+        last = None
+        for a in entries:
+            at = a.get("sys_created_on") or ""
+            if last is None or (at != last and _gap(last, at) > 60):
+                out.append((cp, at, []))
+            out[-1][2].append(a)
+            last = at
+            if at > out[-1][1]:
+                out[-1] = (cp, at, out[-1][2])
+    return out
+
+
+def _gap(a: str | None, b: str) -> float:
+    try:
+        return (dt.datetime.strptime(b, _FORMAT) - dt.datetime.strptime(a or b, _FORMAT)).total_seconds()
+    except ValueError:
+        return 0.0
 
 
 def _value(record: dict[str, Any], field: str | None) -> str:
@@ -256,7 +286,7 @@ def _shown(record: dict[str, Any], field: str | None) -> str:
 
 def _int(value: object) -> int | None:
     try:
-        return int(str(value).strip())
+        return int(value)  # type: ignore[arg-type]  # str, int, or anything int() refuses
     except (TypeError, ValueError):
         return None
 

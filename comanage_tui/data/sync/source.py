@@ -75,6 +75,7 @@ class Source(ABC):
         self.mapping = mapping.model_copy(update={"date_format": self.date_format, "timezone": self.timezone})
         self.columns: Columns = mapping.columns
         self.header = header_of(mapping)
+        self._dates = {getattr(self.columns, c) for c in DATE_COLUMNS} - {None}
 
     @abstractmethod
     def pages(self, since: str | None) -> Iterator[Page]:
@@ -90,7 +91,7 @@ class Source(ABC):
 
     def date_column(self, name: str) -> bool:
         """Whether a header column holds a date (read as stored, not as the API displays it)."""
-        return name in {getattr(self.columns, c) for c in DATE_COLUMNS}
+        return name in self._dates
 
 
 def header_of(mapping: Mapping) -> list[str]:
