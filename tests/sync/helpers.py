@@ -25,7 +25,7 @@ def write_source(folder: Path, base_url: str, *, name: str = "sn", kind: str = "
     folder.mkdir(parents=True, exist_ok=True)
     auth = auth or f'[auth]\nmethod = "basic"\nusername = "comanage.sync"\npassword_env = "{SN_ENV}"\n'
     text = (f'kind = "{kind}"\nbase_url = "{base_url}"\nmapping = "{mapping}"\n'
-            f"backoff = 0.01\nmax_wait = 5\nread_timeout = 10\n{extra}\n{auth}")
+            f"backoff = 0.01\nmax_wait = 5\n{extra}\n{auth}")
     path = folder / f"{name}.toml"
     path.write_text(text, encoding="utf-8")
     return path

@@ -376,3 +376,38 @@ def serve(server, inst: Instance) -> str:  # a pytest_httpserver.HTTPServer, run
     """Register the instance on `server`; returns its base URL."""
     server.expect_request(re.compile(r"^/api/now/v2/table/[a-z0-9_]+$")).respond_with_handler(inst)
     return f"http://{server.host}:{server.port}"
+
+
+GROUPS = ("Group 70", "Group 24", "Group 27", "Group 5")
+START = 1_793_000_000  # 2026-10-25, a Sunday: the synthetic history runs through November
+
+
+def synthetic(n: int, *, updates: int = 3, start: int = START, step: int = 600) -> Instance:
+    """`n` incidents, each opened then updated `updates` times (state, group, priority move), `step` seconds apart.
+
+    Incident i opens at start + i*step and its updates follow every `step` seconds, so
+    sys_updated_on is distinct per incident and ordering is by number.
+    """
+    inst = Instance()
+    states = ["New", "Active", "Awaiting User Info", "Active", "Resolved", "Closed"]
+    for i in range(n):
+        ref = f"INC{9_000_000 + i}"
+        sid = sys_id("incident", ref)
+        opened = start + i * step
+        shown = {"number": ref, "incident_state": "New", "priority": "3 - Moderate", "assignment_group": GROUPS[i % 4],
+                 "assigned_to": "", "category": f"Category {20 + i % 5}", "subcategory": f"Subcategory {i % 7}",
+                 "u_symptom": f"Symptom {i}", "made_sla": "true", "reassignment_count": "0", "reopen_count": "0"}
+        values = {k: inst.stored(k, v) for k, v in shown.items()}
+        values["opened_at"] = utc(opened)
+        inc = Incident(sid, dict(values), utc(opened), 0)
+        for k, v in values.items():
+            if v:
+                inst.add_audit(sid, k, "", v, utc(opened), 0)
+        inst.put(inc)
+        for u in range(1, updates + 1):
+            change = {"incident_state": states[min(u, len(states) - 1)]}
+            if u == 2:
+                change["assignment_group"] = GROUPS[(i + 1) % 4]
+                change["assigned_to"] = f"Resolver {i % 9}"
+            inst.update(sid, change, utc(opened + u * step * n))
+    return inst

@@ -33,7 +33,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from comanage_tui.data.sync.http import SyncError
+from comanage_tui.data.sync.http import Reply, SyncError
 from comanage_tui.data.sync.source import Page, RemoteItem, Source
 from comanage_tui.data.text import clean
 
@@ -72,15 +72,15 @@ class ServiceNowSource(Source):
         """Every record of a query, following the Link header (offsets when there is none)."""
         params = {"sysparm_query": query, "sysparm_fields": fields, "sysparm_limit": limit, "sysparm_offset": 0,
                   "sysparm_display_value": "false", "sysparm_exclude_reference_link": "true"}
-        url, n = None, 1
+        url, n, offset = None, 1, 0
         while True:
             reply, rows = self._get(table, params, f"{what} page {n}", url)
             yield from rows
-            if len(rows) < limit:
+            offset += len(rows)
+            if not _more(reply, rows, limit, offset):
                 return
             url = reply.next_url
-            if url is None:
-                params["sysparm_offset"] += limit
+            params["sysparm_offset"] = offset
             n += 1
 
     def pages(self, since: str | None) -> Iterator[Page]:
@@ -99,7 +99,7 @@ class ServiceNowSource(Source):
                                                                                  "ORDERBYsys_updated_on", "ORDERBYsys_id"])
             params = {"sysparm_query": query, "sysparm_fields": fields, "sysparm_limit": limit, "sysparm_offset": 0,
                       "sysparm_display_value": "all", "sysparm_exclude_reference_link": "true"}
-            url, total, moved = None, None, False
+            url, total, moved, offset = None, None, False, 0
             while True:
                 number += 1
                 reply, records = self._get(self.table, params, f"{self.table} page {number}", url)
@@ -113,11 +113,11 @@ class ServiceNowSource(Source):
                 if page.items:
                     start = self.rewind(page.items[-1].updated, 0)
                     yield page
-                if len(records) < limit:
+                offset += len(records)
+                if not _more(reply, records, limit, offset):
                     return
                 url = reply.next_url
-                if url is None:
-                    params["sysparm_offset"] += limit
+                params["sysparm_offset"] = offset
             if not moved:
                 return
             restarts += 1
@@ -229,6 +229,16 @@ class ServiceNowSource(Source):
             else:
                 out.append(state.get(name, ""))
         return out
+
+
+def _more(reply: Reply, rows: list[dict[str, Any]], limit: int, offset: int) -> bool:
+    """Whether another page follows: a Link rel="next", else a full page short of X-Total-Count."""
+    if not rows:
+        return False
+    if reply.next_url is not None:
+        return True
+    total = _int(reply.headers.get("X-Total-Count"))
+    return len(rows) >= limit and (total is None or offset < total)
 
 
 def _updates(audit: list[dict[str, Any]], top: int) -> list[tuple[int, str, list[dict[str, Any]]]]:
