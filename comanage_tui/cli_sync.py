@@ -125,7 +125,7 @@ def sync_cmd(c: Ctx, source: str | None, dry_run: bool, full: bool, skip_bad_row
             continue
         except ComanageError as exc:
             failures += 1
-            partial = getattr(exc, "report", None)
+            partial = getattr(exc, "partial", None)
             after = ""
             if partial is not None and not partial.dry_run and partial.commits:
                 after = (f"; {partial.commits} page(s) were committed before it stopped (cursor {partial.cursor_after}), "

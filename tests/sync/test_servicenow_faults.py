@@ -73,7 +73,7 @@ def test_a_500_on_page_7_stops_after_six_committed_pages_and_resumes(world, tmp_
     exc = _fails_then_resumes(inst, source, tmp_path / "a.db", expected,
                               lambda req, n: error(500, "Transaction cancelled", None) if _incident_page(req, 60) else None,
                               "incident page 7: HTTP 500 Internal Server Error: Transaction cancelled (3 attempts)")
-    assert exc.report.commits == 6
+    assert exc.partial.commits == 6
 
 
 def test_a_passing_500_is_retried_with_backoff(world, tmp_path: Path) -> None:

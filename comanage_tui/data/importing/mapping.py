@@ -281,8 +281,9 @@ _JIRA: dict[str, Any] = {
     },
     # JSM's default workflows; a project's own statuses go in the mapping's [status] table.
     "status": {
-        "Open": "new", "New": "new", "To Do": "new",
-        "Waiting for support": "in_progress", "In Progress": "in_progress", "Work in progress": "in_progress",
+        # "Waiting for support": nobody has taken the request (yet, or again after the customer answered).
+        "Open": "new", "New": "new", "To Do": "new", "Waiting for support": "new",
+        "In Progress": "in_progress", "Work in progress": "in_progress",
         "Escalated": "in_progress", "Under investigation": "in_progress",
         "Waiting for customer": "waiting_customer", "Pending": "waiting_customer",
         "Waiting for vendor": "waiting_vendor",

@@ -98,7 +98,7 @@ def run_sync(store: Store | None, source: Source, *, now: int, full: bool = Fals
                     state_db.failed(w, cfg.name, clean(str(exc), limit=500), now)
             except Exception:  # the database itself failing must not hide why the sync stopped
                 pass
-        exc.report = report  # type: ignore[attr-defined]  # what was committed before it stopped
+        exc.partial = report  # type: ignore[attr-defined]  # what was committed before it stopped
         raise
     finally:
         report.seconds = time.perf_counter() - started

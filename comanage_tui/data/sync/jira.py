@@ -37,6 +37,7 @@ from comanage_tui.data.text import clean
 
 SEARCH = "/rest/api/3/search/jql"
 _MAX_RESULTS = 100
+_ISSUE = ("key", "id")
 
 
 class JiraSource(Source):
@@ -54,7 +55,8 @@ class JiraSource(Source):
         self.sla_name = settings.sla if c.sla_met else None
         made = {c.updated_at} | ({c.sla_met} if self.sla_name else set())
         self.fields = [f for f in self.header if f not in made]
-        self.api_fields = ",".join(dict.fromkeys(["updated", "created", *self.fields]))
+        # `key` and `id` are the issue's own, not fields: a mapping may still name them as columns.
+        self.api_fields = ",".join(dict.fromkeys(["updated", "created", *(f for f in self.fields if f not in _ISSUE)]))
 
     def pages(self, since: str | None) -> Iterator[Page]:
         probe = self.http.get(SEARCH, {"jql": f"({self.jql}) ORDER BY updated DESC", "maxResults": 1, "fields": "updated"},
@@ -135,7 +137,7 @@ class JiraSource(Source):
 
     def _rows(self, issue: dict[str, Any], histories: list[dict[str, Any]], verdict: str | None) -> list[list[str]]:
         fields = _fields(issue)
-        state = {f: _display(fields.get(f)) for f in self.fields}
+        state = {f: _display(issue.get(f) if f in _ISSUE else fields.get(f)) for f in self.fields}
         by_name = {f.casefold(): f for f in self.fields}
         times = [str(fields.get("created") or "")] + [str(h.get("created") or "") for h in histories]
         rows = [self._row(state, times[-1], verdict)]
