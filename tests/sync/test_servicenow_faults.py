@@ -137,16 +137,20 @@ def test_a_connection_reset_mid_body(world, tmp_path: Path) -> None:
 
 def test_truncated_json(world, tmp_path: Path) -> None:
     inst, source, expected = world
-    fault = (lambda req, n: Response('{"result": [{"sys_id": {"value": "ab', 200, content_type="application/json")
-             if _incident_page(req, 20) else None)
-    _fails_then_resumes(inst, source, tmp_path / "f.db", expected, fault, "the answer is not valid JSON")
+    def truncated(req, n):
+        if _incident_page(req, 20):
+            return Response('{"result": [{"sys_id": {"value": "ab', 200, content_type="application/json")
+        return None
+
+    _fails_then_resumes(inst, source, tmp_path / "f.db", expected, truncated, "the answer is not valid JSON")
 
 
 def test_an_expired_credential_mid_pull(world, tmp_path: Path) -> None:
     inst, source, expected = world
-    fault = (lambda req, n: error(401, "User Not Authenticated", "Required to provide Auth information")
-             if n > 12 else None)
-    exc = _fails_then_resumes(inst, source, tmp_path / "g.db", expected, fault, "the server refused the credentials "
+    def expired(req, n):
+        return error(401, "User Not Authenticated", "Required to provide Auth information") if n > 12 else None
+
+    exc = _fails_then_resumes(inst, source, tmp_path / "g.db", expected, expired, "the server refused the credentials "
                               "(HTTP 401 Unauthorized: User Not Authenticated (Required to provide Auth information))")
     assert "check the password in $COMANAGE_TEST_SN_PASSWORD" in str(exc)
 
