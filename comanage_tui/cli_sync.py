@@ -28,7 +28,7 @@ def source_files(name: str | None) -> list[Path]:
         if not path.is_file():
             fail(f"no source file {clean(path, limit=300)}")
         return [path]
-    known = sorted(folder.glob("*.toml")) if folder.is_dir() else []
+    known = sorted(folder.glob("*.toml"), key=lambda p: p.stem) if folder.is_dir() else []
     if name is None:
         if not known:
             fail(f"no sources configured: {clean(folder, limit=300)} holds no NAME.toml (see examples/sync-servicenow.toml, "
