@@ -181,3 +181,17 @@ def test_sources_by_name_from_the_sources_folder(server, tmp_path: Path) -> None
     assert one.returncode == 0 and "Synced 'sn'" in one.stdout and "sn-copy" not in one.stdout
     missing = run_sync(tmp_path / "n.db", "nope", env=env)
     assert missing.returncode == 1 and "no source 'nope'" in missing.stderr and "configured: sn, sn-copy" in missing.stderr
+
+
+def test_a_dry_run_is_a_reader_under_read_only(server, tmp_path: Path) -> None:
+    source = write_source(tmp_path / "sources", serve(server, synthetic(4)))
+    db = tmp_path / "ro.db"
+    assert run_sync(db, str(source)).returncode == 0
+    before = db.read_bytes()
+    out = subprocess.run([*comanage_cmd(), "--read-only", "--db", str(db), "sync", "--dry-run", "-v", str(source)],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and "Dry run of sync 'sn'" in out.stdout, out.stderr
+    assert db.read_bytes() == before
+    refused = subprocess.run([*comanage_cmd(), "--read-only", "--db", str(db), "sync", str(source)],
+                             capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 1 and "--read-only" in refused.stderr and db.read_bytes() == before
