@@ -195,3 +195,12 @@ def test_a_dry_run_is_a_reader_under_read_only(server, tmp_path: Path) -> None:
     refused = subprocess.run([*comanage_cmd(), "--read-only", "--db", str(db), "sync", str(source)],
                              capture_output=True, text=True, timeout=120)
     assert refused.returncode == 1 and "--read-only" in refused.stderr and db.read_bytes() == before
+
+
+@pytest.mark.parametrize("name", ["sync-servicenow.toml", "sync-jira.toml"])
+def test_the_example_sources_load(name: str) -> None:
+    from comanage_tui.data.sync.config import load_source
+
+    config, mapping = load_source(Path(__file__).resolve().parents[2] / "examples" / name)
+    assert config.name == name.removesuffix(".toml") and config.base_url.startswith("https://")
+    assert mapping.source == config.kind and mapping.preset == config.kind
