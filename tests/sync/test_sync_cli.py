@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import ipaddress
+import json
 import os
 import pty
 import sqlite3
@@ -204,3 +205,20 @@ def test_the_example_sources_load(name: str) -> None:
     config, mapping = load_source(Path(__file__).resolve().parents[2] / "examples" / name)
     assert config.name == name.removesuffix(".toml") and config.base_url.startswith("https://")
     assert mapping.source == config.kind and mapping.preset == config.kind
+
+
+def test_credentials_from_the_os_keyring(server, tmp_path: Path) -> None:
+    store = tmp_path / "keyring.json"
+    store.write_text(json.dumps({f"comanage-sn\n{USER}": PASSWORD}))
+    auth = f'[auth]\nmethod = "basic"\nusername = "{USER}"\npassword_keyring = {{ service = "comanage-sn", username = "{USER}" }}\n'
+    source = write_source(tmp_path / "sources", serve(server, synthetic(4)), auth=auth)
+    env = {"PYTHON_KEYRING_BACKEND": "tests.sync.keyring_backend.FileKeyring", "COMANAGE_TEST_KEYRING": str(store),
+           SN_ENV: ""}
+    ok = run_sync(tmp_path / "k.db", str(source), "-v", env=env)
+    assert ok.returncode == 0 and "Synced 'sn'" in ok.stdout, ok.stderr
+    assert PASSWORD not in ok.stdout + ok.stderr and PASSWORD.encode() not in (tmp_path / "k.db").read_bytes()
+    store.write_text("{}")
+    missing = run_sync(tmp_path / "k.db", str(source), env=env)
+    assert missing.returncode == 1 and missing.stderr == (
+        f"comanage: sn: the OS keyring has no password for service 'comanage-sn', user '{USER}' (auth.password_keyring); "
+        f"store it with `keyring set comanage-sn {USER}`\n")
