@@ -79,6 +79,7 @@ SECTIONS = {
     "ui": "bench_ui",
     "snapshot": "bench_snapshot",
     "import": "bench_import",
+    "sync": "bench_sync",
 }
 
 
@@ -106,8 +107,8 @@ def main() -> None:
                 except ModuleNotFoundError:
                     rows.append((name, "(not built yet)"))
                     continue
-                # The importer benchmark reads the real ServiceNow export; it only needs a folder.
-                rows += mod.run(folder if name == "import" else db)
+                # The importer and sync benchmarks read the real ServiceNow export; they only need a folder.
+                rows += mod.run(folder if name in ("import", "sync") else db)
         except Exception as exc:  # a failing section must not hide the others
             rows.append((name, f"FAILED: {exc!r}"))
     width = max(len(r[0]) for r in rows)

@@ -227,7 +227,7 @@ class Instance:
             rows = [{k: r.get(k, "") for k in wanted if k in r} for r in rows]
         return rows
 
-    def warm(self, fields: str = "documentkey,fieldname,oldvalue,newvalue,sys_created_on,record_checkpoint") -> None:
+    def warm(self, fields: str = "documentkey,fieldname,oldvalue,sys_created_on,record_checkpoint") -> None:
         """Encode every audit row for the fields the sync asks (as a real instance has them on disk already)."""
         key = tuple(fields.split(","))
         for rows in self.audit.values():

@@ -147,7 +147,8 @@ class ServiceNowSource(Source):
 
     def histories(self, page: Page, items: list[RemoteItem]) -> Iterator[tuple[RemoteItem, list[list[str]]]]:
         audits: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        fields = "documentkey,fieldname,oldvalue,newvalue,sys_created_on,record_checkpoint"
+        # newvalue is not asked: an update's new value is the next one's old value, or the current record's.
+        fields = "documentkey,fieldname,oldvalue,sys_created_on,record_checkpoint"
         limit = min(self.config.page_size * 4, 10_000)
         for i in range(0, len(items), _IDS_PER_QUERY):
             ids = [it.remote_id for it in items[i:i + _IDS_PER_QUERY]]
@@ -177,10 +178,9 @@ class ServiceNowSource(Source):
                     self.labels[table][value] = shown
             for a in audits.get(it.remote_id, []):
                 table = self.references.get(str(a.get("fieldname")))
-                if table:
-                    for v in (a.get("oldvalue"), a.get("newvalue")):
-                        if v and v not in self.labels[table]:
-                            wanted[table].add(str(v))
+                v = a.get("oldvalue") if table else None
+                if v and v not in self.labels[table]:
+                    wanted[table].add(str(v))
         field = self.config.servicenow.display_field
         for table, ids in wanted.items():
             ordered = sorted(ids)
