@@ -55,6 +55,8 @@ class ServiceNowSource(Source):
         self.made = {c.updated_at, c.order} - {None}  # filled from the update, not read from a field
         self.fields = [f for f in self.header if f not in self.made]
         self.references = {f: t for f, t in sn.references.items() if f in self.fields}
+        self._at = self.header.index(c.updated_at) if c.updated_at else -1
+        self._order = self.header.index(c.order) if c.order else -1
         self.choices: dict[str, dict[str, str]] | None = None
         self.labels: dict[str, dict[str, str]] = defaultdict(dict)  # referenced table -> sys_id -> display
 
@@ -220,15 +222,12 @@ class ServiceNowSource(Source):
 
     def _row(self, state: dict[str, str], number: int, at: str) -> list[str]:
         c = self.columns
-        out = []
-        for name in self.header:
-            if name == c.updated_at:
-                out.append(at)
-            elif name == c.order:
-                out.append(str(number))
-            else:
-                out.append(state.get(name, ""))
-        return out
+        row = [state.get(name, "") for name in self.header]
+        if c.updated_at is not None:
+            row[self._at] = at
+        if c.order is not None:
+            row[self._order] = str(number)
+        return row
 
 
 def _more(reply: Reply, rows: list[dict[str, Any]], limit: int, offset: int) -> bool:
@@ -256,10 +255,18 @@ def _updates(audit: list[dict[str, Any]], top: int) -> list[tuple[int, str, list
             times = sorted({str(x.get("sys_created_on") or "") for x in audit})
             return [(n, t, [x for x in audit if str(x.get("sys_created_on") or "") == t]) for n, t in enumerate(times)]
         if cp <= top:
-            by.setdefault(cp, []).append(a)
+            entries = by.get(cp)
+            if entries is None:
+                by[cp] = [a]
+            else:
+                entries.append(a)
     out: list[tuple[int, str, list[dict[str, Any]]]] = []
     for cp in sorted(by):
         entries = by[cp]
+        first = entries[0].get("sys_created_on") or ""
+        if all((a.get("sys_created_on") or "") == first for a in entries):
+            out.append((cp, first, entries))  # the usual case: one update, one time
+            continue
         entries.sort(key=lambda a: a.get("sys_created_on") or "")
         last = None
         for a in entries:
@@ -267,9 +274,8 @@ def _updates(audit: list[dict[str, Any]], top: int) -> list[tuple[int, str, list
             if last is None or (at != last and _gap(last, at) > 60):
                 out.append((cp, at, []))
             out[-1][2].append(a)
+            out[-1] = (cp, at, out[-1][2])
             last = at
-            if at > out[-1][1]:
-                out[-1] = (cp, at, out[-1][2])
     return out
 
 
