@@ -189,11 +189,12 @@ def test_a_dry_run_is_a_reader_under_read_only(server, tmp_path: Path) -> None:
     db = tmp_path / "ro.db"
     assert run_sync(db, str(source)).returncode == 0
     before = db.read_bytes()
-    out = subprocess.run([*comanage_cmd(), "--read-only", "--db", str(db), "sync", "--dry-run", "-v", str(source)],
+    out = subprocess.run([*comanage_cmd(), "--read-only", "--db", str(db), "--now", FIXED_NOW_ISO, "sync", "--dry-run", "-v",
+                          str(source)],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and "Dry run of sync 'sn'" in out.stdout, out.stderr
     assert db.read_bytes() == before
-    refused = subprocess.run([*comanage_cmd(), "--read-only", "--db", str(db), "sync", str(source)],
+    refused = subprocess.run([*comanage_cmd(), "--read-only", "--db", str(db), "--now", FIXED_NOW_ISO, "sync", str(source)],
                              capture_output=True, text=True, timeout=120)
     assert refused.returncode == 1 and "--read-only" in refused.stderr and db.read_bytes() == before
 
