@@ -81,6 +81,7 @@ SECTIONS = {
     "snapshot": "bench_snapshot",
     "review": "bench_review",
     "import": "bench_import",
+    "sync": "bench_sync",
 }
 
 
@@ -123,11 +124,11 @@ def main() -> None:
                 except ModuleNotFoundError:
                     rows.append((name, "(not built yet)"))
                     continue
-                # The importer benchmark reads the real ServiceNow export; it only needs a folder.
+                # The importer and sync benchmarks read the real ServiceNow export; they only need a folder.
                 if name == "pty":
                     rows += mod.run(db, busy=args.busy)
                 else:
-                    rows += mod.run(folder if name == "import" else db)
+                    rows += mod.run(folder if name in ("import", "sync") else db)
         except Exception as exc:  # a failing section must not hide the others
             rows.append((name, f"FAILED: {exc!r}"))
     width = max(len(r[0]) for r in rows)

@@ -14,6 +14,7 @@ from comanage_tui.cli_org import org_group
 from comanage_tui.cli_review import review_cmd
 from comanage_tui.cli_scorecard import scorecard_cmd
 from comanage_tui.cli_snapshot import check_cmd, snapshot_cmd
+from comanage_tui.cli_sync import sync_cmd
 from comanage_tui.locations import DB_ENV, default_db_path
 
 
@@ -269,5 +270,6 @@ main.add_command(check_cmd)
 main.add_command(review_cmd)
 main.add_command(writes_database(import_cmd, unless="dry_run"))
 main.add_command(import_verdicts_cmd)
+main.add_command(writes_database(sync_cmd, unless="dry_run"))
 main.add_command(org_group)
 writes_database(org_group.commands["load"], unless="dry_run")

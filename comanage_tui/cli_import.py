@@ -67,7 +67,7 @@ def _regular_file(file: Path) -> Iterator[tuple[Path, str]]:
 
 @click.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path))
-@click.option("--preset", type=click.Choice(["servicenow", "generic"]), default=None,
+@click.option("--preset", type=click.Choice(["servicenow", "jira", "generic"]), default=None,
               help="Column names and value labels of a known export. Default: the mapping's `preset`, else generic.")
 @click.option("--mapping", "mapping_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="TOML mapping: parties per group, states, priorities, areas, columns (docs/IMPORT.md).")

@@ -106,8 +106,9 @@ def check_cmd(c: Ctx, warn_at_risk: bool, as_json: bool, as_of: str | None) -> N
     """Health check for cron and monitoring: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
 
     CRITICAL when an SLA clock is breached; WARNING when a handoff waits past its
-    acknowledgement target (or, with --warn-at-risk, a clock is at risk); UNKNOWN when
-    the database is missing or unreadable.
+    acknowledgement target (or, with --warn-at-risk, a clock is at risk), or a synced
+    source's last successful sync is older than its stale_after; UNKNOWN when the
+    database is missing or unreadable.
     """
     try:
         from comanage_tui.data.readmodel.check import format_line, run_check, to_json

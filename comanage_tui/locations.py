@@ -8,6 +8,7 @@ from pathlib import Path
 APP_NAME = "comanage"
 DB_ENV = "COMANAGE_DB"
 EXPORT_DIR_ENV = "COMANAGE_EXPORT_DIR"
+SOURCES_ENV = "COMANAGE_SOURCES"
 
 
 def data_dir() -> Path:
@@ -40,3 +41,13 @@ def export_dir() -> Path:
 
     docs = platformdirs.user_documents_path()
     return docs if docs.is_dir() else data_dir() / "snapshots"
+
+
+def sources_dir() -> Path:
+    """Where `comanage sync` finds its source files (NAME.toml): `$COMANAGE_SOURCES`, else `<user config dir>/sources`."""
+    override = os.environ.get(SOURCES_ENV)
+    if override:
+        return Path(override).expanduser()
+    import platformdirs
+
+    return platformdirs.user_config_path(APP_NAME, appauthor=False) / "sources"

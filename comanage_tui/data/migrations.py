@@ -207,6 +207,43 @@ def m003_olas(db: Database) -> None:
     )
 
 
+@migrations()
+def m004_sync_state(db: Database) -> None:
+    """Where each `comanage sync` source stands: its cursor, its freshness, and the version of every record it wrote.
+
+    No credential is ever stored here: a source file names where its secret comes from
+    (an environment variable or the OS keyring) and the secret stays there.
+    """
+    db.executescript(
+        """
+        CREATE TABLE sync_sources (
+            name TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            ticket_source TEXT NOT NULL,
+            base_url TEXT NOT NULL DEFAULT '',
+            -- The remote's own update time of the last record committed, in its own format; NULL: from the start.
+            cursor TEXT,
+            mapping_sha256 TEXT NOT NULL DEFAULT '',
+            stale_after INTEGER,
+            last_attempt_at INTEGER,
+            last_success_at INTEGER,
+            -- The moment the last successful sync started: every change made before it is in the database.
+            data_as_of INTEGER,
+            last_error TEXT NOT NULL DEFAULT '',
+            updated_at INTEGER NOT NULL
+        );
+        -- One row per remote record written: its version says whether a later pull must rewrite it.
+        CREATE TABLE sync_items (
+            source TEXT NOT NULL REFERENCES sync_sources(name) ON DELETE CASCADE,
+            remote_id TEXT NOT NULL,
+            ref TEXT NOT NULL,
+            version TEXT NOT NULL,
+            PRIMARY KEY (source, remote_id)
+        ) WITHOUT ROWID;
+        """
+    )
+
+
 def known_migrations() -> list[str]:
     """Names of the migrations this version of the code knows, in order."""
     return [m.name for m in migrations._migrations]  # sqlite-utils exposes no public list

@@ -159,6 +159,8 @@ class OverviewScreen(ComanageScreen):
 
     def on_now_loaded(self, message: NowLoaded) -> None:
         f = self.figures = message.figures
+        fresh = f.data_as_of  # synced sources only: a database filled by hand or by import says nothing here
+        self.sub_title = f"Overview · {fresh}" if fresh else "Overview"
         self.all_items, self.candidates = f.attention, f.candidates
         local = dt.datetime.fromtimestamp(f.eob, ZoneInfo(f.zone))
         self.eob_text = local.strftime("%H:%M")

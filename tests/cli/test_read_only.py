@@ -34,7 +34,7 @@ def _leaves(group: click.Group, prefix: tuple[str, ...] = ()) -> dict[tuple[str,
 COMMANDS = _leaves(main)
 MARKED = {path for path, cmd in COMMANDS.items() if getattr(cmd, "writes_database", False)}
 # Listed by hand, not read from the marks: the refusal is tested even if a mark is lost.
-WRITERS = {("demo",), ("init",), ("restore",), ("import",), ("sla", "load"), ("org", "load")}
+WRITERS = {("demo",), ("init",), ("restore",), ("import",), ("sla", "load"), ("org", "load"), ("sync",)}
 READERS = {("info",), ("check",), ("snapshot",), ("explain",), ("sla", "show"), ("org", "show"), ("backup",),
            ("import-verdicts",), ("scorecard",), ("review",)}
 
@@ -66,6 +66,7 @@ def _writer_args(path: tuple[str, ...], w: dict[str, Path]) -> list[str]:
         ("import",): ["import", str(w["csv"])],
         ("sla", "load"): ["sla", "load", str(w["sla"])],
         ("org", "load"): ["org", "load", str(w["org"])],
+        ("sync",): ["sync", "any-source"],  # refused before any source file is looked for
     }[path]
 
 

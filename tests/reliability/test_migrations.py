@@ -68,3 +68,19 @@ def test_failed_migration_rolls_back_and_leaves_the_original(tmp_path: Path, mon
     assert conn.execute("SELECT title FROM tickets").fetchall() == [("kept",)]
     conn.close()
     assert list(tmp_path.glob("old.db.bak-*")), "the backup was written before migrating"
+
+
+def test_m004_adds_empty_sync_state_to_a_database_with_tickets(tmp_path: Path) -> None:
+    db = tmp_path / "old.db"
+    _at_version(db, "m002_query_indexes")
+    with Store(db) as s:
+        assert applied_migrations(s.conn)[-2:] == ["m003_olas", "m004_sync_state"]
+        assert s.scalar("SELECT count(*) FROM sync_sources") == s.scalar("SELECT count(*) FROM sync_items") == 0
+        assert s.tickets.by_ref("T-1").title == "kept"
+        with s.write() as conn:
+            conn.execute("INSERT INTO sync_sources (name, kind, ticket_source, updated_at) VALUES ('sn', 'servicenow', 'servicenow', 1)")
+            conn.execute("INSERT INTO sync_items VALUES ('sn', 'abc', 'INC1', '3')")
+            conn.execute("DELETE FROM sync_sources WHERE name = 'sn'")
+        assert s.scalar("SELECT count(*) FROM sync_items") == 0  # a source's versions go with it
+        columns = {r[1] for r in s.query("PRAGMA table_info(sync_sources)")}
+        assert not {c for c in columns if "secret" in c or "password" in c or "token" in c}

@@ -22,7 +22,7 @@ import operator
 import re
 import string
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,7 +37,7 @@ from comanage_tui.data.text import clean
 if TYPE_CHECKING:
     from comanage_tui.data.store import Store
 
-__all__ = ["ImportProblem", "ImportReport", "import_file"]
+__all__ = ["ImportProblem", "ImportReport", "import_file", "put_groups"]
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _ABSENT = "\x00absent"
@@ -178,6 +178,32 @@ def _run(path: Path, mapping: ImportMapping, report: ImportReport, sink: DrySink
     report.sha256 = source.sha256
     if split:
         _rebuild(path, split, parser, sink)
+    sink.flush()
+
+
+def put_groups(groups: Iterable[list[Record]], header: list[str], mapping: ImportMapping, report: ImportReport,
+               sink: DrySink) -> None:
+    """Records already grouped by ticket, each group in update order, through the same Parser,
+    replay and sink as a CSV import (the path `comanage sync` takes: an API delivers a ticket's
+    history together, so there is no file to read twice). A ref met in two groups is rejected
+    the second time, as a split ticket without `event_rows` is in a file.
+    """
+    parser = Parser(mapping, header, sink, report)
+    seen: set[str] = set()
+    for group in groups:
+        rows: list[Row] = []
+        for rec in group:
+            report.rows_read += 1
+            row = parser.parse(rec)
+            if row is None:
+                continue
+            if row.ref in seen or (rows and row.ref != rows[0].ref):
+                report.reject(row.line, row.ref, "duplicate ref", f"{row.ref} arrived as two records of the source")
+                continue
+            rows.append(row)
+        if rows:
+            seen.add(rows[0].ref)
+            sink.put(rows[0].ref, replay(rows, parser))
     sink.flush()
 
 

@@ -24,7 +24,7 @@ from comanage_tui.data.validation import validate
 KEEP = "keep"
 """A state mapped to "keep" leaves the status as it was (for stray values such as ServiceNow's -100)."""
 
-PRESETS = ("servicenow", "generic")
+PRESETS = ("servicenow", "jira", "generic")
 RESPONSE_RULES = ("first_touch", "first_non_new", "first_person", "none")
 
 
@@ -140,7 +140,7 @@ class SlaMetValues(_Strict):
 class ImportMapping(_Strict):
     """A validated mapping; build it with `load_mapping`."""
 
-    preset: Literal["servicenow", "generic"] = "generic"
+    preset: Literal["servicenow", "jira", "generic"] = "generic"
     source: str = Field(default="csv", min_length=1, max_length=40)
     """Written to tickets.source; a ref already owned by another source is rejected."""
     kind: TicketKind = TicketKind.INCIDENT
@@ -266,6 +266,45 @@ _SERVICENOW: dict[str, Any] = {
     "response": {"rule": "first_touch"},
 }
 
+# Jira Service Management through its REST API (`comanage sync`): the columns are the issue's
+# field ids, which is what the Jira source names the values of each update it rebuilds. A Jira
+# CSV export names its columns differently ("Issue key", "Created" …): give [columns] then.
+_JIRA: dict[str, Any] = {
+    "preset": "jira",
+    "source": "jira",
+    "date_format": "iso",
+    "missing_values": [""],
+    "event_rows": True,
+    "columns": {
+        "ref": "key",
+        "title": "summary",
+        "opened_at": "created",
+        "updated_at": "updated",
+        "status": "status",
+        "priority": "priority",
+        "assignee": "assignee",
+        "category": "issuetype",
+        "resolved_at": "resolutiondate",
+        "sla_met": "sla_met",
+    },
+    # JSM's default workflows; a project's own statuses go in the mapping's [status] table.
+    "status": {
+        # "Waiting for support": nobody has taken the request (yet, or again after the customer answered).
+        "Open": "new", "New": "new", "To Do": "new", "Waiting for support": "new",
+        "In Progress": "in_progress", "Work in progress": "in_progress",
+        "Escalated": "in_progress", "Under investigation": "in_progress",
+        "Waiting for customer": "waiting_customer", "Pending": "waiting_customer",
+        "Waiting for vendor": "waiting_vendor",
+        "Resolved": "resolved", "Done": "resolved",
+        "Closed": "closed", "Canceled": "closed", "Cancelled": "closed", "Declined": "closed",
+    },
+    "priority": {"Highest": "P1", "Blocker": "P1", "Critical": "P1", "High": "P2", "Major": "P2",
+                 "Medium": "P3", "Minor": "P3", "Low": "P4", "Lowest": "P4", "Trivial": "P4"},
+    "parties": {"default": "internal"},
+    "party": [{"key": "internal", "name": "Internal IT", "kind": "internal"}],
+    "response": {"rule": "first_touch"},
+}
+
 _GENERIC: dict[str, Any] = {
     "preset": "generic",
     "source": "csv",
@@ -276,7 +315,7 @@ _GENERIC: dict[str, Any] = {
     "response": {"rule": "none"},
 }
 
-_PRESET_DEFAULTS = {"servicenow": _SERVICENOW, "generic": _GENERIC}
+_PRESET_DEFAULTS = {"servicenow": _SERVICENOW, "jira": _JIRA, "generic": _GENERIC}
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

@@ -56,6 +56,8 @@ class ImportReport:
     examples: dict[str, list[str]] = field(default_factory=dict)
     refused: bool = False
     seconds: float = 0.0
+    unit: str = "line"
+    """What `Reject.line` counts: a line of the file, or a "record" pulled by `comanage sync`."""
 
     @property
     def rows_imported(self) -> int:
@@ -150,7 +152,7 @@ class ImportReport:
             out.append(f"  rejected rows by reason: {reasons}")
             shown = self.rejects if max_rejects is None else self.rejects[:max_rejects]
             for r in shown:
-                out.append(f"    line {r.line}: {r.ref or '(no ref)'}: {r.detail}")
+                out.append(f"    {self.unit} {r.line}: {r.ref or '(no ref)'}: {r.detail}")
             hidden = self.rows_rejected - len(shown)
             if hidden:
                 out.append(f"    … and {hidden:,} more rejected row(s)" + (" (see the report file)" if max_rejects is not None else ""))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
+from collections.abc import Collection, Iterator
 
 from comanage_tui.data.importing.mapping import ImportMapping, norm
 from comanage_tui.data.importing.records import TicketRecord
@@ -25,10 +26,25 @@ def _slug(text: str) -> str:
     return key or "area-" + hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
+def _tickets(conn: sqlite3.Connection | None, refs: Collection[str] | None) -> Iterator[tuple[str, int, str]]:
+    """(ref, id, source) of the tickets already there: every one, or those among `refs`."""
+    if conn is None:
+        return
+    if refs is None:
+        yield from conn.execute("SELECT ref, id, source FROM tickets")
+        return
+    wanted = sorted(set(refs))
+    for i in range(0, len(wanted), 500):
+        part = wanted[i:i + 500]
+        yield from conn.execute(f"SELECT ref, id, source FROM tickets WHERE ref IN ({','.join('?' * len(part))})", part)
+
+
 class DrySink:
     """Where tickets go. This base class is the dry run: it resolves ids and counts, writes nothing."""
 
-    def __init__(self, conn: sqlite3.Connection | None, m: ImportMapping, report: ImportReport, now: int):
+    def __init__(self, conn: sqlite3.Connection | None, m: ImportMapping, report: ImportReport, now: int,
+                 refs: Collection[str] | None = None):
+        """`refs`: only these tickets can arrive (a sync batch), so only they are looked up; None: any."""
         self.conn, self.m, self.report, self.now = conn, m, report, now
         rows = conn.execute("SELECT key, id FROM parties").fetchall() if conn else []
         self.party_ids: dict[str, int] = {k: i for k, i in rows}
@@ -36,7 +52,7 @@ class DrySink:
         self.area_ids: dict[str, int] = {k: i for k, i in rows}
         self.ids: dict[str, int] = {}
         self.sources: dict[str, str] = {}
-        for ref, tid, src in (conn.execute("SELECT ref, id, source FROM tickets") if conn else ()):
+        for ref, tid, src in _tickets(conn, refs):
             self.ids[ref], self.sources[ref] = tid, src
         self.written: dict[str, int] = {}  # ref -> events written by this import
         self._fake = -1
@@ -179,10 +195,11 @@ class StagingSink(DrySink):
     real ones.
     """
 
-    def __init__(self, conn: sqlite3.Connection, m: ImportMapping, report: ImportReport, now: int):
+    def __init__(self, conn: sqlite3.Connection, m: ImportMapping, report: ImportReport, now: int,
+                 refs: Collection[str] | None = None):
         self.new_parties: list[tuple[int, str, str, str]] = []  # (stand-in id, key, name, kind)
         self.new_areas: list[tuple[int, str, str, str]] = []
-        super().__init__(conn, m, report, now)
+        super().__init__(conn, m, report, now, refs)
         conn.execute("ATTACH DATABASE '' AS stage")
         conn.execute("PRAGMA stage.journal_mode = OFF")  # a crash loses only the staging copy
         for sql in _STAGE_SCHEMA:

@@ -53,10 +53,21 @@ class CheckResult:
     error: str | None = None
     worst: list[dict] = field(default_factory=list)
     """Up to five breached clocks, longest overdue first: ref, clock, holder, breach_holder, breached_at."""
+    sources: list[dict] = field(default_factory=list)
+    """Every synced source (readmodel.freshness): name, kind, data_as_of, last_success_at, age_seconds,
+    stale_after, stale. A stale one is a WARNING: the figures above may be a day old."""
 
     @property
     def state(self) -> str:
         return STATE_NAMES[self.code]
+
+
+def _freshness(conn: sqlite3.Connection, now: int, result: CheckResult) -> None:
+    from comanage_tui.data.readmodel.freshness import source_freshness
+
+    result.sources = [{"name": f.name, "kind": f.kind, "data_as_of": f.data_as_of, "last_success_at": f.last_success_at,
+                       "age_seconds": f.age_seconds, "stale_after": f.stale_after, "stale": f.stale,
+                       "last_error": f.last_error} for f in source_freshness(conn, now)]
 
 
 def _evaluate(conn: sqlite3.Connection, now: int, result: CheckResult) -> None:
@@ -189,6 +200,7 @@ def run_check(db: Path, now: int, *, warn_at_risk: bool = False) -> CheckResult:
         result.error = str(exc)
         return result
     try:
+        _freshness(conn, now, result)
         _evaluate(conn, now, result)
     except sqlite3.DatabaseError as exc:
         from comanage_tui.data.db_errors import describe
@@ -203,7 +215,7 @@ def run_check(db: Path, now: int, *, warn_at_risk: bool = False) -> CheckResult:
         conn.close()
     if result.breached:
         result.code = CRITICAL
-    elif result.handoffs_late or (warn_at_risk and result.at_risk):
+    elif result.handoffs_late or (warn_at_risk and result.at_risk) or any(f["stale"] for f in result.sources):
         result.code = WARNING
     else:
         result.code = OK
@@ -217,11 +229,21 @@ def format_line(r: CheckResult, *, warn_at_risk: bool = False) -> str:
     summary = f"{r.breached} breached, {r.at_risk} at risk, {r.handoffs_late} handoffs late"
     if r.invalid_dates:
         summary += f" ({r.invalid_dates} skipped: a stored date outside 1970-2200)"
+    from comanage_tui.data.readmodel.freshness import age_text
+
+    for f in r.sources:
+        if f["stale"]:
+            if f["last_success_at"] is None:
+                summary += f", source {f['name']} never synced successfully"
+            else:
+                summary += f", source {f['name']} last synced {age_text(f['age_seconds'])} ago (limit {age_text(f['stale_after'])})"
     # perfdata: 'label'=value;warn;crit;min — "0" as a threshold alerts on anything above zero.
     perf = (f"breached={r.breached};;0;0 at_risk={r.at_risk};{'0' if warn_at_risk else ''};;0 "
             f"handoffs_late={r.handoffs_late};0;;0 open_tickets={r.open_tickets};;;0 open_handoffs={r.open_handoffs};;;0 "
             f"due_today={r.due_today};;;0"
-            + (f" invalid_dates={r.invalid_dates};;;0" if r.invalid_dates else ""))
+            + (f" invalid_dates={r.invalid_dates};;;0" if r.invalid_dates else "")
+            + "".join(f" sync_age_{f['name']}={f['age_seconds']}s;{f['stale_after'] or ''};;0"
+                      for f in r.sources if f["age_seconds"] is not None))
     return f"COMANAGE {r.state} - {summary} | {perf}"
 
 

@@ -21,6 +21,7 @@ from comanage_tui.data.readmodel.figures import (
     left_minutes,
     left_text,
 )
+from comanage_tui.data.readmodel.freshness import SourceFreshness, header_text, source_freshness
 from comanage_tui.data.readmodel.history import Compliance, compliance_in_window, weekly_trend
 from comanage_tui.data.readmodel.org import AreaSplit, HandoffStatus, handoff_statuses, raci_split
 from comanage_tui.data.sla.engine import ClockState
@@ -83,6 +84,15 @@ class NowFigures:
     """Close of business today (the "due today" deadline), epoch seconds."""
     zone: str
     clocks: list[TicketClock]
+    sources: list[SourceFreshness] = field(default_factory=list)
+    """Synced sources and how fresh their data is (readmodel.freshness), for the header's "data as of"."""
+
+    @property
+    def data_as_of(self) -> str:
+        """The header's freshness line ("data as of servicenow 08:12"), "" when nothing is synced."""
+        return header_text(self.sources, self.zone, self.now)
+
+    now: int = 0
 
 
 def now_figures(store: Store, ctx: Context, now: float, *, all_items: bool = False) -> NowFigures:
@@ -101,7 +111,10 @@ def now_figures(store: Store, ctx: Context, now: float, *, all_items: bool = Fal
     items, candidates = attention(clocks, eob, handoffs, kt, today, split, with_rest=all_items)
     cal = ctx.internal_calendar()
     zone = cal.spec.timezone if cal is not None else "UTC"
-    return NowFigures(kpis(clocks, eob, handoffs, internal, kt, today, split), items, candidates, eob, zone, clocks)
+    with store.lock:
+        sources = source_freshness(store.conn, int(now))
+    return NowFigures(kpis(clocks, eob, handoffs, internal, kt, today, split), items, candidates, eob, zone, clocks,
+                      sources, now=int(now))
 
 
 def week_compliance(store: Store, ctx: Context, end: float, clocks: list[TicketClock] | None = None,

@@ -44,6 +44,7 @@ from comanage_tui.data.snapshot.model import (
     ScorecardOla,
     ScorecardVerdicts,
     Snapshot,
+    SourceRow,
     TimeFreed,
     TrendWeek,
     WorkloadRow,
@@ -141,7 +142,7 @@ def build_snapshot(store: Store, opts: SnapshotOptions) -> Snapshot:
         parties=[PartyRef(key=clean(p.key), name=clean(p.name), kind=p.kind.value) for p in parties],
         kpis=kpis, compliance=snap_compliance, trend=trend, clocks=clocks, handoffs=handoffs, raci=raci,
         workload=workload, time_freed=freed, knowledge=knowledge,
-        scorecards=[scorecard_model(c, zone) for c in cards], limits=b.limits(),
+        scorecards=[scorecard_model(c, zone) for c in cards], limits=b.limits(), sources=b.sources(),
     )
     if opts.since is not None:
         from comanage_tui.data.snapshot.delta import compute_delta
@@ -332,6 +333,15 @@ class _Builder:
             teacher=name(i.teacher_id), learners=sorted(n for n in (name(p) for p in i.learner_ids) if n),
             notes=self.note(i.notes),
         )
+
+    def sources(self) -> list[SourceRow]:
+        from comanage_tui.data.readmodel.freshness import as_of_text, source_freshness
+
+        with self.store.lock:
+            rows = source_freshness(self.store.conn, self.now)
+        zone = getattr(self.zone, "key", "UTC")
+        return [SourceRow(name=f.name, kind=f.kind, data_as_of=self.iso(f.data_as_of), last_success_at=self.iso(f.last_success_at),
+                          stale=f.stale, last_error=clean(f.last_error), shown=as_of_text(f, zone, self.now)) for f in rows]
 
     def limits(self) -> list[str]:
         day = RX.local_today(self.ctx, self.now).isoformat()

@@ -275,7 +275,9 @@ def render_html(s: Snapshot) -> str:
         f"<header><h1>Co-managed IT status snapshot</h1><p class=\"sub\">As of <b>{h(when(s.as_of))}</b> "
         f"({h(s.timezone)}, UTC{h(s.as_of[-6:])}) &middot; Scope: <b>{h(scope_text(s))}</b> &middot; "
         f"Window: last {s.compliance.window_days} days &middot; Parties: "
-        + ", ".join(f"{h(p.name)} ({h(p.key)}, {h(p.kind)})" for p in s.parties) + "</p></header>",
+        + ", ".join(f"{h(p.name)} ({h(p.key)}, {h(p.kind)})" for p in s.parties) + "</p>"
+        + ("<p class=\"sub\">Data as of " + " &middot; ".join(h(x.shown) for x in s.sources) + "</p>" if s.sources else "")
+        + "</header>",
         _kpis(s), _compliance(s), _clocks(s), _handoffs(s), _raci(s), _workload(s), _knowledge(s), _scorecards(s), _delta(s),
         f"<footer><h3>About this snapshot</h3><ul>{limits}</ul>"
         f"<p>Schema version {s.schema_version}; generated for {h(s.generated_at)}.</p></footer>",

@@ -332,6 +332,21 @@ class Delta(_M):
     kpi_changes: list[KpiChange]
 
 
+class SourceRow(_M):
+    """A synced source (`comanage sync`) and how fresh its data is (readmodel.freshness)."""
+
+    name: str
+    kind: str
+    data_as_of: str | None = Field(description="When the last successful sync started: every change the source made "
+                                               "before it is in this snapshot. Null: never synced successfully.")
+    last_success_at: str | None
+    stale: bool = Field(description="Never synced successfully, or the last success is older than the source's "
+                                    "stale_after (then `comanage check` warns).")
+    last_error: str = Field(description="Why the last attempt failed ('' when it did not).")
+    shown: str = Field(description="The source as the dashboard's header says it (\"servicenow 08:12\", with "
+                                   "\"⚠ stale\" when stale): readmodel.freshness.as_of_text.")
+
+
 class Snapshot(_M):
     """A status snapshot of a co-managed IT operation at one moment."""
 
@@ -354,6 +369,8 @@ class Snapshot(_M):
     scorecards: list[PartyScorecard] = Field(default_factory=list, description=(
         "Each party's scorecard over the compliance window (internal first); only the scoped party's with --party."))
     delta: Delta | None = None
+    sources: list[SourceRow] = Field(default=[], description="Synced sources by name; empty when tickets came only "
+                                                             "from imports or by hand.")
     limits: list[str] = Field(description="What this snapshot cannot know (e.g. past handoff states).")
 
 

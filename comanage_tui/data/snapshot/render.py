@@ -131,6 +131,8 @@ def render_markdown(s: Snapshot) -> str:
     out: list[str] = ["# Co-managed IT status snapshot", ""]
     out += [f"**As of** {when(s.as_of)} ({md(s.timezone)}, UTC{s.as_of[-6:]}) · **Scope:** {md(scope_text(s))} · "
             f"**Window:** last {s.compliance.window_days} days", ""]
+    if s.sources:  # synced sources: how old the data behind every figure is
+        out += ["**Data as of** " + " · ".join(md(x.shown) for x in s.sources), ""]
     out += ["## Headline", "", *table(["Measure", "Value"], kpi_lines(s), right=[1]), ""]
 
     c = s.compliance
