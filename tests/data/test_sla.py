@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
+from comanage_tui.data.sla.attribution import attribute
 from comanage_tui.data.sla.calendar import BusinessCalendar
 from comanage_tui.data.sla.calendar_spec import CalendarSpec
-from comanage_tui.data.sla.engine import ClockState, Event, ack_clock, attribute, compute_clocks, match_policy
+from comanage_tui.data.sla.engine import ClockState, Event, ack_clock, compute_clocks, match_policy
 from comanage_tui.data.sla.explain import COMPLIANCE_RULE, compliance, explain, format_explanation
 from comanage_tui.data.sla.policy import PriorityTarget, SlaPolicy
 from comanage_tui.data.sla.terms import WEEKDAYS

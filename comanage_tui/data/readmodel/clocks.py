@@ -56,11 +56,20 @@ class TicketClock:
         dues = [c.due_at for c in self.open_clocks if c.due_at is not None]
         return min(dues) if dues else float("inf")
 
+    def owner(self, clock: Clock) -> str:
+        """The party an open clock of this ticket counts for: the breach holder once breached, else the holder now."""
+        return clock.verdict_holder or self.holder
+
     @property
     def worst(self) -> ClockState | None:
         order = [ClockState.BREACHED, ClockState.AT_RISK, ClockState.RUNNING, ClockState.PAUSED]
         states = [c.state for c in self.open_clocks]
         return next((s for s in order if s in states), None)
+
+
+def concerns(row: TicketClock, party: str) -> bool:
+    """The ticket is `party`'s business now: it holds it, or held it when an open clock ran out."""
+    return row.holder == party or any(c.verdict_holder == party for c in row.open_clocks)
 
 
 TICKET_COLS = "t.id, t.ref, t.title, t.area_id, t.priority, t.kind, t.status, t.holder_party_id"

@@ -87,11 +87,12 @@ def build_snapshot(store: Store, opts: SnapshotOptions) -> Snapshot:
     b = _Builder(store, ctx, zone, now, opts, [p.key for p in parties])
 
     open_rows = RC.open_ticket_clocks(store, ctx, now)
-    open_rows_scope = [r for r in open_rows if r.holder == opts.party] if opts.party else open_rows
+    open_rows_scope = [r for r in open_rows if RC.concerns(r, opts.party)] if opts.party else open_rows
     # One walk per ticket serves the 30-day compliance, the 12-week trend and the workload.
     replayed = RH.replay(store, ctx, now, window_start=now - WINDOW_DAYS * DAY, weeks=TREND_WEEKS,
                         held_from=now - WINDOW_DAYS * DAY, party=opts.party)
-    window = RH.compliance_in_window(store, ctx, now - WINDOW_DAYS * DAY, now, open_rows=open_rows_scope, replayed=replayed)
+    window = RH.compliance_in_window(store, ctx, now - WINDOW_DAYS * DAY, now, open_rows=open_rows_scope, replayed=replayed,
+                                     party=opts.party)
     snap_compliance = _compliance_model(window, b.iso)
     trend = [TrendWeek(week_start=b.iso(s), week_end=b.iso(s + 7 * DAY), percent=_r(p), closed_clocks=n)
              for s, p, n in RH.weekly_trend(store, ctx, now, TREND_WEEKS, party=opts.party, replayed=replayed)]
@@ -183,7 +184,7 @@ class _Builder:
             for c in r.open_clocks:
                 if c.state not in (ClockState.BREACHED, ClockState.AT_RISK):
                     continue
-                if self.party and self.party not in (r.holder, c.breach_holder):
+                if self.party and self.party not in (r.holder, c.verdict_holder):
                     continue
                 picked.append((r, c))
         notes = self._ticket_notes([r.ticket_id for r, _c in picked]) if self.opts.include_notes else {}
