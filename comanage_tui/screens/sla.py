@@ -27,17 +27,21 @@ from comanage_tui.widgets.states import CLOCK_ORDER, clock_label
 if TYPE_CHECKING:  # the read model is imported by the load worker, off the UI thread
     from comanage_tui.data.readmodel.clocks import TicketClock
     from comanage_tui.data.readmodel.figures import ClockCounts
+    from comanage_tui.data.sla.attribution import Held
     from comanage_tui.data.sla.engine import Clock
 
-# At 80 columns the title gets what the narrow columns leave (36 cells); `w` adds holder and area.
+# At 80 columns the title gets what the narrow columns leave (36 cells); `w` adds holder and area,
+# then the time held by us / by partners (all four at once from 120 columns).
 COLUMNS = [
     Column("due", "Left (bus.)", 12, right=True),
     Column("state", "State", 10),
     Column("clock", "Clock", 6),
     Column("ref", "Ref", 9),
     Column("priority", "P", 2),
-    Column("holder", "Holder", 8, optional=True),
-    Column("area", "Area", 10, optional=True),
+    Column("holder", "Holder", 8, optional=True, group=1),
+    Column("area", "Area", 10, optional=True, group=1),
+    Column("us", "Us", 5, right=True, optional=True, group=2),
+    Column("them", "Ptnr", 5, right=True, optional=True, group=2),
     Column("title", "Title", 10, flex=True),
 ]
 STATES = ["breached", "at_risk", "running", "paused"]
@@ -54,6 +58,12 @@ class OpenClock:
     """Business minutes left to the target, negative when over (readmodel.figures.left_minutes)."""
     text: str
     """The same as "2h 5m left" / "8h 33m over" (readmodel.figures.left_text)."""
+    us: float = 0.0
+    """Business seconds this clock counted while an internal party held the ticket (readmodel.held.by_side)."""
+    them: float = 0.0
+    """The same while a partner held it."""
+    held: Held | None = None
+    """Every party's held time and the paused time (readmodel.held.clock_held)."""
 
     @property
     def key(self) -> str:
@@ -100,7 +110,14 @@ def clock_row(item: OpenClock) -> Row:
     t, c = item.ticket, item.clock
     label, tone = clock_label(c.state)
     return Row(item.key, (item.text, label, "resp." if c.name == "response" else "resol.", clean(t.ref), t.priority,
-                          clean(t.holder), clean(t.area or "–"), clean(t.title)), (tone, tone))
+                          clean(t.holder), clean(t.area or "–"), _held(item.us), _held(item.them),
+                          clean(t.title)), (tone, tone))
+
+
+def _held(seconds: float) -> str:
+    from comanage_tui.data.readmodel.figures import short_duration  # loaded by the worker that made the items
+
+    return short_duration(seconds) if seconds else "–"
 
 
 SORT_KEYS = {
@@ -111,6 +128,8 @@ SORT_KEYS = {
     "priority": lambda i: (i.ticket.priority, i.due_in),
     "holder": lambda i: (i.ticket.holder, i.due_in),
     "area": lambda i: (i.ticket.area or "", i.due_in),
+    "us": lambda i: (-i.us, i.due_in),
+    "them": lambda i: (-i.them, i.due_in),
     "title": lambda i: i.ticket.title.casefold(),
 }
 
@@ -127,7 +146,7 @@ class SlaScreen(FilterLine, ComanageScreen):
     """Open clocks by time to breach; Enter opens the ticket with its explain timeline."""
 
     MODE = "sla"
-    FIGURES = ("breached", "at_risk", "due_today", "left")  # explained in the ? help
+    FIGURES = ("breached", "at_risk", "due_today", "left", "held", "attribution")  # explained in the ? help
     AUTO_FOCUS = "#clocks"  # the table, not the filter line: a key pressed at once is a command, not filter text
     BINDINGS = [
         Binding("slash", "filter", "Filter", tooltip=FILTER_HELP, id="sla.filter"),
@@ -172,11 +191,18 @@ class SlaScreen(FilterLine, ComanageScreen):
         from comanage_tui.data.readmodel.clocks import open_ticket_clocks
         from comanage_tui.data.readmodel.context import end_of_business_today, load_context
         from comanage_tui.data.readmodel.figures import count_clocks, left_minutes, left_text
+        from comanage_tui.data.readmodel.held import by_side, held_for_rows
 
         store = self.comanage.reader
         ctx = load_context(store)
         rows = open_ticket_clocks(store, ctx, now)
-        items = [OpenClock(r, c, left_minutes(c), left_text(c)) for r in rows for c in r.open_clocks]
+        held = held_for_rows(store, ctx, rows, now)
+        kinds = {p.key: p.kind.value for p in ctx.parties.values()}
+        items = []
+        for r in rows:
+            for c in r.open_clocks:
+                h = held[r.ticket_id].of(c.name)
+                items.append(OpenClock(r, c, left_minutes(c), left_text(c), *by_side(h, kinds), h))
         counts = count_clocks((i.clock for i in items), end_of_business_today(ctx, now))
         self.post_message(ClocksLoaded(items, sorted(p.key for p in ctx.parties.values()),
                                        sorted(a.key for a in ctx.areas.values()), counts))

@@ -47,7 +47,9 @@ NOW = at(31, 12)  # Tuesday noon, the day after the resolution
 WINDOW = (NOW - 30 * 86_400, NOW)
 
 
-def org(path, resolution_minutes: int = 360) -> Store:
+def org(path, resolution_minutes: int = 360, *, vendor_wait: bool = False) -> Store:
+    """The organisation and T1; `vendor_wait`: the MSP waits on a vendor Monday 10:00-11:00 CEST, so it hands
+    the ticket back at 14:00 (5 h held, 1 h paused) and internal resolves it at 15:00."""
     s = Store(path, actor="t", clock=lambda: NOW)
     s.sla.put_calendar({"name": "office", "timezone": "Europe/Berlin", "weekly": {d: [("09:00", "17:00")] for d in WEEKDAYS}})
     s.sla.replace_policies([{"name": "std", "calendar": "office",
@@ -59,8 +61,12 @@ def org(path, resolution_minutes: int = 360) -> Store:
     t = s.tickets.add({"ref": "T1", "title": "VPN drops", "party": "internal", "priority": "P3", "opened_at": at(27, 14)})
     s.tickets.record_response(t.id, at=at(27, 14, 30))
     s.tickets.update(t.id, {"party": "msp"}, at=at(27, 16))
-    s.tickets.update(t.id, {"party": "internal"}, at=at(30, 13))
-    s.tickets.update(t.id, {"status": "resolved"}, at=at(30, 14))
+    if vendor_wait:
+        s.tickets.update(t.id, {"status": "waiting_vendor"}, at=at(30, 10))
+        s.tickets.update(t.id, {"status": "in_progress"}, at=at(30, 11))
+    back = at(30, 14) if vendor_wait else at(30, 13)
+    s.tickets.update(t.id, {"party": "internal"}, at=back)
+    s.tickets.update(t.id, {"status": "resolved"}, at=back + H)
     return s
 
 
@@ -104,3 +110,66 @@ def test_reassigning_afterwards_moves_no_past_verdict(tmp_path, resolution_minut
         assert [(c.state, c.verdict_holder) for c in after[1].clocks()] == [(c.state, c.verdict_holder) for c in before[1].clocks()]
         assert history.weekly_trend(store, context.load_context(store), NOW, 2, party="msp") == weeks
         assert history.weekly_trend(store, context.load_context(store), NOW, 2, party="secops")[-1][2] == 0
+
+
+# --- time held per party ---------------------------------------------------------------
+
+
+def held(store: Store):  # readmodel.held.ClockHeld
+    from comanage_tui.data.readmodel.held import held_for_rows
+
+    ctx = context.load_context(store)
+    rows = rclocks.ticket_clocks(store, ctx, "t.ref = 'T1'", (), NOW)
+    return held_for_rows(store, ctx, rows, NOW)[rows[0].ticket_id]
+
+
+def test_time_held_is_two_five_and_one_hours(tmp_path) -> None:
+    from comanage_tui.data.readmodel.ticket_view import explain_ticket, explain_ticket_data
+
+    with org(tmp_path / "h.db") as store:
+        h = held(store)
+        assert (h.response.held, h.response.paused) == ({"internal": 30 * 60}, {})
+        assert (h.resolution.held, h.resolution.paused) == ({"internal": 3 * H, "msp": 5 * H}, {})
+        assert h.resolution.counted == clocks(store).resolution.elapsed_seconds == 8 * H
+        data = explain_ticket_data(store, "T1", NOW)
+        text = explain_ticket(store, "T1", NOW)
+    assert data["resolution"]["held_seconds"] == {"internal": 3 * H, "msp": 5 * H}
+    assert data["response"]["held_seconds"] == {"internal": 1800} and data["resolution"]["paused_seconds"] == {}
+    assert (data["resolution"]["verdict_holder"], data["response"]["verdict_holder"]) == ("msp", "internal")
+    # Hop by hop, the explain timeline's running segments: 2 h, 1 h + 4 h across the weekend, 1 h.
+    hops: list[list] = []
+    for seg in data["segments"]:
+        if seg["kind"] == "running":
+            if hops and hops[-1][0] == seg["holder"]:
+                hops[-1][1] += seg["counted_seconds"]
+            else:
+                hops.append([seg["holder"], seg["counted_seconds"]])
+    assert hops == [["internal", 2 * H], ["msp", 5 * H], ["internal", H]]
+    assert "Resolution  internal 3h 0m · msp 5h 0m" in text
+    assert "ran out Mon 2026-03-30 12:00 CEST while held by msp; counts for msp" in text.replace("\n  ", " ")
+
+
+def test_paused_time_is_counted_apart_by_status(tmp_path) -> None:
+    # The MSP waits on a vendor Monday 10:00-11:00 CEST: an hour paused, not held.
+    with org(tmp_path / "p.db", vendor_wait=True) as store:
+        h = held(store).resolution
+        assert (h.held, h.paused) == ({"internal": 3 * H, "msp": 5 * H}, {"waiting_vendor": H})
+        assert h.open_seconds == 9 * H  # Fri 14:00-17:00 and Mon 09:00-15:00: the business time it was open
+
+
+def test_held_time_per_priority_takes_the_median_and_p90_by_nearest_rank(tmp_path) -> None:
+    from comanage_tui.data.readmodel.held import held_in_window
+
+    with org(tmp_path / "w.db") as store:
+        # Four more P3 tickets, each held by the MSP for 1, 2, 3 and 4 business hours on Monday 30 March.
+        for n in (1, 2, 3, 4):
+            t = store.tickets.add({"ref": f"M{n}", "title": "x", "party": "msp", "priority": "P3", "opened_at": at(30, 9)})
+            store.tickets.update(t.id, {"status": "resolved"}, at=at(30, 9 + n))
+        window = held_in_window(store, context.load_context(store), *WINDOW)
+    rows = {(r.party, r.priority): r for r in window.rows}
+    assert set(rows) == {("internal", "P3"), ("msp", "P3")}
+    # msp: 1, 2, 3, 4 and T1's 5 hours -> median the 3rd of 5 (3 h), p90 the 5th (ceil(4.5)) (5 h).
+    m = rows[("msp", "P3")]
+    assert (m.tickets, m.median_minutes, m.p90_minutes, m.total_minutes) == (5, 180, 300, 15 * 60)
+    i = rows[("internal", "P3")]
+    assert (i.tickets, i.median_minutes, i.p90_minutes, i.total_minutes) == (1, 180, 180, 180)

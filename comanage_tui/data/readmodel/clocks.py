@@ -8,7 +8,7 @@ Candidate rows are chosen in SQL so a 100k-ticket database costs only what is sh
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from comanage_tui.data.readmodel.context import Context
 from comanage_tui.data.readmodel.figures import OPEN_STATES
@@ -42,6 +42,8 @@ class TicketClock:
     policy: str
     response: Clock | None
     resolution: Clock | None
+    matched: tuple[SlaPolicy, BusinessCalendar] | None = field(default=None, repr=False, compare=False)
+    """The policy and calendar the clocks were computed with (None without clocks)."""
 
     def clocks(self) -> Iterable[Clock]:
         return (c for c in (self.response, self.resolution) if c is not None)
@@ -108,14 +110,19 @@ def _load(store: Store, ctx: Context, where: str, params: list | tuple) -> tuple
     read again; the ones read here are kept there.
     """
     tickets = store.rows(f"SELECT {TICKET_COLS} FROM tickets t WHERE {where} ORDER BY t.id", params)
+    return tickets, load_events(store, ctx, [r[0] for r in tickets])
+
+
+def load_events(store: Store, ctx: Context, ids: list[int]) -> dict[int, list[tuple]]:
+    """`ctx.events`, with the event logs of `ids` it did not hold yet read (a batch at a time) and kept."""
     cache = ctx.events
-    missing = [r[0] for r in tickets if r[0] not in cache]
+    missing = [tid for tid in ids if tid not in cache]
     for i in range(0, len(missing), _BATCH):
         chunk = missing[i:i + _BATCH]
         found = _read_events(store, chunk)
         for tid in chunk:
             cache[tid] = found.get(tid, [])
-    return tickets, cache
+    return cache
 
 
 def stream_events(store: Store, ctx: Context, tickets: list[tuple]) -> Iterator[tuple[tuple, list[tuple]]]:
@@ -158,7 +165,8 @@ def ticket_clocks(store: Store, ctx: Context, where: str, params: list | tuple, 
             out.append(TicketClock(tid, ref, title, area, priority, kind, status, holder, INVALID_DATE, None, None))
             continue
         clocks = compute_clocks(events[tid], policy, calendar, now)
-        out.append(TicketClock(tid, ref, title, area, priority, kind, status, holder, policy.name, clocks.response, clocks.resolution))
+        out.append(TicketClock(tid, ref, title, area, priority, kind, status, holder, policy.name, clocks.response,
+                               clocks.resolution, found))
     return out
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from comanage_tui.data.readmodel.clocks import ACTIVE_SINCE, TICKET_COLS, TicketClock, open_ticket_clocks, resolve, stream_events
 from comanage_tui.data.readmodel.context import DAY, Context
+from comanage_tui.data.readmodel.held_stats import Samples, add_sample
 from comanage_tui.data.sla.attribution import ATTRIBUTION_RULE, verdict_holder
 from comanage_tui.data.sla.engine import ClockState, clock_stops, targets_at, walk
 from comanage_tui.data.sla.explain import COMPLIANCE_RULE, ComplianceRow
@@ -33,11 +34,14 @@ class Replay:
     held_from: float | None
     held: dict[str, float]
     """Business seconds per holder (party key) of running time in [held_from, now)."""
+    held_samples: Samples | None = None
+    """With `held_stats`: per priority and party, the resolution time each ticket that stopped in
+    [window_start, now) was held (held_stats.add_sample)."""
 
 
 def replay(
     store: Store, ctx: Context, now: float, *, window_start: float | None = None, weeks: int = 0,
-    held_from: float | None = None, party: str | None = None,
+    held_from: float | None = None, party: str | None = None, held_stats: bool = False,
 ) -> Replay:
     """Walk every ticket active since the earliest of the starts once, and count what is asked for.
 
@@ -45,6 +49,7 @@ def replay(
     - `weeks`: met/missed of resolution clocks per week of the `weeks` weeks before `now`, each
       week [end - 7 days, end) judged as of its own `end` (see `weekly_trend` for why);
     - `held_from`: business seconds each party held a running ticket in [held_from, now).
+    - `held_stats` (needs `window_start`): the samples of `held_stats.HELD_RULE`.
 
     `party` keeps only the verdicts that belong to that party (held time covers everyone).
     A verdict belongs to the party that held the ticket when the clock stopped (met) or ran
@@ -63,7 +68,8 @@ def replay(
         name: {g: {} for g in ("all", *_GROUPINGS)} for name in ("response", "resolution")}
     buckets = [[0, 0] for _ in range(weeks)]
     held: dict[str, float] = {}
-    out = Replay(now, window_start, stopped, trend_start, buckets, held_from, held)
+    samples: Samples | None = {} if held_stats and window_start is not None else None
+    out = Replay(now, window_start, stopped, trend_start, buckets, held_from, held, samples)
     if lo == inf:
         return out
     held_into = held if held_from is not None else None
@@ -78,6 +84,8 @@ def replay(
         policy, cal = found
         w = walk(events, policy, now)
         stops = clock_stops(w, cal, held_into, held_since)
+        if samples is not None:
+            add_sample(samples, w, cal, priority, window_start, now, party)
         # A verdict is met when the elapsed time is within the target in force at the moment
         # judged (sla.stopped_state); nearly every ticket keeps one priority, so one target pair.
         targets = targets_at(policy, w, now) if len(w.priorities) < 2 else None

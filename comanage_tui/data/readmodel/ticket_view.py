@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from comanage_tui.data.errors import InvalidInput, NotFound
+from comanage_tui.data.readmodel.held import clock_held
 from comanage_tui.data.sla.engine import Event, match_policy
 from comanage_tui.data.sla.explain import Explanation, explain, explanation_data, format_explanation
 from comanage_tui.data.store import Store
@@ -28,6 +29,8 @@ def ticket_explanation(store: Store, ticket_id: int, now: float) -> Explanation:
     if calendar is None:
         raise NotFound(f"policy '{policy.name}' names calendar '{policy.calendar}', which does not exist")
     expl = explain(events, policy, calendar, now)
+    held = clock_held(events, policy, calendar, now)
+    expl.held = {"response": held.response, "resolution": held.resolution}
     # The policy list is matched on the ticket as it is now (see docs/FIGURES.md).
     expl.matched_on = (f"holder {clean(t.holder_party_key)}, area {clean(t.area_key or '-')}, "
                        f"priority {t.priority}, kind {clean(t.kind)}")
