@@ -117,7 +117,7 @@ def check_cmd(c: Ctx, warn_at_risk: bool, as_json: bool, as_of: str | None) -> N
         except click.BadParameter as exc:
             click.echo(f"COMANAGE UNKNOWN - {exc.format_message()}")
             sys.exit(UNKNOWN)
-        result = run_check(c.db, now, warn_at_risk=warn_at_risk)
+        result = run_check(c.db, now, warn_at_risk=warn_at_risk, held=as_json)
         click.echo(to_json(result) if as_json else format_line(result, warn_at_risk=warn_at_risk))
     except Exception as exc:  # whatever broke, the probe reports UNKNOWN rather than a traceback
         from comanage_tui.data.text import clean

@@ -15,6 +15,7 @@ from comanage_tui.data.errors import InvalidInput
 from comanage_tui.data.models import KtItem, KtStatus
 from comanage_tui.data.readmodel import clocks as RC
 from comanage_tui.data.readmodel import context as RX
+from comanage_tui.data.readmodel import held as RHeld
 from comanage_tui.data.readmodel import history as RH
 from comanage_tui.data.readmodel import kt as RK
 from comanage_tui.data.readmodel import org as RO
@@ -28,6 +29,8 @@ from comanage_tui.data.snapshot.model import (
     ComplianceRow,
     Drift,
     HandoffRow,
+    HeldRow,
+    HeldTime,
     Knowledge,
     Kpis,
     KtCoverageRow,
@@ -90,7 +93,7 @@ def build_snapshot(store: Store, opts: SnapshotOptions) -> Snapshot:
     open_rows_scope = [r for r in open_rows if RC.concerns(r, opts.party)] if opts.party else open_rows
     # One walk per ticket serves the 30-day compliance, the 12-week trend and the workload.
     replayed = RH.replay(store, ctx, now, window_start=now - WINDOW_DAYS * DAY, weeks=TREND_WEEKS,
-                        held_from=now - WINDOW_DAYS * DAY, party=opts.party)
+                        held_from=now - WINDOW_DAYS * DAY, party=opts.party, held_stats=True)
     window = RH.compliance_in_window(store, ctx, now - WINDOW_DAYS * DAY, now, open_rows=open_rows_scope, replayed=replayed,
                                      party=opts.party)
     snap_compliance = _compliance_model(window, b.iso)
@@ -100,6 +103,8 @@ def build_snapshot(store: Store, opts: SnapshotOptions) -> Snapshot:
     handoffs = b.handoff_rows()
     raci = b.raci_rows()
     workload, freed = b.workload_rows(replayed)
+    held_time = _held_model(RHeld.held_in_window(store, ctx, now - WINDOW_DAYS * DAY, now, replayed=replayed,
+                                                 party=opts.party))
     knowledge = b.knowledge(raci)
     # The same counting rules as the Overview and `check` (readmodel.figures).
     counts = count_clocks((c for r in open_rows_scope for c in r.open_clocks), RX.end_of_business_today(ctx, now))
@@ -129,7 +134,7 @@ def build_snapshot(store: Store, opts: SnapshotOptions) -> Snapshot:
         include_notes=opts.include_notes,
         parties=[PartyRef(key=clean(p.key), name=clean(p.name), kind=p.kind.value) for p in parties],
         kpis=kpis, compliance=snap_compliance, trend=trend, clocks=clocks, handoffs=handoffs, raci=raci,
-        workload=workload, time_freed=freed, knowledge=knowledge, limits=b.limits(),
+        workload=workload, time_freed=freed, held_time=held_time, knowledge=knowledge, limits=b.limits(),
     )
     if opts.since is not None:
         from comanage_tui.data.snapshot.delta import compute_delta
@@ -160,6 +165,12 @@ def _compliance_model(comp: RH.Compliance, iso) -> Compliance:  # the builder's 
     ]
     return Compliance(window_start=iso(comp.start), window_end=iso(comp.end), window_days=round((comp.end - comp.start) / DAY),
                       rule=comp.rule, clocks=clocks)
+
+
+def _held_model(w: RHeld.HeldWindow) -> HeldTime:
+    return HeldTime(window_days=round((w.end - w.start) / DAY), rule=w.rule, rows=[
+        HeldRow(party=clean(r.party), priority=clean(r.priority), tickets=r.tickets, median_minutes=r.median_minutes,
+                p90_minutes=r.p90_minutes, total_minutes=r.total_minutes) for r in w.rows])
 
 
 class _Builder:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 
+from comanage_tui.data.snapshot.accountability import held_html
 from comanage_tui.data.snapshot.build import clean
 from comanage_tui.data.snapshot.model import Snapshot
 from comanage_tui.data.snapshot.render import (
@@ -247,7 +248,8 @@ def render_html(s: Snapshot) -> str:
         f"({h(s.timezone)}, UTC{h(s.as_of[-6:])}) &middot; Scope: <b>{h(scope_text(s))}</b> &middot; "
         f"Window: last {s.compliance.window_days} days &middot; Parties: "
         + ", ".join(f"{h(p.name)} ({h(p.key)}, {h(p.kind)})" for p in s.parties) + "</p></header>",
-        _kpis(s), _compliance(s), _clocks(s), _handoffs(s), _raci(s), _workload(s), _knowledge(s), _delta(s),
+        _kpis(s), _compliance(s), _clocks(s), _handoffs(s), _raci(s), _workload(s), held_html(s, _table), _knowledge(s),
+        _delta(s),
         f"<footer><h3>About this snapshot</h3><ul>{limits}</ul>"
         f"<p>Schema version {s.schema_version}; generated for {h(s.generated_at)}.</p></footer>",
         "</body></html>", "",

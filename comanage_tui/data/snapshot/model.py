@@ -158,6 +158,25 @@ class TimeFreed(_M):
     rule: str
 
 
+class HeldRow(_M):
+    """One party's time on the tickets of one priority whose resolution clock stopped in the window."""
+
+    party: str
+    priority: str
+    tickets: int = Field(description="Tickets of this priority the party held for some of their resolution time.")
+    median_minutes: int = Field(description="Median business minutes the party held one of them (nearest rank).")
+    p90_minutes: int = Field(description="90th percentile, nearest rank.")
+    total_minutes: int
+
+
+class HeldTime(_M):
+    """Time held per party and priority (docs/FIGURES.md: time held)."""
+
+    window_days: int
+    rule: str
+    rows: list[HeldRow] = Field(description="By priority, then party key.")
+
+
 class KtItemRow(_M):
     id: int
     area: str
@@ -265,6 +284,7 @@ class Snapshot(_M):
     raci: list[RaciArea]
     workload: list[WorkloadRow]
     time_freed: TimeFreed
+    held_time: HeldTime | None = Field(default=None, description="Null only in snapshots written before it existed.")
     knowledge: Knowledge
     delta: Delta | None = None
     limits: list[str] = Field(description="What this snapshot cannot know (e.g. past handoff states).")

@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from comanage_tui.data.sla.explain import format_duration
+from comanage_tui.data.snapshot.accountability import held_markdown
 from comanage_tui.data.snapshot.build import clean
 from comanage_tui.data.snapshot.model import ClockCompliance, Snapshot
 
@@ -163,7 +164,7 @@ def render_markdown(s: Snapshot) -> str:
         out += [*table(heads + (["Context"] if s.include_notes else []), rows, right=[0, 5, 7]),
                 *_more(len(s.handoffs), MAX_ROWS, "handoffs"), ""]
 
-    out += _raci_md(s) + _workload_md(s) + _knowledge_md(s) + _delta_md(s)
+    out += _raci_md(s) + _workload_md(s) + held_markdown(s, md, table) + _knowledge_md(s) + _delta_md(s)
     out += ["## About this snapshot", "", *(f"- {md(x)}" for x in s.limits), ""]
     return "\n".join(out)
 
