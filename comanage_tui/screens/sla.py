@@ -140,13 +140,15 @@ class ClocksLoaded(Message):
     parties: list[str]
     areas: list[str]
     counts: ClockCounts
+    uncovered: int = 0
+    """Open tickets no SLA policy covers (readmodel.coverage): they have no rows here."""
 
 
 class SlaScreen(FilterLine, ComanageScreen):
     """Open clocks by time to breach; Enter opens the ticket with its explain timeline."""
 
     MODE = "sla"
-    FIGURES = ("breached", "at_risk", "due_today", "left", "held", "attribution")  # explained in the ? help
+    FIGURES = ("breached", "at_risk", "due_today", "left", "held", "attribution", "uncovered")  # explained in the ? help
     AUTO_FOCUS = "#clocks"  # the table, not the filter line: a key pressed at once is a command, not filter text
     BINDINGS = [
         Binding("slash", "filter", "Filter", tooltip=FILTER_HELP, id="sla.filter"),
@@ -164,6 +166,7 @@ class SlaScreen(FilterLine, ComanageScreen):
         self.parties: list[str] = []
         self.areas: list[str] = []
         self.counts: ClockCounts | None = None
+        self.uncovered = 0
 
     def compose(self) -> ComposeResult:
         yield from self.header()
@@ -190,6 +193,7 @@ class SlaScreen(FilterLine, ComanageScreen):
     def _load(self, now: int) -> None:
         from comanage_tui.data.readmodel.clocks import open_ticket_clocks
         from comanage_tui.data.readmodel.context import end_of_business_today, load_context
+        from comanage_tui.data.readmodel.coverage import uncovered_tickets
         from comanage_tui.data.readmodel.figures import count_clocks, left_minutes, left_text
         from comanage_tui.data.readmodel.held import by_side, held_for_rows
 
@@ -205,11 +209,13 @@ class SlaScreen(FilterLine, ComanageScreen):
                 items.append(OpenClock(r, c, left_minutes(c), left_text(c), *by_side(h, kinds), h))
         counts = count_clocks((i.clock for i in items), end_of_business_today(ctx, now))
         self.post_message(ClocksLoaded(items, sorted(p.key for p in ctx.parties.values()),
-                                       sorted(a.key for a in ctx.areas.values()), counts))
+                                       sorted(a.key for a in ctx.areas.values()), counts,
+                                       uncovered_tickets(store, ctx, now).uncovered_open))
 
     def on_clocks_loaded(self, message: ClocksLoaded) -> None:
         self.items, self.parties, self.areas = message.items, message.parties, message.areas
         self.counts = message.counts
+        self.uncovered = message.uncovered
         source = ListSource(message.items, clock_row, SORT_KEYS, matches)
         table = self.table
         if table.source is None:
@@ -226,9 +232,11 @@ class SlaScreen(FilterLine, ComanageScreen):
         arrow = "▼" if t.sort.descending else "▲"
         where = f"{t.cursor + 1:,}/{t.total:,}" if t.total else "no clocks match"
         shown = "" if t.total == len(self.items) else f" of {len(self.items):,}"
+        # Tickets without a policy have no clocks to list: said instead of the sort, which the header's arrow shows too.
+        last = f"⚠ {self.uncovered:,} no policy" if self.uncovered else f"sorted by {t.sort.column} {arrow}"
         self.query_one("#sla-status", Static).update(clean(
             f"{where}{shown} open clocks · ✖ {n.breached} breached · ▲ {n.at_risk} at risk · ◷ {n.due_today} due today · "
-            f"sorted by {t.sort.column} {arrow}"),
+            f"{last}"),
             layout=False)
 
     @on(Input.Changed, "#sla-filter")

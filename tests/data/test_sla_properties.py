@@ -13,7 +13,6 @@ from comanage_tui.data.sla.calendar import BusinessCalendar
 from comanage_tui.data.sla.calendar_spec import CalendarSpec
 from comanage_tui.data.sla.engine import (
     RUNNING,
-    STATUSES,
     ClockState,
     Event,
     clock_stops,
@@ -23,7 +22,7 @@ from comanage_tui.data.sla.engine import (
     walk,
 )
 from comanage_tui.data.sla.policy import PriorityTarget, SlaPolicy
-from comanage_tui.data.sla.terms import WEEKDAYS
+from comanage_tui.data.sla.terms import STATUSES, WEEKDAYS
 from tests.data.sla_reference import RefCalendar, ref_clocks
 
 ZONES = ["Europe/Berlin", "America/New_York", "UTC", "Australia/Lord_Howe", "Asia/Kolkata"]

@@ -125,7 +125,7 @@ async def test_help_defines_the_figures_the_screen_shows(make_app) -> None:
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
         text = app.screen.text()
         assert "Figures on this screen" in text
-        for name in ("breached", "at_risk", "due_today", "left"):
+        for name in ("breached", "at_risk", "due_today", "left", "held", "attribution", "uncovered"):
             assert GLOSSARY[name] in text
 
 
@@ -206,3 +206,26 @@ async def test_the_ticket_screen_shows_each_partys_time_and_whose_verdict(make_a
             assert f"held: {line}" in shown, (name, shown)
             if data[name]["state"] in ("met", "missed"):
                 assert f"counts for {data[name]['verdict_holder']}" in shown
+
+
+async def test_open_tickets_no_policy_covers_are_counted_on_the_sla_screen_and_the_overview(make_app, ui_store) -> None:
+    from comanage_tui.data.readmodel.coverage import uncovered_tickets
+    from comanage_tui.screens.overview import OverviewScreen
+
+    # "Business hours" no longer takes P4 tickets: outside the SOC's area they lose their clocks.
+    ui_store.sla.replace_policies([p.model_copy(update={"match_priorities": ["P1", "P2", "P3"]}) if p.name == "Business hours"
+                                   else p for p in ui_store.sla.policies()])
+    expected = uncovered_tickets(ui_store, context.load_context(ui_store), FIXED_NOW).uncovered_open
+    assert expected > 0
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        overview = app.screen
+        assert isinstance(overview, OverviewScreen)
+        await wait_until(pilot, lambda: overview.figures is not None, timeout=15, what="overview")
+        await pilot.pause()
+        assert f"⚠ {expected} no policy" in str(overview.query_one("#attention-title").render())
+        screen, _table = await open_sla(app, pilot)
+        await pilot.pause()
+        assert screen.uncovered == expected
+        status = str(screen.query_one("#sla-status").render())
+        assert f"· ⚠ {expected} no policy" in status and len(status) <= 78

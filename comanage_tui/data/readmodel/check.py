@@ -51,6 +51,10 @@ class CheckResult:
     open_handoffs: int = 0
     invalid_dates: int = 0
     """Tickets and handoffs skipped because a stored time lies outside 1970-2200 (hand-edited or old data)."""
+    uncovered_open: int = 0
+    """Tickets open at the as-of time that no SLA policy covers (readmodel.coverage): they have no clocks."""
+    uncovered_total: int = 0
+    """Every ticket opened by the as-of time that no SLA policy covers."""
     replayed: int = 0
     """Tickets whose clocks had to be computed (the rest were below every threshold)."""
     error: str | None = None
@@ -134,6 +138,13 @@ def _evaluate(conn: sqlite3.Connection, now: int, result: CheckResult, *, held: 
     result.worst = [{"ref": ref, "clock": name, "holder": holder, "breach_holder": bh, "breached_at": int(at)}
                     for at, ref, name, holder, bh in breaches[:5]]
 
+    # Tickets no policy covers, counted as readmodel.coverage does: one match per combination.
+    for area_id, priority, kind, holder_id, n, n_open in conn.execute(
+            "SELECT t.area_id, t.priority, t.kind, t.holder_party_id, count(*), sum(t.closed_at IS NULL OR t.closed_at > :now) "
+            "FROM tickets t WHERE +t.opened_at <= :now GROUP BY 1, 2, 3, 4", params):
+        if covering(area_id, priority, kind, keys.get(holder_id, "?")) is None:
+            result.uncovered_total += n
+            result.uncovered_open += n_open or 0
     if held:
         _held_time(conn, now, result, covering, calendars, keys)
 
@@ -214,7 +225,8 @@ def _may_alarm(w, priorities: set, policy, cal, now: float, before_eob: float) -
     return False
 
 
-def run_check(db: Path, now: int, *, warn_at_risk: bool = False, held: bool = False) -> CheckResult:
+def run_check(db: Path, now: int, *, warn_at_risk: bool = False, held: bool = False,
+              warn_uncovered: bool = False) -> CheckResult:
     """Evaluate the database at `now`; never raises for a bad database (that is UNKNOWN).
 
     `held` adds the held-time figures (`check --json`): a replay of the tickets active in their window.
@@ -251,7 +263,7 @@ def run_check(db: Path, now: int, *, warn_at_risk: bool = False, held: bool = Fa
         conn.close()
     if result.breached:
         result.code = CRITICAL
-    elif result.handoffs_late or (warn_at_risk and result.at_risk):
+    elif result.handoffs_late or (warn_at_risk and result.at_risk) or (warn_uncovered and result.uncovered_open):
         result.code = WARNING
     else:
         result.code = OK
@@ -265,11 +277,14 @@ def format_line(r: CheckResult, *, warn_at_risk: bool = False) -> str:
     summary = f"{r.breached} breached, {r.at_risk} at risk, {r.handoffs_late} handoffs late"
     if r.invalid_dates:
         summary += f" ({r.invalid_dates} skipped: a stored date outside 1970-2200)"
+    if r.uncovered_open:
+        summary += f", {r.uncovered_open} open tickets without SLA policy"
     # perfdata: 'label'=value;warn;crit;min — "0" as a threshold alerts on anything above zero.
     perf = (f"breached={r.breached};;0;0 at_risk={r.at_risk};{'0' if warn_at_risk else ''};;0 "
             f"handoffs_late={r.handoffs_late};0;;0 open_tickets={r.open_tickets};;;0 open_handoffs={r.open_handoffs};;;0 "
             f"due_today={r.due_today};;;0"
-            + (f" invalid_dates={r.invalid_dates};;;0" if r.invalid_dates else ""))
+            + (f" invalid_dates={r.invalid_dates};;;0" if r.invalid_dates else "")
+            + (f" uncovered={r.uncovered_open};;;0" if r.uncovered_open else ""))
     return f"COMANAGE {r.state} - {summary} | {perf}"
 
 

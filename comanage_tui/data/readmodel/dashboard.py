@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from comanage_tui.data.models import KtItem
 from comanage_tui.data.readmodel.clocks import TicketClock, open_ticket_clocks
 from comanage_tui.data.readmodel.context import Context, end_of_business_today, local_today
+from comanage_tui.data.readmodel.coverage import Coverage, uncovered_tickets
 from comanage_tui.data.readmodel.figures import (
     ClockCounts,
     count_clocks,
@@ -83,6 +84,8 @@ class NowFigures:
     """Close of business today (the "due today" deadline), epoch seconds."""
     zone: str
     clocks: list[TicketClock]
+    coverage: Coverage = field(default_factory=lambda: Coverage(0, 0))
+    """Tickets no SLA policy covers (readmodel.coverage), open now and in all."""
 
 
 def now_figures(store: Store, ctx: Context, now: float, *, all_items: bool = False) -> NowFigures:
@@ -101,7 +104,8 @@ def now_figures(store: Store, ctx: Context, now: float, *, all_items: bool = Fal
     items, candidates = attention(clocks, eob, handoffs, kt, today, split, with_rest=all_items)
     cal = ctx.internal_calendar()
     zone = cal.spec.timezone if cal is not None else "UTC"
-    return NowFigures(kpis(clocks, eob, handoffs, internal, kt, today, split), items, candidates, eob, zone, clocks)
+    return NowFigures(kpis(clocks, eob, handoffs, internal, kt, today, split), items, candidates, eob, zone, clocks,
+                      uncovered_tickets(store, ctx, now))
 
 
 def week_compliance(store: Store, ctx: Context, end: float, clocks: list[TicketClock] | None = None,

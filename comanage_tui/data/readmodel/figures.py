@@ -47,6 +47,8 @@ GLOSSARY = {
             "ticket; with unassigned time they add up to elapsed. The ticket screen and explain give each party "
             "and the paused time.",
     "attribution": ATTRIBUTION_RULE,
+    "uncovered": "⚠ no policy: open tickets no SLA policy covers (none matches them, or the first that does "
+                 "has no target for their priority); they have no clocks and count in no other figure.",
 }
 
 

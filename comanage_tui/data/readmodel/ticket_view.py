@@ -23,8 +23,12 @@ def ticket_explanation(store: Store, ticket_id: int, now: float) -> Explanation:
     if bad is not None:  # hand-edited or old data: the calendar cannot walk it, so say so instead of crashing
         raise InvalidInput("date", f"ticket {clean(t.ref)} has a stored time outside {RANGE_TEXT} ({bad}); it has no clocks")
     policy = match_policy(store.sla.policies(), party=t.holder_party_key, area=t.area_key, priority=t.priority, kind=t.kind)
-    if policy is None or t.priority not in policy.targets:
-        raise NotFound(f"no SLA policy matches ticket {t.ref} ({t.priority}, area {t.area_key or '-'}); see 'comanage sla show'")
+    if policy is None:
+        raise NotFound(f"no SLA policy matches ticket {clean(t.ref)} ({t.priority}, area {clean(t.area_key or '-')}); "
+                       "see 'comanage sla show'")
+    if t.priority not in policy.targets:  # saved before `sla load` refused such a policy
+        raise NotFound(f"policy '{clean(policy.name)}' matches ticket {clean(t.ref)} but has no {t.priority} target, so "
+                       "the ticket has no clocks; add the target or fall_through = true (see 'comanage sla show')")
     calendar = store.sla.calendar_map().get(policy.calendar)
     if calendar is None:
         raise NotFound(f"policy '{policy.name}' names calendar '{policy.calendar}', which does not exist")

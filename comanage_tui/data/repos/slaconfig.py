@@ -18,6 +18,7 @@ from comanage_tui.data.repos.base import Repo
 from comanage_tui.data.sla.calendar import BusinessCalendar
 from comanage_tui.data.sla.calendar_spec import CalendarSpec
 from comanage_tui.data.sla.policy import SlaPolicy
+from comanage_tui.data.sla.policy_check import check_policies, check_terms
 
 
 class SlaRepo(Repo):
@@ -54,8 +55,12 @@ class SlaRepo(Repo):
         return cal
 
     def replace_policies(self, policies: Iterable[SlaPolicy | Mapping[str, Any]]) -> list[SlaPolicy]:
-        """Replace the whole ordered list (position = list order)."""
-        items = [_validate(SlaPolicy, p, f"policy[{i}]") for i, p in enumerate(policies)]
+        """Replace the whole ordered list (position = list order), once it means what it says (sla/policy_check.py).
+
+        Raises:
+            InvalidInput: a policy is not valid; nothing is written.
+        """
+        items = _policies(list(policies), lambda i, p: f"policy[{i}]")
         with self.store.write() as conn:
             self._replace_policies(conn, items)
         return items
@@ -74,7 +79,7 @@ class SlaRepo(Repo):
         if unknown:
             raise InvalidInput("config", f"unknown section(s): {', '.join(sorted(unknown))}")
         cals = [_validate(CalendarSpec, c, _named("calendar", i, c)) for i, c in enumerate(doc.get("calendar", []))]
-        pols = [_validate(SlaPolicy, p, _named("policy", i, p)) for i, p in enumerate(doc.get("policy", []))]
+        pols = _policies(doc.get("policy", []), lambda i, p: _named("policy", i, p))
         with self.store.write() as conn:
             for cal in cals:
                 self._upsert_calendar(conn, cal)
@@ -116,6 +121,17 @@ class SlaRepo(Repo):
             [(i, p.name, p.model_dump_json(), now) for i, p in enumerate(items)],
         )
         self.store.audit(conn, "replace", "sla_policies", None, before, [p.model_dump_json() for p in items])
+
+
+def _policies(raw: list, named) -> list[SlaPolicy]:
+    """Every policy checked for its terms, validated, then the ordered list checked as a whole."""
+    items = []
+    for i, p in enumerate(raw):
+        if isinstance(p, Mapping):
+            check_terms(i, p)
+        items.append(_validate(SlaPolicy, p, named(i, p)))
+    check_policies(items)
+    return items
 
 
 def _named(kind: str, i: int, data: object) -> str:

@@ -58,7 +58,6 @@ if TYPE_CHECKING:
     from comanage_tui.data.sla.calendar import BusinessCalendar
     from comanage_tui.data.sla.policy import SlaPolicy
 
-STATUSES = ("new", "assigned", "in_progress", "waiting_customer", "waiting_vendor", "resolved", "closed")
 UNASSIGNED = "unassigned"
 _RESOLVED = frozenset({"resolved", "closed"})
 _STOPS = {"resolved": _RESOLVED, "closed": frozenset({"closed"})}
@@ -79,13 +78,15 @@ class Event(NamedTuple):
 def match_policy(
     policies: Sequence[SlaPolicy], *, party: str | None, area: str | None, priority: str, kind: str | None
 ) -> SlaPolicy | None:
-    """First policy whose non-empty match lists all contain the ticket's value."""
+    """First policy whose non-empty match lists all contain the ticket's value; a policy with
+    ``fall_through`` and no target for the ticket's priority passes it on to the next one."""
     for policy in policies:
         if (
             (not policy.match_parties or party in policy.match_parties)
             and (not policy.match_areas or area in policy.match_areas)
             and (not policy.match_priorities or priority in policy.match_priorities)
             and (not policy.match_kinds or kind in policy.match_kinds)
+            and not (policy.fall_through and priority not in policy.targets)
         ):
             return policy
     return None
@@ -442,5 +443,6 @@ def stored_policy(text: str) -> SimpleNamespace:
         match_areas=list(d.get("match_areas") or []),
         match_priorities=list(d.get("match_priorities") or []),
         match_kinds=list(d.get("match_kinds") or []),
+        fall_through=bool(d.get("fall_through", False)),
     )
 

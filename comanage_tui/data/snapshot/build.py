@@ -15,6 +15,7 @@ from comanage_tui.data.errors import InvalidInput
 from comanage_tui.data.models import KtItem, KtStatus
 from comanage_tui.data.readmodel import clocks as RC
 from comanage_tui.data.readmodel import context as RX
+from comanage_tui.data.readmodel import coverage as RCov
 from comanage_tui.data.readmodel import held as RHeld
 from comanage_tui.data.readmodel import history as RH
 from comanage_tui.data.readmodel import kt as RK
@@ -109,6 +110,7 @@ def build_snapshot(store: Store, opts: SnapshotOptions) -> Snapshot:
     # The same counting rules as the Overview and `check` (readmodel.figures).
     counts = count_clocks((c for r in open_rows_scope for c in r.open_clocks), RX.end_of_business_today(ctx, now))
     overall = {c.clock: c.overall.percent for c in snap_compliance.clocks}
+    coverage = RCov.uncovered_tickets(store, ctx, now, party=opts.party)
     kpis = Kpis(
         open_tickets=len(open_rows_scope),
         breached_clocks=sum(1 for c in clocks if c.state == "breached"),
@@ -128,13 +130,15 @@ def build_snapshot(store: Store, opts: SnapshotOptions) -> Snapshot:
         raci_drift=sum(1 for a in raci if a.drift),
         single_points_of_knowledge=sum(1 for c in knowledge.coverage if c.single_point),
         time_freed_hours=freed.hours,
+        uncovered_open_tickets=coverage.uncovered_open,
+        uncovered_tickets=coverage.uncovered_total,
     )
     snap = Snapshot(
         generated_at=b.iso(now), as_of=b.iso(now), timezone=getattr(zone, "key", "UTC"), scope=opts.party,
         include_notes=opts.include_notes,
         parties=[PartyRef(key=clean(p.key), name=clean(p.name), kind=p.kind.value) for p in parties],
         kpis=kpis, compliance=snap_compliance, trend=trend, clocks=clocks, handoffs=handoffs, raci=raci,
-        workload=workload, time_freed=freed, held_time=held_time, knowledge=knowledge, limits=b.limits(),
+        workload=workload, time_freed=freed, held_time=held_time, knowledge=knowledge, limits=b.limits(coverage),
     )
     if opts.since is not None:
         from comanage_tui.data.snapshot.delta import compute_delta
@@ -297,7 +301,7 @@ class _Builder:
             notes=self.note(i.notes),
         )
 
-    def limits(self) -> list[str]:
+    def limits(self, coverage: RCov.Coverage) -> list[str]:
         day = RX.local_today(self.ctx, self.now).isoformat()
         out = [
             f"SLA clocks, compliance, the trend, workload and RACI drift are recomputed from the ticket event log as of "
@@ -311,6 +315,9 @@ class _Builder:
             f"Compliance, workload, drift and time freed cover the {WINDOW_DAYS} days before the as-of time; the trend "
             f"covers {TREND_WEEKS} weeks.",
         ]
+        if coverage.uncovered_total:
+            out.append(f"{coverage.uncovered_total} ticket(s), {coverage.uncovered_open} of them open, have no SLA clocks. "
+                       + RCov.UNCOVERED_RULE)
         if self.opts.include_notes:
             out.append("Includes private notes (ticket notes, knowledge-transfer notes, handoff context).")
         else:

@@ -92,7 +92,8 @@ def _more(total: int, shown: int, what: str) -> str:
 def _kpis(s: Snapshot) -> str:
     k = s.kpis
     alarm = {"Breached clocks": "bad" if k.breached_clocks else "", "At-risk clocks": "warn" if k.at_risk_clocks else "",
-             "Handoffs not acknowledged in time": "warn" if k.late_handoffs else ""}
+             "Handoffs not acknowledged in time": "warn" if k.late_handoffs else "",
+             "Tickets no SLA policy covers (open / all)": "warn" if k.uncovered_tickets else ""}
     tiles = "".join(f'<div class="kpi {alarm.get(lbl, "")}"><span class="v">{h(v)}</span><span class="l">{h(lbl)}</span></div>'
                     for lbl, v in kpi_lines(s))
     return f'<section class="kpis">{tiles}</section>'

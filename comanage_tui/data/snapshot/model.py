@@ -49,6 +49,9 @@ class Kpis(_M):
     raci_drift: int
     single_points_of_knowledge: int
     time_freed_hours: float
+    uncovered_open_tickets: int = Field(default=0, description="Tickets open at the as-of time that no SLA policy covers "
+                                        "(docs/FIGURES.md): they have no clocks, so no other figure counts them.")
+    uncovered_tickets: int = Field(default=0, description="Every ticket opened by the as-of time that no SLA policy covers.")
 
 
 class ComplianceRow(_M):

@@ -92,6 +92,7 @@ def kpi_lines(s: Snapshot) -> list[tuple[str, str]]:
         ("RACI gaps / overlaps / drift", f"{k.raci_gaps} / {k.raci_overlaps} / {k.raci_drift}"),
         ("Single points of knowledge", str(k.single_points_of_knowledge)),
         (f"Time freed by partners, {s.time_freed.window_days} days", f"{k.time_freed_hours:.1f} h"),
+        ("Tickets no SLA policy covers (open / all)", f"{k.uncovered_open_tickets} / {k.uncovered_tickets}"),
     ]
 
 
