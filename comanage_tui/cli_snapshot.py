@@ -99,16 +99,17 @@ class _MonitoringCommand(click.Command):
 
 @click.command("check", cls=_MonitoringCommand)
 @click.option("--warn-at-risk", is_flag=True, help="Also WARN (exit 1) when a clock is at risk.")
+@click.option("--warn-uncovered", is_flag=True, help="Also WARN (exit 1) when an open ticket has no SLA policy (so no clocks).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object instead of the Nagios line.")
 @click.option("--as-of", "as_of", metavar="ISO", default=None, help="Evaluate this moment instead of now.")
 @click.pass_obj
-def check_cmd(c: Ctx, warn_at_risk: bool, as_json: bool, as_of: str | None) -> None:
+def check_cmd(c: Ctx, warn_at_risk: bool, warn_uncovered: bool, as_json: bool, as_of: str | None) -> None:
     """Health check for cron and monitoring: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
 
     CRITICAL when an SLA clock is breached; WARNING when a handoff waits past its
-    acknowledgement target (or, with --warn-at-risk, a clock is at risk), or a synced
-    source's last successful sync is older than its stale_after; UNKNOWN when the
-    database is missing or unreadable.
+    acknowledgement target (or, with --warn-at-risk, a clock is at risk; with --warn-uncovered,
+    an open ticket has no SLA policy), or a synced source's last successful sync is older
+    than its stale_after; UNKNOWN when the database is missing or unreadable.
     """
     try:
         from comanage_tui.data.readmodel.check import format_line, run_check, to_json
@@ -118,7 +119,7 @@ def check_cmd(c: Ctx, warn_at_risk: bool, as_json: bool, as_of: str | None) -> N
         except click.BadParameter as exc:
             click.echo(f"COMANAGE UNKNOWN - {exc.format_message()}")
             sys.exit(UNKNOWN)
-        result = run_check(c.db, now, warn_at_risk=warn_at_risk)
+        result = run_check(c.db, now, warn_at_risk=warn_at_risk, held=as_json, warn_uncovered=warn_uncovered)
         click.echo(to_json(result) if as_json else format_line(result, warn_at_risk=warn_at_risk))
     except Exception as exc:  # whatever broke, the probe reports UNKNOWN rather than a traceback
         from comanage_tui.data.text import clean

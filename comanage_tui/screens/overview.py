@@ -68,7 +68,7 @@ class OverviewScreen(ComanageScreen):
     """Where the co-managed operation stands this morning."""
 
     MODE = "overview"
-    FIGURES = ("breached", "due_today", "at_risk", "left")  # explained in the ? help
+    FIGURES = ("breached", "due_today", "at_risk", "left", "uncovered")  # explained in the ? help
     # Enter belongs to the attention table (it posts RowSelected).
     BINDINGS = [
         Binding("r", "app.review", "Review", id="overview.review",
@@ -178,7 +178,11 @@ class OverviewScreen(ComanageScreen):
             title = f"Attention today: all {shown} · m shows the {ATTENTION_SIZE} most urgent"
         else:
             title = f"Attention today: {shown}"
-        self.query_one("#attention-title", Static).update(title + ("" if shown else " · nothing urgent"))
+        title += "" if shown else " · nothing urgent"
+        uncovered = self.figures.coverage.uncovered_open if self.figures is not None else 0
+        if uncovered:  # these tickets have no clocks: no tile above counts them
+            title += f" · ⚠ {uncovered:,} no policy"
+        self.query_one("#attention-title", Static).update(title)
         table = self.query_one("#attention", PagedTable)
         source = ListSource(self.items, _attention_row)
         if table.source is None:

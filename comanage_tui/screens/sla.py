@@ -27,18 +27,22 @@ from comanage_tui.widgets.states import CLOCK_ORDER, clock_label
 if TYPE_CHECKING:  # the read model is imported by the load worker, off the UI thread
     from comanage_tui.data.readmodel.clocks import TicketClock
     from comanage_tui.data.readmodel.figures import ClockCounts
+    from comanage_tui.data.sla.attribution import Held
     from comanage_tui.data.sla.engine import Clock
     from comanage_tui.data.sla.ola import Hop
 
-# At 80 columns the title gets what the narrow columns leave (36 cells); `w` adds holder and area.
+# At 80 columns the title gets what the narrow columns leave (36 cells); `w` adds holder and area,
+# then the time held by us / by partners (all four at once from 120 columns).
 COLUMNS = [
     Column("due", "Left (bus.)", 12, right=True),
     Column("state", "State", 10),
     Column("clock", "Clock", 6),
     Column("ref", "Ref", 9),
     Column("priority", "P", 2),
-    Column("holder", "Holder", 8, optional=True),
-    Column("area", "Area", 10, optional=True),
+    Column("holder", "Holder", 8, optional=True, group=1),
+    Column("area", "Area", 10, optional=True, group=1),
+    Column("us", "Us", 5, right=True, optional=True, group=2),
+    Column("them", "Ptnr", 5, right=True, optional=True, group=2),
     Column("title", "Title", 10, flex=True),
 ]
 STATES = ["breached", "at_risk", "running", "paused"]
@@ -55,6 +59,12 @@ class OpenClock:
     """Business minutes left to the target, negative when over (readmodel.figures.left_minutes)."""
     text: str
     """The same as "2h 5m left" / "8h 33m over" (readmodel.figures.left_text)."""
+    us: float = 0.0
+    """Business seconds this clock counted while an internal party held the ticket (readmodel.held.by_side)."""
+    them: float = 0.0
+    """The same while a partner held it."""
+    held: Held | None = None
+    """Every party's held time and the paused time (readmodel.held.clock_held)."""
 
     @property
     def key(self) -> str:
@@ -101,7 +111,14 @@ def clock_row(item: OpenClock) -> Row:
     t, c = item.ticket, item.clock
     label, tone = clock_label(c.state)
     return Row(item.key, (item.text, label, "resp." if c.name == "response" else "resol.", clean(t.ref), t.priority,
-                          clean(t.holder), clean(t.area or "–"), clean(t.title)), (tone, tone))
+                          clean(t.holder), clean(t.area or "–"), _held(item.us), _held(item.them),
+                          clean(t.title)), (tone, tone))
+
+
+def _held(seconds: float) -> str:
+    from comanage_tui.data.readmodel.figures import short_duration  # loaded by the worker that made the items
+
+    return short_duration(seconds) if seconds else "–"
 
 
 SORT_KEYS = {
@@ -112,6 +129,8 @@ SORT_KEYS = {
     "priority": lambda i: (i.ticket.priority, i.due_in),
     "holder": lambda i: (i.ticket.holder, i.due_in),
     "area": lambda i: (i.ticket.area or "", i.due_in),
+    "us": lambda i: (-i.us, i.due_in),
+    "them": lambda i: (-i.them, i.due_in),
     "title": lambda i: i.ticket.title.casefold(),
 }
 
@@ -122,6 +141,8 @@ class ClocksLoaded(Message):
     parties: list[str]
     areas: list[str]
     counts: ClockCounts
+    uncovered: int = 0
+    """Open tickets no SLA policy covers (readmodel.coverage): they have no rows here."""
 
 
 @dataclass
@@ -156,7 +177,7 @@ class SlaScreen(FilterLine, ComanageScreen):
     """Open clocks by time to breach; Enter opens the ticket with its explain timeline."""
 
     MODE = "sla"
-    FIGURES = ("breached", "at_risk", "due_today", "left")  # explained in the ? help
+    FIGURES = ("breached", "at_risk", "due_today", "left", "held", "attribution", "uncovered")  # explained in the ? help
     AUTO_FOCUS = "#clocks"  # the table, not the filter line: a key pressed at once is a command, not filter text
     BINDINGS = [
         Binding("slash", "filter", "Filter", tooltip=FILTER_HELP, id="sla.filter"),
@@ -176,6 +197,7 @@ class SlaScreen(FilterLine, ComanageScreen):
         self.counts: ClockCounts | None = None
         self.hops: dict[int, Hop] = {}
         self.hop_zone = "UTC"
+        self.uncovered = 0
 
     def compose(self) -> ComposeResult:
         yield from self.header()
@@ -203,15 +225,24 @@ class SlaScreen(FilterLine, ComanageScreen):
     def _load(self, now: int) -> None:
         from comanage_tui.data.readmodel.clocks import open_ticket_clocks
         from comanage_tui.data.readmodel.context import end_of_business_today, load_context
+        from comanage_tui.data.readmodel.coverage import uncovered_tickets
         from comanage_tui.data.readmodel.figures import count_clocks, left_minutes, left_text
+        from comanage_tui.data.readmodel.held import by_side, held_for_rows
 
         store = self.comanage.reader
         ctx = load_context(store)
         rows = open_ticket_clocks(store, ctx, now)
-        items = [OpenClock(r, c, left_minutes(c), left_text(c)) for r in rows for c in r.open_clocks]
+        held = held_for_rows(store, ctx, rows, now)
+        kinds = {p.key: p.kind.value for p in ctx.parties.values()}
+        items = []
+        for r in rows:
+            for c in r.open_clocks:
+                h = held[r.ticket_id].of(c.name)
+                items.append(OpenClock(r, c, left_minutes(c), left_text(c), *by_side(h, kinds), h))
         counts = count_clocks((i.clock for i in items), end_of_business_today(ctx, now))
         self.post_message(ClocksLoaded(items, sorted(p.key for p in ctx.parties.values()),
-                                       sorted(a.key for a in ctx.areas.values()), counts))
+                                       sorted(a.key for a in ctx.areas.values()), counts,
+                                       uncovered_tickets(store, ctx, now).uncovered_open))
         # Then each listed ticket's open OLA hop (readmodel/ola.py), from the events already read.
         from comanage_tui.data.readmodel.ola import current_hops, load_olas
 
@@ -221,6 +252,7 @@ class SlaScreen(FilterLine, ComanageScreen):
     def on_clocks_loaded(self, message: ClocksLoaded) -> None:
         self.items, self.parties, self.areas = message.items, message.parties, message.areas
         self.counts = message.counts
+        self.uncovered = message.uncovered
         source = ListSource(message.items, clock_row, SORT_KEYS, matches)
         table = self.table
         if table.source is None:
@@ -248,9 +280,11 @@ class SlaScreen(FilterLine, ComanageScreen):
         arrow = "▼" if t.sort.descending else "▲"
         where = f"{t.cursor + 1:,}/{t.total:,}" if t.total else "no clocks match"
         shown = "" if t.total == len(self.items) else f" of {len(self.items):,}"
+        # Tickets without a policy have no clocks to list: said instead of the sort, which the header's arrow shows too.
+        last = f"⚠ {self.uncovered:,} no policy" if self.uncovered else f"sorted by {t.sort.column} {arrow}"
         self.query_one("#sla-status", Static).update(clean(
             f"{where}{shown} open clocks · ✖ {n.breached} breached · ▲ {n.at_risk} at risk · ◷ {n.due_today} due today · "
-            f"sorted by {t.sort.column} {arrow}"),
+            f"{last}"),
             layout=False)
 
     @on(Input.Changed, "#sla-filter")

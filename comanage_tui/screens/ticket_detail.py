@@ -20,8 +20,9 @@ from comanage_tui.data.models import Handoff, Ticket, TicketEvent
 from comanage_tui.data.readmodel.clocks import NO_POLICY, TicketClock, ticket_clocks
 from comanage_tui.data.readmodel.context import load_context
 from comanage_tui.data.readmodel.figures import left_text
+from comanage_tui.data.readmodel.held import ClockHeld, held_for_rows
 from comanage_tui.data.sla.engine import Clock, Event
-from comanage_tui.data.sla.explain import Explanation, exact_duration, explain, format_duration
+from comanage_tui.data.sla.explain import Explanation, exact_duration, explain, format_duration, held_text
 from comanage_tui.screens.base import ComanageScreen
 from comanage_tui.screens.ticket_actions import Lookups, TicketActions, load_lookups
 from comanage_tui.widgets.safe import clean, text
@@ -42,6 +43,8 @@ class DetailLoaded(Message):
     handoffs: list[Handoff]
     lookups: Lookups
     zone: str
+    held: ClockHeld | None = None
+    """Each clock's time per holding party and paused (readmodel.held), None without clocks."""
 
 
 @dataclass
@@ -66,6 +69,8 @@ class TicketDetailScreen(TicketActions, ComanageScreen):
         super().__init__()
         self.ticket_id = ticket_id
         self.ticket: Ticket | None = None
+        self.held: ClockHeld | None = None
+        """Time held per party of both clocks, as shown (readmodel.held)."""
         self.sub_title = "Ticket"
 
     def compose(self) -> ComposeResult:
@@ -95,6 +100,7 @@ class TicketDetailScreen(TicketActions, ComanageScreen):
         ctx = load_context(store)
         rows = ticket_clocks(store, ctx, "t.id = ?", (self.ticket_id,), now)
         row = rows[0] if rows else None
+        held = held_for_rows(store, ctx, rows, now).get(self.ticket_id)
         events = store.tickets.events(self.ticket_id)
         expl = None
         policy = next((p for p in ctx.policies if row is not None and p.name == row.policy), None)
@@ -105,7 +111,7 @@ class TicketDetailScreen(TicketActions, ComanageScreen):
         cal = ctx.internal_calendar()
         zone = expl.timezone if expl is not None else (cal.spec.timezone if cal is not None else "UTC")
         handoffs = store.handoffs.list(open_only=False, ticket_id=self.ticket_id)
-        self.post_message(DetailLoaded(ticket, row, expl, events, handoffs, load_lookups(store), zone))
+        self.post_message(DetailLoaded(ticket, row, expl, events, handoffs, load_lookups(store), zone, held))
 
     def on_detail_missing(self, message: DetailMissing) -> None:
         self.app.notify(f"Ticket {message.ticket_id} no longer exists.", severity="warning", markup=False)
@@ -113,6 +119,7 @@ class TicketDetailScreen(TicketActions, ComanageScreen):
 
     def on_detail_loaded(self, message: DetailLoaded) -> None:
         self.ticket, self.lookups = message.ticket, message.lookups
+        self.held = message.held
         zone = ZoneInfo(message.zone)
         t = message.ticket
         self.sub_title = f"Ticket {clean(t.ref)}"
@@ -142,6 +149,12 @@ class TicketDetailScreen(TicketActions, ComanageScreen):
         out.append("\n")
         for clock in m.clocks.clocks():
             out.append_text(self._clock_line(clock, zone))
+            if m.held is not None:
+                # To the second, so the parties add up to the elapsed time explain gives.
+                out.append(" " * 11 + "held: ", style="dim")
+                verdict = f" · counts for {clock.verdict_holder}" if clock.state in ("met", "missed") else ""
+                out.append_text(text(held_text(m.held.of(clock.name)) + verdict, single_line=False))
+                out.append("\n")
         return out
 
     def _clock_line(self, c: Clock, zone: ZoneInfo) -> Text:

@@ -26,6 +26,9 @@ class Column:
     right: bool = False
     optional: bool = False
     """Shown only when the table shows every column (`w`): at 80 columns the text column comes first."""
+    group: int = 0
+    """Optional columns of one group show together; when all the groups would squeeze the text
+    column below MIN_TEXT cells, `w` shows one group at a time."""
 
 
 @dataclass(frozen=True, slots=True)

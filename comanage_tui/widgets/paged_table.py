@@ -28,8 +28,12 @@ from comanage_tui.widgets.states import tone_style
 
 __all__ = ["Column", "ListSource", "PageSource", "PagedTable", "Row", "Sort"]
 
-WIDE_TEXT = 40
-"""The optional columns show by themselves when the text column keeps this many cells with them."""
+WIDE_TEXT = 38
+"""The optional columns show by themselves when the text column keeps this many cells with them (120
+columns keep 38-39 for the SLA list's title with holder, area and held time), counted as if the
+vertical scrollbar were there, so columns do not come and go as the list grows past the screen."""
+MIN_TEXT = 10
+"""`w` shows every optional column at once only if the text column keeps this many cells; else one group at a time."""
 PAGE_SIZE = 100
 MAX_PAGES = 40  # pages kept in memory; far-away ones are dropped and fetched again if needed
 
@@ -48,7 +52,7 @@ class PagedTable(ReportWorkerErrors, ScrollView, can_focus=True, inherit_binding
         Binding("home,g", "home", "First row", show=False, id="table.home"),
         Binding("end,G", "end", "Last row", show=False, id="table.end"),
         Binding("w", "toggle_columns", "More columns", show=False, id="list.columns",
-                tooltip="Show or hide the optional columns (the highlighted row is always shown whole below)"),
+                tooltip="Show or hide the optional columns; where they do not all fit, one group after the other"),
     ]
     """Movement keys are not shown in the footer; `?` lists them all. ScrollView's own bindings are
     not inherited: there is no horizontal scrolling, and these move the cursor, not the view."""
@@ -102,8 +106,9 @@ class PagedTable(ReportWorkerErrors, ScrollView, can_focus=True, inherit_binding
                  sort: Sort | None = None, name: str | None = None, id: str | None = None, classes: str | None = None):
         super().__init__(name=name, id=id, classes=classes)
         self.columns = list(columns)
-        self.show_optional: bool | None = None
-        """Show the optional columns too (`w`); None: when the text column keeps 40 cells with them."""
+        self.optional_view: int | None = None
+        """Which of `optional_views()` is shown (`w` moves on); None: all of them when the text column
+        keeps WIDE_TEXT cells with them, else none."""
         self.source = source
         self.query = query
         self.sort = sort or Sort(next((c.key for c in self.columns if c.sortable), ""))
@@ -350,23 +355,53 @@ class PagedTable(ReportWorkerErrors, ScrollView, can_focus=True, inherit_binding
             return any(c.optional for c in self.columns)
         return True
 
+    def _width(self) -> int:
+        return self.scrollable_content_region.width or self.app.size.width
+
+    def _text_cells(self, groups: frozenset[int], *, with_scrollbar: bool = False) -> int:
+        """Cells the text (flex) column keeps when the optional columns of `groups` are shown
+        (`with_scrollbar`: as if the vertical scrollbar took its cells, whether it shows now or not)."""
+        columns = [c for c in self.columns if not c.optional or c.group in groups]
+        width = self._width()
+        if with_scrollbar and self.size.width and width == self.size.width:
+            width -= self.styles.scrollbar_size_vertical
+        return min((w for c, w in zip(columns, column_widths(columns, width)) if c.flex), default=WIDE_TEXT)
+
+    def optional_views(self) -> list[frozenset[int]]:
+        """What `w` cycles through: no optional column, then all of them, or (when all of them
+        would leave the text column under MIN_TEXT cells) each group on its own."""
+        groups = sorted({c.group for c in self.columns if c.optional})
+        every = frozenset(groups)
+        if len(groups) <= 1 or self._text_cells(every) >= MIN_TEXT:
+            return [frozenset(), every]
+        return [frozenset(), *(frozenset({g}) for g in groups)]
+
+    @property
+    def shown_groups(self) -> frozenset[int]:
+        """The groups of optional columns drawn now."""
+        views = self.optional_views()
+        if self.optional_view is not None:
+            return views[self.optional_view % len(views)]
+        every = views[-1] if len(views) == 2 else frozenset(g for v in views for g in v)
+        return every if self._text_cells(every, with_scrollbar=True) >= WIDE_TEXT else frozenset()
+
     @property
     def optional_shown(self) -> bool:
-        """Whether the optional columns are drawn: as `w` set it, else when the text column keeps 40 cells."""
-        if self.show_optional is not None:
-            return self.show_optional
-        widths = column_widths(self.columns, self.scrollable_content_region.width or self.app.size.width)
-        return all(w >= WIDE_TEXT for c, w in zip(self.columns, widths) if c.flex)
+        """Whether any optional column is drawn."""
+        return bool(self.shown_groups)
 
     @property
     def shown(self) -> list[tuple[int, Column]]:
         """(index into a row's cells, column) of the columns drawn now."""
-        every = self.optional_shown
-        return [(i, c) for i, c in enumerate(self.columns) if every or not c.optional]
+        groups = self.shown_groups
+        return [(i, c) for i, c in enumerate(self.columns) if not c.optional or c.group in groups]
 
     def action_toggle_columns(self) -> None:
-        """Show or hide the optional columns."""
-        self.show_optional = not self.optional_shown
+        """Show or hide the optional columns (one group after the other where they do not all fit)."""
+        views = self.optional_views()
+        current = self.shown_groups
+        at = views.index(current) if current in views else 0
+        self.optional_view = (at + 1) % len(views)
         self.refresh()
 
     def action_sort_next(self) -> None:

@@ -48,7 +48,7 @@ def make_db(path: Path, *, ticket_ages: tuple[int, ...] = (), responded: bool = 
     """
     with Store(path, actor="tester", clock=lambda: FIXED_NOW) as store:
         store.sla.put_calendar({"name": "24x7", "timezone": "Europe/Berlin", "always_open": True})
-        store.sla.replace_policies([{"name": "all", "calendar": "24x7",
+        store.sla.replace_policies([{"name": "all", "calendar": "24x7", "match_priorities": ["P2"],
                                      "targets": {"P2": {"response_minutes": 60, "resolution_minutes": 600}}}])
         store.org.add_party({"key": "internal", "name": "Internal IT", "kind": "internal", "calendar": "24x7"})
         store.org.add_party({"key": "msp", "name": "MSP", "kind": "partner", "calendar": "24x7"})

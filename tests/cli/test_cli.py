@@ -84,7 +84,8 @@ def test_sla_config_round_trip(tmp_path: Path, fmt_ok: bool) -> None:
     loaded = run("--db", str(db), "sla", "load", str(cfg))
     assert loaded.returncode == 0, loaded.stderr
     assert "response_minutes = 20" in run("--db", str(db), "sla", "show").stdout
-    cfg.write_text('[[policy]]\nname = "x"\ncalendar = "nope"\n[policy.targets.P1]\nresponse_minutes = 1\nresolution_minutes = 2\n')
+    cfg.write_text('[[policy]]\nname = "x"\ncalendar = "nope"\nmatch_priorities = ["P1"]\n'
+                   '[policy.targets.P1]\nresponse_minutes = 1\nresolution_minutes = 2\n')
     bad = run("--db", str(db), "sla", "load", str(cfg))
     assert bad.returncode == 1 and "unknown calendar 'nope'" in bad.stderr and "nothing was changed" in bad.stderr
 

@@ -26,6 +26,7 @@ always_open = true
 [[policy]]
 name = "office hours"
 calendar = "office"
+match_priorities = ["P1", "P2"]
 [policy.targets]
 P1 = { response_minutes = 15, resolution_minutes = 240 }
 P2 = { response_minutes = 30, resolution_minutes = 480 }

@@ -32,7 +32,7 @@ def build(path: Path) -> Store:
     s = Store(path, actor="t", clock=lambda: clock[0])
     s.sla.put_calendar({"name": "office", "timezone": "UTC",
                         "weekly": {d: [("09:00", "17:00")] for d in ("mon", "tue", "wed", "thu", "fri")}})
-    s.sla.replace_policies([{"name": "std", "calendar": "office", "targets": {
+    s.sla.replace_policies([{"name": "std", "calendar": "office", "match_priorities": ["P1", "P3"], "targets": {
         "P1": {"response_minutes": 60, "resolution_minutes": 240},
         "P3": {"response_minutes": 120, "resolution_minutes": 960}}}])
     s.sla.load_toml(SLA_TOML)

@@ -88,7 +88,12 @@ class RefCalendar:
 
 
 def ref_clocks(events, policy: SlaPolicy, cal: RefCalendar, now: int) -> dict:
-    """Both clocks plus attribution, walking every minute from opening to ``now``."""
+    """Both clocks plus attribution, walking every minute from opening to ``now``.
+
+    Also, per clock: "held" (party -> seconds counted while it held the ticket), "paused"
+    (pause status -> seconds paused while the clock was open) and "stopped_by" (the holder
+    once every event at the instant the clock last stopped was applied).
+    """
     events = sorted((e for e in events if e.at <= now), key=lambda e: e.at)
     priority = None
     for e in events:
@@ -124,16 +129,30 @@ def ref_clocks(events, policy: SlaPolicy, cal: RefCalendar, now: int) -> dict:
     resp = {"elapsed": 0, "reached": None}
     res = {"elapsed": 0, "reached": None}
     attribution: dict[str, int] = {}
+    split = {name: {"held": {}, "paused": {}} for name in ("response", "resolution")}
+    stopped_by: dict[str, tuple] = {}
+
+    def note_stops() -> None:  # after every event of an instant: who holds the ticket as it stops
+        for name, key in (("response", "resp_stopped"), ("resolution", "res_stopped")):
+            at = state[key]
+            if at is not None and stopped_by.get(name, (None,))[0] != at:
+                stopped_by[name] = (at, state["holder"])
+
     i = 0
     t = events[0].at
     while t < now:
         while i < len(events) and events[i].at <= t:
             apply(events[i])
             i += 1
+        note_stops()
         status = state["status"]
         if cal.is_open(t) and status not in stops:
             key = status if status in pause else state["holder"]
             attribution[key] = attribution.get(key, 0) + MINUTE
+            open_clocks = ["resolution"] + (["response"] if state["resp_stopped"] is None else [])
+            for name in open_clocks:
+                bucket = split[name]["paused" if status in pause else "held"]
+                bucket[key] = bucket.get(key, 0) + MINUTE
             if status not in pause:
                 clocks = [(res, res_target)]
                 if state["resp_stopped"] is None:
@@ -146,11 +165,14 @@ def ref_clocks(events, policy: SlaPolicy, cal: RefCalendar, now: int) -> dict:
     while i < len(events):
         apply(events[i])
         i += 1
+    note_stops()
     paused = state["status"] in pause and state["status"] not in stops
     return {
         "response": _ref_clock(resp, resp_target, state["resp_stopped"], paused, policy, cal, now),
         "resolution": _ref_clock(res, res_target, state["res_stopped"], paused, policy, cal, now),
         "attribution": attribution,
+        "split": split,
+        "stopped_by": {name: holder for name, (_at, holder) in stopped_by.items()},
     }
 
 

@@ -8,6 +8,7 @@ clock by clock, on state, business minutes elapsed and left. Data: see test_impo
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -16,6 +17,7 @@ from comanage_tui.data.importing.importer import import_file
 from comanage_tui.data.importing.mapping import load_mapping
 from comanage_tui.data.readmodel import dashboard
 from comanage_tui.data.readmodel.context import load_context
+from comanage_tui.data.readmodel.held import held_in_window
 from comanage_tui.data.store import Store
 from tests.consistency import cli_json, differences, epoch, read_model_clocks, snapshot_clocks
 from tests.data.test_import_servicenow import CLOCK, DATA, REPO, ZONE
@@ -38,6 +40,7 @@ def test_check_the_snapshot_and_the_read_model_agree_on_the_real_log(sn_db) -> N
     now = int(AS_OF.timestamp())
     with Store(sn_db, actor="tester", clock=lambda: CLOCK, create=False) as store:
         figures = dashboard.now_figures(store, load_context(store), now)
+        held = [dataclasses.asdict(r) for r in held_in_window(store, load_context(store), now - 30 * 86_400, now).rows]
     n = figures.kpis.clocks
     assert n.breached and n.open_clocks > 100, "the as-of should catch real work in flight"
     check = cli_json(sn_db, "check", "--json", "--as-of", AS_OF.isoformat(), ok=(0, 1, 2))
@@ -47,6 +50,7 @@ def test_check_the_snapshot_and_the_read_model_agree_on_the_real_log(sn_db) -> N
     assert (snap["kpis"]["breached_clocks"], snap["kpis"]["at_risk_clocks"], snap["kpis"]["due_today_clocks"]) == \
         (n.breached, n.at_risk, n.due_today)
     assert check["open_tickets"] == snap["kpis"]["open_tickets"] == len(figures.clocks)
+    assert len(held) >= 8 and check["held_by_priority"] == snap["held_time"]["rows"] == held
     model = read_model_clocks(figures.clocks)
     assert differences({"read model": model, "snapshot": snapshot_clocks(snap)}) == []
     assert set(snapshot_clocks(snap)) == {k for k, (state, _e, _l) in model.items() if state in ("breached", "at_risk")}

@@ -511,6 +511,7 @@ name = "flat"
 calendar = "always"
 resolution_stop = "closed"
 pause_statuses = []
+fall_through = true  # no P1 target and no policy after it: P1 tickets have none
 [policy.targets]
 P3 = { response_minutes = 60, resolution_minutes = 1440 }
 """

@@ -30,7 +30,7 @@ OFFICE = BusinessCalendar(CalendarSpec(name="office", timezone="Europe/Berlin",
                                        weekly={d: [("08:00", "18:00")] for d in ("mon", "tue", "wed", "thu", "fri")}))
 ALWAYS = BusinessCalendar(CalendarSpec(name="24x7", timezone="Europe/Berlin", always_open=True))
 CALENDARS = {"office": OFFICE, "24x7": ALWAYS}
-POLICY = SlaPolicy(name="office hours", calendar="office",
+POLICY = SlaPolicy(name="office hours", calendar="office", match_priorities=["P1", "P2"],
                    targets={"P1": {"response_minutes": 15, "resolution_minutes": 240},
                             "P2": {"response_minutes": 30, "resolution_minutes": 480}})
 OLAS = {

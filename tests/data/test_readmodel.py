@@ -30,7 +30,8 @@ NOW = at(17, 12)  # Tuesday noon
 def org(tmp_path) -> Store:
     s = Store(tmp_path / "org.db", actor="t", clock=lambda: NOW)
     s.sla.put_calendar({"name": "office", "timezone": "UTC", "weekly": {d: [("09:00", "17:00")] for d in ("mon", "tue", "wed", "thu", "fri")}})
-    s.sla.replace_policies([{"name": "std", "calendar": "office", "targets": {"P3": {"response_minutes": 60, "resolution_minutes": 480}}}])
+    s.sla.replace_policies([{"name": "std", "calendar": "office", "match_priorities": ["P3"],
+                             "targets": {"P3": {"response_minutes": 60, "resolution_minutes": 480}}}])
     s.org.add_party({"key": "internal", "name": "Internal IT", "kind": "internal", "calendar": "office"})
     s.org.add_party({"key": "msp", "name": "MSP", "calendar": "office"})
     for key, crit in (("desk", "high"), ("erp", "critical"), ("print", "low")):

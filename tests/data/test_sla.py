@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
+from comanage_tui.data.sla.attribution import attribute
 from comanage_tui.data.sla.calendar import BusinessCalendar
 from comanage_tui.data.sla.calendar_spec import CalendarSpec
-from comanage_tui.data.sla.engine import ClockState, Event, ack_clock, attribute, compute_clocks, match_policy
+from comanage_tui.data.sla.engine import ClockState, Event, ack_clock, compute_clocks, match_policy
 from comanage_tui.data.sla.explain import COMPLIANCE_RULE, compliance, explain, format_explanation
 from comanage_tui.data.sla.policy import PriorityTarget, SlaPolicy
 from comanage_tui.data.sla.terms import WEEKDAYS
@@ -335,7 +336,7 @@ def test_stored_policy_reads_what_slapolicy_saved_without_pydantic() -> None:
 
     saved = [policy(), policy(name="odd", pause_statuses=["assigned"], resolution_stop="closed", response_stop="first_assignment",
                               at_risk_percent=90.5, at_risk_minutes_remaining=30, match_parties=["msp"], match_areas=["desk"],
-                              match_priorities=["P1", "P2"], match_kinds=["incident"])]
+                              match_priorities=["P1", "P2"], match_kinds=["incident"], fall_through=True)]
     for p in saved:
         plain = stored_policy(p.model_dump_json())
         assert set(vars(plain)) == set(SlaPolicy.model_fields)  # a new field must be read there too

@@ -8,21 +8,21 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from comanage_tui.data.sla.attribution import attribute, clock_holds, verdict_holder
 from comanage_tui.data.sla.calendar import BusinessCalendar
 from comanage_tui.data.sla.calendar_spec import CalendarSpec
 from comanage_tui.data.sla.engine import (
     RUNNING,
-    STATUSES,
     ClockState,
     Event,
-    attribute,
     clock_stops,
     compute_clocks,
     stopped_state,
+    targets_at,
     walk,
 )
 from comanage_tui.data.sla.policy import PriorityTarget, SlaPolicy
-from comanage_tui.data.sla.terms import WEEKDAYS
+from comanage_tui.data.sla.terms import STATUSES, WEEKDAYS
 from tests.data.sla_reference import RefCalendar, ref_clocks
 
 ZONES = ["Europe/Berlin", "America/New_York", "UTC", "Australia/Lord_Howe", "Asia/Kolkata"]
@@ -228,6 +228,16 @@ def test_clocks_match_reference(case):
             assert g.due_at == w.due_at, name
     attribution = attribute(events, policy, cal, now)
     assert {k: v for k, v in attribution.items() if v} == want["attribution"]
+    # Time held per party and paused per status, per clock; held time adds up to elapsed.
+    for held in clock_holds(walk(events, policy, now), cal):
+        assert (held.held, held.paused) == (want["split"][held.clock]["held"], want["split"][held.clock]["paused"])
+        assert held.counted == getattr(got, held.clock).elapsed_seconds
+    # The verdict holder: the holder at the stop when met, the breach holder when missed or breached.
+    for name in ("response", "resolution"):
+        g = getattr(got, name)
+        expected = (g.breach_holder if g.state in (ClockState.MISSED, ClockState.BREACHED)
+                    else want["stopped_by"][name] if g.state == ClockState.MET else None)
+        assert g.verdict_holder == expected, name
 
 
 @settings(PROPS, max_examples=300)
@@ -252,6 +262,9 @@ def test_stops_of_one_walk_give_every_earlier_moments_verdict(case, picks, held_
                 assert len(current) == 1, (name, t)
                 got = current[0]
                 assert (got.at, got.elapsed, stopped_state(got, policy, w, t)) == (ref.stopped_at, ref.elapsed_seconds, ref.state), (name, t)
+                # Whose verdict it is, from the walk up to `now`, judged with the target in force at t.
+                target = targets_at(policy, w, t)[0 if name == "response" else 1]
+                assert verdict_holder(w, cal, got, target) == ref.verdict_holder, (name, t)
             else:
                 assert current == [], (name, t)
     expected: dict[str, float] = {}

@@ -69,18 +69,24 @@ def every_format(snap) -> dict[str, bytes]:  # Snapshot
 
 def reference_compliance(store: Store, ctx: context.Context, start: int, end: int, open_rows: list,
                          party: str | None = None) -> history.Compliance:
-    """Compliance the plain way: every candidate's clocks computed afresh at `end` (stopped_clocks), grouped."""
+    """Compliance the plain way: every candidate's clocks computed afresh at `end` (stopped_clocks), grouped.
+
+    By party, each clock counts for its `verdict_holder` as compute_clocks reports it (who held the
+    ticket when it stopped or ran out), an open clock within its target for the holder now.
+    """
+    from comanage_tui.data.sla.attribution import ATTRIBUTION_RULE
     from comanage_tui.data.sla.explain import COMPLIANCE_RULE, ComplianceRow, compliance
 
-    pairs = [(r, c) for r, c in rclocks.stopped_clocks(store, ctx, start, end) if party in (None, r.holder)]
-    pairs += [(r, c) for r in open_rows for c in r.open_clocks]
+    pairs = [(r, c) for r, c in rclocks.stopped_clocks(store, ctx, start, end) if party in (None, c.verdict_holder)]
+    pairs += [(r, c) for r in open_rows for c in r.open_clocks if party in (None, c.verdict_holder or r.holder)]
     overall, by = {}, {}
     for name in ("response", "resolution"):
-        rows = [({"party": r.holder, "area": r.area or "", "priority": r.priority}, c) for r, c in pairs if c.name == name]
+        rows = [({"party": c.verdict_holder or r.holder, "area": r.area or "", "priority": r.priority}, c)
+                for r, c in pairs if c.name == name]
         total = compliance([({"all": "all"}, c) for _a, c in rows], "all")
         overall[name] = total[0] if total else ComplianceRow("all", 0, 0, 0, 0, None)
         by[name] = {g: compliance(rows, g) for g in ("party", "area", "priority")}
-    return history.Compliance(start, end, COMPLIANCE_RULE, overall, by)
+    return history.Compliance(start, end, f"{COMPLIANCE_RULE} {ATTRIBUTION_RULE}", overall, by)
 
 
 def reference_trend(store: Store, ctx: context.Context, now: int, weeks: int = 12, party: str | None = None) -> list[tuple]:
@@ -88,7 +94,8 @@ def reference_trend(store: Store, ctx: context.Context, now: int, weeks: int = 1
     out = []
     for i in range(weeks):
         end = now - (weeks - 1 - i) * 7 * DAY
-        closed = [c for r, c in rclocks.stopped_clocks(store, ctx, end - 7 * DAY, end) if c.name == "resolution" and party in (None, r.holder)]
+        closed = [c for _r, c in rclocks.stopped_clocks(store, ctx, end - 7 * DAY, end)
+                  if c.name == "resolution" and party in (None, c.verdict_holder)]
         met = sum(c.state == "met" for c in closed)
         out.append((end - 7 * DAY, met * 100 / len(closed) if closed else None, len(closed)))
     return out
@@ -128,7 +135,7 @@ def test_compliance_trend_and_clocks_equal_the_read_model(snap_db: Path, offset_
 def test_party_compliance_and_trend_equal_the_read_model(snap_db: Path) -> None:
     with _open(snap_db) as store:
         ctx = context.load_context(store)
-        open_rows = [r for r in rclocks.open_ticket_clocks(store, ctx, FIXED_NOW) if r.holder == "msp"]
+        open_rows = [r for r in rclocks.open_ticket_clocks(store, ctx, FIXED_NOW) if rclocks.concerns(r, "msp")]
         expected = reference_compliance(store, ctx, FIXED_NOW - 30 * DAY, FIXED_NOW, open_rows, party="msp")
         trend = reference_trend(store, ctx, FIXED_NOW, party="msp")
     snap = build(snap_db, party="msp")

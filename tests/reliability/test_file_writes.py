@@ -142,7 +142,7 @@ def test_a_csv_folder_appears_whole_and_replaces_an_earlier_snapshot_whole(demo_
     out_dir = tmp_path / "csv"
     assert _write("csv-dir", db, out_dir).returncode == 0
     first = {p.name: p.read_bytes() for p in out_dir.iterdir()}
-    assert len(first) == 11 and all(name.endswith(".csv") for name in first)  # scorecards.csv is the 11th
+    assert len(first) == 12 and all(name.endswith(".csv") for name in first)  # every table but delta.csv
     (out_dir / "kpis.csv").write_text("stale\n")
     again = _write("csv-dir", db, out_dir)
     assert again.returncode == 0, again.stderr

@@ -43,8 +43,9 @@ def test_check_warns_when_a_source_is_older_than_stale_after(synced) -> None:
     assert "sync_age_sn=90000s;93600;;0" in fresh.stdout
     stale = _cli(db, "check", "--as-of", _iso(FIXED_NOW + 27 * HOUR))
     assert stale.returncode == 1
+    # The synced tickets have no SLA policy: the line says so after the source (no --warn-uncovered: no warning).
     assert stale.stdout.startswith("COMANAGE WARNING - 0 breached, 0 at risk, 0 handoffs late, source sn last synced 27 h ago "
-                                   "(limit 26 h) |"), stale.stdout
+                                   "(limit 26 h), 6 open tickets without SLA policy |"), stale.stdout
     data = json.loads(_cli(db, "check", "--json", "--as-of", _iso(FIXED_NOW + 27 * HOUR)).stdout)
     assert data["state"] == "WARNING"
     assert data["sources"] == [{"name": "sn", "kind": "servicenow", "data_as_of": FIXED_NOW, "last_success_at": FIXED_NOW,

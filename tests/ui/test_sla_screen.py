@@ -125,5 +125,107 @@ async def test_help_defines_the_figures_the_screen_shows(make_app) -> None:
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
         text = app.screen.text()
         assert "Figures on this screen" in text
-        for name in ("breached", "at_risk", "due_today", "left"):
+        for name in ("breached", "at_risk", "due_today", "left", "held", "attribution", "uncovered"):
             assert GLOSSARY[name] in text
+
+
+def held_figures(store) -> dict[str, tuple[str, str]]:
+    """(Us, Ptnr) cells of every open clock, from the read model's held time (readmodel.held)."""
+    from comanage_tui.data.readmodel.held import by_side, held_for_rows
+
+    ctx = context.load_context(store)
+    rows = rclocks.open_ticket_clocks(store, ctx, FIXED_NOW)
+    held = held_for_rows(store, ctx, rows, FIXED_NOW)
+    kinds = {p.key: p.kind.value for p in ctx.parties.values()}
+    out = {}
+    for r in rows:
+        for c in r.open_clocks:
+            us, them = by_side(held[r.ticket_id].of(c.name), kinds)
+            out[f"{r.ticket_id}:{c.name}"] = tuple(figures.short_duration(x) if x else "–" for x in (us, them))
+    return out
+
+
+async def test_w_shows_holder_and_area_then_the_time_held_at_80_columns(make_app, ui_store) -> None:
+    expected = held_figures(ui_store)
+    assert any(us != "–" and them != "–" for us, them in expected.values()), "the demo should have shared clocks"
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        _screen, table = await open_sla(app, pilot)
+        shown = lambda: [c.key for _i, c in table.shown]  # noqa: E731
+        assert "holder" not in shown() and "us" not in shown()
+        await pilot.press("w")
+        await pilot.pause()
+        assert "holder" in shown() and "area" in shown() and "us" not in shown()
+        await pilot.press("w")
+        await pilot.pause()
+        assert "us" in shown() and "them" in shown() and "holder" not in shown()
+        lines = screen_text(app).splitlines()
+        assert any(" Us " in line and "Ptnr" in line for line in lines)
+        assert all(len(line.rstrip()) <= 80 for line in lines)
+        for row in table.loaded_rows():
+            assert row.cells[7:9] == expected[row.key], row.key
+        first = table.loaded_rows()[0]
+        us, them = expected[first.key]
+        assert f"{first.cells[3]} {first.cells[4]} {us:>5} {them:>5} " in screen_text(app)
+        await pilot.press("w")
+        await pilot.pause()
+        assert "holder" not in shown() and "us" not in shown()
+
+
+async def test_from_120_columns_every_optional_column_shows(make_app, ui_store) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        _screen, table = await open_sla(app, pilot)
+        assert [c.key for _i, c in table.shown][5:9] == ["holder", "area", "us", "them"]
+        assert " Holder   Area          Us  Ptnr Title" in screen_text(app)
+        await pilot.press("w")
+        await pilot.pause()
+        assert "us" not in [c.key for _i, c in table.shown]
+
+
+async def test_the_ticket_screen_shows_each_partys_time_and_whose_verdict(make_app, ui_store) -> None:
+    from comanage_tui.data.readmodel.ticket_view import explain_ticket_data
+    from comanage_tui.data.sla.explain import exact_duration
+
+    expected = held_figures(ui_store)
+    key = next(k for k, (us, them) in expected.items() if us != "–" and them != "–")
+    ticket_id = int(key.split(":")[0])
+    ref = ui_store.tickets.get(ticket_id).ref
+    data = explain_ticket_data(ui_store, ref, FIXED_NOW)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_sla(app, pilot)
+        app.push_screen(TicketDetailScreen(ticket_id))
+        await wait_until(pilot, lambda: isinstance(app.screen, TicketDetailScreen) and app.screen.held is not None,
+                         what="detail")
+        shown = str(app.screen.query_one("#detail-clocks").render())
+        for name in ("response", "resolution"):
+            parties = data[name]["held_seconds"]
+            assert {k: round(v) for k, v in app.screen.held.of(name).held.items()} == parties
+            line = " · ".join(f"{k} {exact_duration(v)}" for k, v in parties.items()) or "nothing counted yet"
+            assert f"held: {line}" in shown, (name, shown)
+            if data[name]["state"] in ("met", "missed"):
+                assert f"counts for {data[name]['verdict_holder']}" in shown
+
+
+async def test_open_tickets_no_policy_covers_are_counted_on_the_sla_screen_and_the_overview(make_app, ui_store) -> None:
+    from comanage_tui.data.readmodel.coverage import uncovered_tickets
+    from comanage_tui.screens.overview import OverviewScreen
+
+    # "Business hours" no longer takes P4 tickets: outside the SOC's area they lose their clocks.
+    ui_store.sla.replace_policies([p.model_copy(update={"match_priorities": ["P1", "P2", "P3"]}) if p.name == "Business hours"
+                                   else p for p in ui_store.sla.policies()])
+    expected = uncovered_tickets(ui_store, context.load_context(ui_store), FIXED_NOW).uncovered_open
+    assert expected > 0
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        overview = app.screen
+        assert isinstance(overview, OverviewScreen)
+        await wait_until(pilot, lambda: overview.figures is not None, timeout=15, what="overview")
+        await pilot.pause()
+        assert f"⚠ {expected} no policy" in str(overview.query_one("#attention-title").render())
+        screen, _table = await open_sla(app, pilot)
+        await pilot.pause()
+        assert screen.uncovered == expected
+        status = str(screen.query_one("#sla-status").render())
+        assert f"· ⚠ {expected} no policy" in status and len(status) <= 78

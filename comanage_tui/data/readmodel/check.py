@@ -32,6 +32,9 @@ STATE_NAMES = {OK: "OK", WARNING: "WARNING", CRITICAL: "CRITICAL", UNKNOWN: "UNK
 # Same candidates as readmodel.clocks.open_ticket_clocks; "+" keeps SQLite off idx_tickets_opened, which
 # matches nearly every row here and would turn a 20 ms table scan into 100k index lookups.
 _OPEN_AT = "+t.opened_at <= :now AND (t.closed_at IS NULL OR t.closed_at > :now)"
+# Same candidates as readmodel.history.replay (clocks.ACTIVE_SINCE): a clock may have stopped in [start, now).
+_ACTIVE_SINCE = ("+t.opened_at <= :now AND (t.closed_at IS NULL OR t.closed_at >= :start OR t.resolved_at >= :start "
+                 "OR t.first_response_at >= :start)")
 
 
 @dataclass
@@ -48,6 +51,10 @@ class CheckResult:
     open_handoffs: int = 0
     invalid_dates: int = 0
     """Tickets and handoffs skipped because a stored time lies outside 1970-2200 (hand-edited or old data)."""
+    uncovered_open: int = 0
+    """Tickets open at the as-of time that no SLA policy covers (readmodel.coverage): they have no clocks."""
+    uncovered_total: int = 0
+    """Every ticket opened by the as-of time that no SLA policy covers."""
     replayed: int = 0
     """Tickets whose clocks had to be computed (the rest were below every threshold)."""
     error: str | None = None
@@ -56,6 +63,10 @@ class CheckResult:
     sources: list[dict] = field(default_factory=list)
     """Every synced source (readmodel.freshness): name, kind, data_as_of, last_success_at, age_seconds,
     stale_after, stale. A stale one is a WARNING: the figures above may be a day old."""
+    held_window_days: int | None = None
+    held_by_priority: list[dict] | None = None
+    """With --json: per priority and party, the median / p90 / total business minutes each party held the
+    tickets whose resolution clock stopped in the last held_window_days (readmodel.held_stats.HELD_RULE)."""
 
     @property
     def state(self) -> str:
@@ -70,7 +81,7 @@ def _freshness(conn: sqlite3.Connection, now: int, result: CheckResult) -> None:
                        "last_error": f.last_error} for f in source_freshness(conn, now)]
 
 
-def _evaluate(conn: sqlite3.Connection, now: int, result: CheckResult) -> None:
+def _evaluate(conn: sqlite3.Connection, now: int, result: CheckResult, *, held: bool = False) -> None:
     # Imported here so that `comanage check` on a missing file answers before loading the engine.
     # Neither brings pydantic: stored calendars and policies were validated when they were saved,
     # and `stored_spec`/`stored_policy` read them as plain objects (importing pydantic costs ~0.1 s).
@@ -99,18 +110,17 @@ def _evaluate(conn: sqlite3.Connection, now: int, result: CheckResult) -> None:
                            f"WHERE {_OPEN_AT} ORDER BY t.id", params).fetchall()
     # Party ids stand in for keys: the engine treats holders as opaque labels; mapped back below.
     # Events by id list (not a subquery, which would scan the tickets table a second time).
-    events: dict[int, list[tuple]] = {}
-    ids = [t[0] for t in tickets]
-    for i in range(0, len(ids), 500):
-        part = ids[i:i + 500]
-        cur = conn.execute(f"SELECT e.ticket_id, e.at, e.kind, e.status, e.party_id, e.person_id, e.priority FROM ticket_events e "
-                           f"WHERE e.ticket_id IN ({','.join('?' * len(part))}) ORDER BY e.ticket_id, e.seq", part)
-        events.update({tid: [r[1:] for r in rows] for tid, rows in groupby(cur, key=itemgetter(0))})
+    events = _events(conn, [t[0] for t in tickets])
+
+    def covering(area_id, priority, kind, holder: str):  # as readmodel.clocks.resolve
+        policy = match_policy(policies, party=holder, area=areas.get(area_id), priority=priority, kind=kind)
+        return None if policy is None or priority not in policy.targets or policy.calendar not in calendars else policy
+
     breaches = []
     for tid, ref, area_id, priority, kind, holder_id in tickets:
         holder = keys.get(holder_id, "?")
-        policy = match_policy(policies, party=holder, area=areas.get(area_id), priority=priority, kind=kind)
-        if policy is None or priority not in policy.targets or policy.calendar not in calendars:
+        policy = covering(area_id, priority, kind, holder)
+        if policy is None:
             continue  # the read model shows these with no clocks ("no matching policy")
         evs = events.get(tid)
         if not evs:
@@ -139,6 +149,16 @@ def _evaluate(conn: sqlite3.Connection, now: int, result: CheckResult) -> None:
     result.worst = [{"ref": ref, "clock": name, "holder": holder, "breach_holder": bh, "breached_at": int(at)}
                     for at, ref, name, holder, bh in breaches[:5]]
 
+    # Tickets no policy covers, counted as readmodel.coverage does: one match per combination.
+    for area_id, priority, kind, holder_id, n, n_open in conn.execute(
+            "SELECT t.area_id, t.priority, t.kind, t.holder_party_id, count(*), sum(t.closed_at IS NULL OR t.closed_at > :now) "
+            "FROM tickets t WHERE +t.opened_at <= :now GROUP BY 1, 2, 3, 4", params):
+        if covering(area_id, priority, kind, keys.get(holder_id, "?")) is None:
+            result.uncovered_total += n
+            result.uncovered_open += n_open or 0
+    if held:
+        _held_time(conn, now, result, covering, calendars, keys)
+
     # Handoffs open at the as-of time, on the receiver's calendar (the internal one as fallback),
     # as readmodel.org.handoff_statuses and the snapshot compute them.
     by_id = {pid: calendars.get(c) for pid, _k, _kind, c in parties}
@@ -152,6 +172,42 @@ def _evaluate(conn: sqlite3.Connection, now: int, result: CheckResult) -> None:
         cal = by_id.get(to_id) or fallback
         if cal is not None and ack_clock(requested, acked, target, cal, now).state == ClockState.BREACHED:
             result.handoffs_late += 1
+
+
+def _events(conn: sqlite3.Connection, ids: list[int]) -> dict[int, list[tuple]]:
+    """Event logs by ticket id as the engine's tuples, party ids standing in for keys; by id list
+    (not a subquery, which would scan the tickets table a second time), 500 at a time."""
+    events: dict[int, list[tuple]] = {}
+    for i in range(0, len(ids), 500):
+        part = ids[i:i + 500]
+        cur = conn.execute(f"SELECT e.ticket_id, e.at, e.kind, e.status, e.party_id, e.person_id, e.priority FROM ticket_events e "
+                           f"WHERE e.ticket_id IN ({','.join('?' * len(part))}) ORDER BY e.ticket_id, e.seq", part)
+        events.update({tid: [r[1:] for r in rows] for tid, rows in groupby(cur, key=itemgetter(0))})
+    return events
+
+
+def _held_time(conn: sqlite3.Connection, now: int, result: CheckResult, covering, calendars: dict, keys: dict) -> None:
+    """The held-time figures of the snapshot, with the same rule and functions (readmodel.held_stats)."""
+    from comanage_tui.data.readmodel.held_stats import WINDOW_DAYS, add_sample, summarise
+    from comanage_tui.data.sla.engine import walk
+
+    start = now - WINDOW_DAYS * 86_400
+    tickets = conn.execute(f"SELECT t.id, t.area_id, t.priority, t.kind, t.holder_party_id FROM tickets t "
+                           f"WHERE {_ACTIVE_SINCE} ORDER BY t.id", {"now": now, "start": start}).fetchall()
+    samples: dict = {}
+    for i in range(0, len(tickets), 500):
+        part = tickets[i:i + 500]
+        events = _events(conn, [t[0] for t in part])
+        for tid, area_id, priority, kind, holder_id in part:
+            policy = covering(area_id, priority, kind, keys.get(holder_id, "?"))
+            evs = events.get(tid)
+            if policy is None or not evs or not all(in_range(e[0]) for e in evs):
+                continue
+            add_sample(samples, walk(evs, policy, now), calendars[policy.calendar], priority, start, now)
+    # Holders are party ids here: back to keys before summing up, so rows sort as the read model's do.
+    by_key = {prio: {keys.get(pid, pid): v for pid, v in parties.items()} for prio, parties in samples.items()}
+    result.held_window_days = WINDOW_DAYS
+    result.held_by_priority = [asdict(r) for r in summarise(by_key)]
 
 
 def _may_alarm(w, priorities: set, policy, cal, now: float, before_eob: float) -> bool:  # Walk, SlaPolicy, BusinessCalendar
@@ -180,8 +236,12 @@ def _may_alarm(w, priorities: set, policy, cal, now: float, before_eob: float) -
     return False
 
 
-def run_check(db: Path, now: int, *, warn_at_risk: bool = False) -> CheckResult:
-    """Evaluate the database at `now`; never raises for a bad database (that is UNKNOWN)."""
+def run_check(db: Path, now: int, *, warn_at_risk: bool = False, held: bool = False,
+              warn_uncovered: bool = False) -> CheckResult:
+    """Evaluate the database at `now`; never raises for a bad database (that is UNKNOWN).
+
+    `held` adds the held-time figures (`check --json`): a replay of the tickets active in their window.
+    """
     result = CheckResult(UNKNOWN, now)
     db = Path(db)
     if db.is_dir():
@@ -201,7 +261,7 @@ def run_check(db: Path, now: int, *, warn_at_risk: bool = False) -> CheckResult:
         return result
     try:
         _freshness(conn, now, result)
-        _evaluate(conn, now, result)
+        _evaluate(conn, now, result, held=held)
     except sqlite3.DatabaseError as exc:
         from comanage_tui.data.db_errors import describe
 
@@ -215,7 +275,8 @@ def run_check(db: Path, now: int, *, warn_at_risk: bool = False) -> CheckResult:
         conn.close()
     if result.breached:
         result.code = CRITICAL
-    elif result.handoffs_late or (warn_at_risk and result.at_risk) or any(f["stale"] for f in result.sources):
+    elif (result.handoffs_late or (warn_at_risk and result.at_risk) or (warn_uncovered and result.uncovered_open)
+          or any(f["stale"] for f in result.sources)):
         result.code = WARNING
     else:
         result.code = OK
@@ -237,13 +298,16 @@ def format_line(r: CheckResult, *, warn_at_risk: bool = False) -> str:
                 summary += f", source {f['name']} never synced successfully"
             else:
                 summary += f", source {f['name']} last synced {age_text(f['age_seconds'])} ago (limit {age_text(f['stale_after'])})"
+    if r.uncovered_open:
+        summary += f", {r.uncovered_open} open tickets without SLA policy"
     # perfdata: 'label'=value;warn;crit;min — "0" as a threshold alerts on anything above zero.
     perf = (f"breached={r.breached};;0;0 at_risk={r.at_risk};{'0' if warn_at_risk else ''};;0 "
             f"handoffs_late={r.handoffs_late};0;;0 open_tickets={r.open_tickets};;;0 open_handoffs={r.open_handoffs};;;0 "
             f"due_today={r.due_today};;;0"
             + (f" invalid_dates={r.invalid_dates};;;0" if r.invalid_dates else "")
             + "".join(f" sync_age_{f['name']}={f['age_seconds']}s;{f['stale_after'] or ''};;0"
-                      for f in r.sources if f["age_seconds"] is not None))
+                      for f in r.sources if f["age_seconds"] is not None)
+            + (f" uncovered={r.uncovered_open};;;0" if r.uncovered_open else ""))
     return f"COMANAGE {r.state} - {summary} | {perf}"
 
 

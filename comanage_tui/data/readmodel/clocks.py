@@ -8,7 +8,7 @@ Candidate rows are chosen in SQL so a 100k-ticket database costs only what is sh
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from comanage_tui.data.readmodel.context import Context
 from comanage_tui.data.readmodel.figures import OPEN_STATES
@@ -42,6 +42,8 @@ class TicketClock:
     policy: str
     response: Clock | None
     resolution: Clock | None
+    matched: tuple[SlaPolicy, BusinessCalendar] | None = field(default=None, repr=False, compare=False)
+    """The policy and calendar the clocks were computed with (None without clocks)."""
 
     def clocks(self) -> Iterable[Clock]:
         return (c for c in (self.response, self.resolution) if c is not None)
@@ -56,11 +58,20 @@ class TicketClock:
         dues = [c.due_at for c in self.open_clocks if c.due_at is not None]
         return min(dues) if dues else float("inf")
 
+    def owner(self, clock: Clock) -> str:
+        """The party an open clock of this ticket counts for: the breach holder once breached, else the holder now."""
+        return clock.verdict_holder or self.holder
+
     @property
     def worst(self) -> ClockState | None:
         order = [ClockState.BREACHED, ClockState.AT_RISK, ClockState.RUNNING, ClockState.PAUSED]
         states = [c.state for c in self.open_clocks]
         return next((s for s in order if s in states), None)
+
+
+def concerns(row: TicketClock, party: str) -> bool:
+    """The ticket is `party`'s business now: it holds it, or held it when an open clock ran out."""
+    return row.holder == party or any(c.verdict_holder == party for c in row.open_clocks)
 
 
 TICKET_COLS = "t.id, t.ref, t.title, t.area_id, t.priority, t.kind, t.status, t.holder_party_id"
@@ -99,14 +110,19 @@ def _load(store: Store, ctx: Context, where: str, params: list | tuple) -> tuple
     read again; the ones read here are kept there.
     """
     tickets = store.rows(f"SELECT {TICKET_COLS} FROM tickets t WHERE {where} ORDER BY t.id", params)
+    return tickets, load_events(store, ctx, [r[0] for r in tickets])
+
+
+def load_events(store: Store, ctx: Context, ids: list[int]) -> dict[int, list[tuple]]:
+    """`ctx.events`, with the event logs of `ids` it did not hold yet read (a batch at a time) and kept."""
     cache = ctx.events
-    missing = [r[0] for r in tickets if r[0] not in cache]
+    missing = [tid for tid in ids if tid not in cache]
     for i in range(0, len(missing), _BATCH):
         chunk = missing[i:i + _BATCH]
         found = _read_events(store, chunk)
         for tid in chunk:
             cache[tid] = found.get(tid, [])
-    return tickets, cache
+    return cache
 
 
 def load_tickets(store: Store, ctx: Context, where: str, params: list | tuple) -> list:
@@ -154,7 +170,8 @@ def ticket_clocks(store: Store, ctx: Context, where: str, params: list | tuple, 
             out.append(TicketClock(tid, ref, title, area, priority, kind, status, holder, INVALID_DATE, None, None))
             continue
         clocks = compute_clocks(events[tid], policy, calendar, now)
-        out.append(TicketClock(tid, ref, title, area, priority, kind, status, holder, policy.name, clocks.response, clocks.resolution))
+        out.append(TicketClock(tid, ref, title, area, priority, kind, status, holder, policy.name, clocks.response,
+                               clocks.resolution, found))
     return out
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from comanage_tui.data.models import KtItem
 from comanage_tui.data.readmodel.clocks import TicketClock, open_ticket_clocks
 from comanage_tui.data.readmodel.context import Context, end_of_business_today, local_today
+from comanage_tui.data.readmodel.coverage import Coverage, uncovered_tickets
 from comanage_tui.data.readmodel.figures import (
     ClockCounts,
     count_clocks,
@@ -86,13 +87,14 @@ class NowFigures:
     clocks: list[TicketClock]
     sources: list[SourceFreshness] = field(default_factory=list)
     """Synced sources and how fresh their data is (readmodel.freshness), for the header's "data as of"."""
+    now: int = 0
+    coverage: Coverage = field(default_factory=lambda: Coverage(0, 0))
+    """Tickets no SLA policy covers (readmodel.coverage), open now and in all."""
 
     @property
     def data_as_of(self) -> str:
         """The header's freshness line ("data as of servicenow 08:12"), "" when nothing is synced."""
         return header_text(self.sources, self.zone, self.now)
-
-    now: int = 0
 
 
 def now_figures(store: Store, ctx: Context, now: float, *, all_items: bool = False) -> NowFigures:
@@ -114,7 +116,7 @@ def now_figures(store: Store, ctx: Context, now: float, *, all_items: bool = Fal
     with store.lock:
         sources = source_freshness(store.conn, int(now))
     return NowFigures(kpis(clocks, eob, handoffs, internal, kt, today, split), items, candidates, eob, zone, clocks,
-                      sources, now=int(now))
+                      sources, now=int(now), coverage=uncovered_tickets(store, ctx, now))
 
 
 def week_compliance(store: Store, ctx: Context, end: float, clocks: list[TicketClock] | None = None,

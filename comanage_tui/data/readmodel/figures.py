@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from comanage_tui.data.sla.attribution import ATTRIBUTION_RULE
 from comanage_tui.data.sla.engine import Clock, ClockState
 
 if TYPE_CHECKING:
@@ -42,6 +43,12 @@ GLOSSARY = {
                  "(internal calendar); a deadline, not a state.",
     "left": "Left / over: business time to the target, target minus elapsed in whole minutes; "
             "\"2h 5m left\" before the target, \"8h 33m over\" past it.",
+    "held": "Us / Ptnr (w): business time this clock counted while the internal team / a partner held the "
+            "ticket; with unassigned time they add up to elapsed. The ticket screen and explain give each party "
+            "and the paused time.",
+    "attribution": ATTRIBUTION_RULE,
+    "uncovered": "⚠ no policy: open tickets no SLA policy covers (none matches them, or the first that does "
+                 "has no target for their priority); they have no clocks and count in no other figure.",
 }
 
 
@@ -120,6 +127,16 @@ def left_text(clock: Clock) -> str:
     """"2h 5m left" or "8h 33m over": the one way every surface states business time to the target."""
     m = left_minutes(clock)
     return f"{hm(m)} left" if m >= 0 else f"{hm(-m)} over"
+
+
+def short_duration(seconds: float) -> str:
+    """Business time in at most five cells for a narrow column: "45m", "7h05", "12h30", "130h"
+    (floored to the minute, like every duration here)."""
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes}m"
+    hours, rest = divmod(minutes, 60)
+    return f"{hours}h{rest:02d}" if hours < 100 else f"{hours}h"
 
 
 def format_duration(seconds: float) -> str:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from comanage_tui.data.readmodel.clocks import ACTIVE_SINCE, TICKET_COLS, TicketClock, open_ticket_clocks, resolve, stream_events
 from comanage_tui.data.readmodel.context import DAY, Context
+from comanage_tui.data.readmodel.held_stats import Samples, add_sample
+from comanage_tui.data.sla.attribution import ATTRIBUTION_RULE, verdict_holder
 from comanage_tui.data.sla.engine import ClockState, clock_stops, targets_at, walk
 from comanage_tui.data.sla.explain import COMPLIANCE_RULE, ComplianceRow
 from comanage_tui.data.store import Store
@@ -32,11 +34,14 @@ class Replay:
     held_from: float | None
     held: dict[str, float]
     """Business seconds per holder (party key) of running time in [held_from, now)."""
+    held_samples: Samples | None = None
+    """With `held_stats`: per priority and party, the resolution time each ticket that stopped in
+    [window_start, now) was held (held_stats.add_sample)."""
 
 
 def replay(
     store: Store, ctx: Context, now: float, *, window_start: float | None = None, weeks: int = 0,
-    held_from: float | None = None, party: str | None = None,
+    held_from: float | None = None, party: str | None = None, held_stats: bool = False,
 ) -> Replay:
     """Walk every ticket active since the earliest of the starts once, and count what is asked for.
 
@@ -44,8 +49,11 @@ def replay(
     - `weeks`: met/missed of resolution clocks per week of the `weeks` weeks before `now`, each
       week [end - 7 days, end) judged as of its own `end` (see `weekly_trend` for why);
     - `held_from`: business seconds each party held a running ticket in [held_from, now).
+    - `held_stats` (needs `window_start`): the samples of `held_stats.HELD_RULE`.
 
-    `party` keeps only the verdicts on tickets that party holds now (held time covers everyone).
+    `party` keeps only the verdicts that belong to that party (held time covers everyone).
+    A verdict belongs to the party that held the ticket when the clock stopped (met) or ran
+    out (missed), never to whoever holds it now (`sla.attribution.verdict_holder`; ATTRIBUTION_RULE).
     Verdicts come from `sla.clock_stops`, which gives every stop of both clocks with the time
     they had counted, so a clock's verdict at any of these moments costs no second walk; it
     equals `stopped_clocks` per window (tests/data/test_readmodel.py, test_snapshot.py). Events
@@ -60,23 +68,24 @@ def replay(
         name: {g: {} for g in ("all", *_GROUPINGS)} for name in ("response", "resolution")}
     buckets = [[0, 0] for _ in range(weeks)]
     held: dict[str, float] = {}
-    out = Replay(now, window_start, stopped, trend_start, buckets, held_from, held)
+    samples: Samples | None = {} if held_stats and window_start is not None else None
+    out = Replay(now, window_start, stopped, trend_start, buckets, held_from, held, samples)
     if lo == inf:
         return out
     held_into = held if held_from is not None else None
     held_since = held_from if held_from is not None else inf
     window_from = window_start if window_start is not None else inf
-    rows_for: dict[tuple, list[ComplianceRow]] = {}  # (clock, holder, area, priority) -> the rows it counts in
+    rows_for: dict[tuple, list[ComplianceRow]] = {}  # (clock, verdict holder, area, priority) -> the rows it counts in
     tickets = store.rows(f"SELECT {TICKET_COLS} FROM tickets t WHERE {ACTIVE_SINCE} ORDER BY t.id", (now, lo, lo, lo))
     for (_tid, _ref, _title, area_id, priority, kind, _status, holder_id), events in stream_events(store, ctx, tickets):
-        area, holder, found = resolve(ctx, area_id, priority, kind, holder_id)
+        area, _holder, found = resolve(ctx, area_id, priority, kind, holder_id)
         if found is None or not events or not all(in_range(e[0]) for e in events):
             continue  # an out-of-range stored date is labelled in ticket_clocks, never counted here
         policy, cal = found
         w = walk(events, policy, now)
         stops = clock_stops(w, cal, held_into, held_since)
-        if party is not None and holder != party:
-            continue
+        if samples is not None:
+            add_sample(samples, w, cal, priority, window_start, now, party)
         # A verdict is met when the elapsed time is within the target in force at the moment
         # judged (sla.stopped_state); nearly every ticket keeps one priority, so one target pair.
         targets = targets_at(policy, w, now) if len(w.priorities) < 2 else None
@@ -90,15 +99,20 @@ def replay(
                 end = trend_start + (i + 1) * WEEK
                 if stop.until > end:  # still stopped at the week's end (not reopened by then)
                     target = (targets or targets_at(policy, w, end))[1]
-                    buckets[i][0 if stop.elapsed <= target else 1] += 1
+                    if party is None or verdict_holder(w, cal, stop, target) == party:
+                        buckets[i][0 if stop.elapsed <= target else 1] += 1
             if at >= window_from and stop.until > now:
-                key = (index, holder, area, priority)
+                target = (targets or targets_at(policy, w, now))[index]
+                owner = verdict_holder(w, cal, stop, target)
+                if party is not None and owner != party:
+                    continue
+                key = (index, owner, area, priority)
                 rows = rows_for.get(key)
                 if rows is None:
                     by = stopped[stop.clock]
                     rows = rows_for[key] = [
-                        _row(by["all"], "all"), _row(by["party"], holder), _row(by["area"], area), _row(by["priority"], priority)]
-                if stop.elapsed <= (targets or targets_at(policy, w, now))[index]:
+                        _row(by["all"], "all"), _row(by["party"], owner), _row(by["area"], area), _row(by["priority"], priority)]
+                if stop.elapsed <= target:
                     for row in rows:
                         row.met += 1
                 else:
@@ -122,20 +136,22 @@ class Compliance:
     start: float
     end: float
     rule: str
+    """COMPLIANCE_RULE, then ATTRIBUTION_RULE: how verdicts are counted and whose they are."""
     overall: dict[str, ComplianceRow]  # "response"/"resolution"
     by: dict[str, dict[str, list[ComplianceRow]]]  # clock -> grouping ("party", "area", "priority") -> rows
 
 
 def compliance_in_window(
     store: Store, ctx: Context, start: float, end: float, open_rows: list[TicketClock] | None = None,
-    replayed: Replay | None = None,
+    replayed: Replay | None = None, *, party: str | None = None,
 ) -> Compliance:
     """met / (met + missed) over clocks stopped in [start, end) as of `end`; clocks open at `end` in flight.
 
     `open_rows` (`open_ticket_clocks` at `end`) and `replayed` (a `replay` at `end` with
-    `window_start=start`) may be passed when the caller has them already.
+    `window_start=start`, and the same `party`) may be passed when the caller has them already.
+    `party` counts only the clocks that belong to it (ATTRIBUTION_RULE), in flight too.
     """
-    r = replay(store, ctx, end, window_start=start) if replayed is None else replayed
+    r = replay(store, ctx, end, window_start=start, party=party) if replayed is None else replayed
     if (r.now, r.window_start) != (end, start):
         raise ValueError(f"replay covers [{r.window_start}, {r.now}), not [{start}, {end})")
     open_rows = open_ticket_clocks(store, ctx, end) if open_rows is None else open_rows
@@ -143,8 +159,12 @@ def compliance_in_window(
               for name, by in r.stopped.items()}
     for t in open_rows:
         for c in t.open_clocks:
+            # In flight: the party holding the ticket now; once breached, the one that held it when it ran out.
+            owner = t.owner(c)
+            if party is not None and owner != party:
+                continue
             by = groups[c.name]
-            for row in (_row(by["all"], "all"), _row(by["party"], t.holder), _row(by["area"], t.area),
+            for row in (_row(by["all"], "all"), _row(by["party"], owner), _row(by["area"], t.area),
                         _row(by["priority"], t.priority)):
                 row.in_flight += 1
                 row.breached += c.state == ClockState.BREACHED
@@ -157,7 +177,7 @@ def compliance_in_window(
                 row.percent = row.met * 100 / closed if closed else None
         overall[name] = by["all"].get("all") or ComplianceRow("all", 0, 0, 0, 0, None)
         by_grouping[name] = {g: [by[g][k] for k in sorted(by[g])] for g in _GROUPINGS}
-    return Compliance(start, end, COMPLIANCE_RULE, overall, by_grouping)
+    return Compliance(start, end, f"{COMPLIANCE_RULE} {ATTRIBUTION_RULE}", overall, by_grouping)
 
 
 def weekly_trend(
@@ -176,7 +196,7 @@ def weekly_trend(
     showed the same number for it. (Judging every week as of `now` instead would move a
     past week's bar whenever one of its tickets is reopened later.)
 
-    `party` counts only tickets that party holds now. `replayed` may carry a `replay` at
+    `party` counts only the verdicts that belong to that party (see `replay`). `replayed` may carry a `replay` at
     `now` with these `weeks` (the snapshot shares one with compliance and workload).
     Memory stays bounded: events are read a batch of tickets at a time, only counters kept.
     """

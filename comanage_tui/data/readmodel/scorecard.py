@@ -12,20 +12,19 @@ these figures; `SCORECARD_RULES` states how each is counted.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from comanage_tui.data.models import Area, KtItem, KtStatus, Party, PartyKind
-from comanage_tui.data.readmodel.clocks import ACTIVE_SINCE, TICKET_COLS, resolve, stream_events
 from comanage_tui.data.readmodel.context import DAY, Context, local_today
+from comanage_tui.data.readmodel.held import held_in_window
+from comanage_tui.data.readmodel.held_stats import HELD_RULE
 from comanage_tui.data.readmodel.history import Compliance, compliance_in_window
 from comanage_tui.data.readmodel.ola import OLA_RULE, OlaRow, load_olas, ola_compliance
 from comanage_tui.data.readmodel.org import handoff_statuses, raci_split
-from comanage_tui.data.sla.engine import ClockState, attribute, walk
+from comanage_tui.data.sla.engine import ClockState
 from comanage_tui.data.store import Store
-from comanage_tui.data.timerange import in_range
 
 DEFAULT_DAYS = 30
 PRIORITIES = ("P1", "P2", "P3", "P4")
@@ -34,9 +33,7 @@ SCORECARD_RULES = {
            "compliance (a met verdict to the party holding the ticket when the clock stopped, a missed one to the party "
            "holding it when the target ran out); open clocks are in flight. Compliance % = met / (met + missed).",
     "ola": OLA_RULE,
-    "held": "Business time (the ticket's SLA calendar, running statuses only) the party held each ticket whose "
-            "resolution clock stopped in the window, over the ticket's whole life; median and 90th percentile "
-            "(nearest rank) per priority, over the tickets the party held at all.",
+    "held": HELD_RULE,
     "handoffs": "Those to the party last requested in the window. On time: acknowledged within the target; "
                 "wait: business time from request to acknowledgement on the party's calendar (median of the "
                 "acknowledged ones). Bounces caused: times the party returned a handoff sent to it (stored per handoff, "
@@ -149,7 +146,7 @@ def party_scorecards(store: Store, ctx: Context, start: float, end: float, parti
     if (comp.start, comp.end) != (start, end):
         raise ValueError(f"compliance covers [{comp.start}, {comp.end}), not [{start}, {end})")
     olas = ola_compliance(store, ctx, start, end, load_olas(store))
-    held = _held_times(store, ctx, start, end)
+    held = held_in_window(store, ctx, start, end).rows
     statuses = [s for s in handoff_statuses(store, ctx, end, open_only=False) if start <= s.handoff.requested_at < end]
     splits = raci_split(store, ctx, end, window_days=(end - start) / DAY)
     kt = _kt_by_party(store, ctx, end)
@@ -163,7 +160,8 @@ def party_scorecards(store: Store, ctx: Context, start: float, end: float, parti
         out.append(Scorecard(
             party=by_key[key], start=start, end=end, sla=sla, ola=olas.party(key),
             ola_by_priority=[ola_prio[p] for p in sorted(ola_prio)],
-            held=[_summary(prio, held.get((key, prio), [])) for prio in PRIORITIES if held.get((key, prio))],
+            held=[Held(r.priority, r.tickets, r.median_minutes * 60, r.p90_minutes * 60)
+                  for r in sorted(held, key=lambda r: _rank(r.priority)) if r.party == key],
             handoffs=_handoffs(key, statuses),
             kt=kt.get(key, Knowledge()),
             areas=[AreaRole(s.area, s.letters[key], dict(sorted(s.drift.items())), s.recent_tickets)
@@ -181,39 +179,8 @@ def _party_order(p: Party) -> tuple:
     return (p.kind != PartyKind.INTERNAL, p.key)
 
 
-def held_by_party(events: Sequence, policy, calendar, now: float) -> dict[str, float]:
-    """Business seconds each party held one ticket in a running status, on the policy's calendar.
-
-    The scorecard's only source of time held per party for a ticket: `sla.engine.attribute`
-    (paused time, which it files under the pause status, left out). To be replaced by the read
-    model's held-time function of issue #14 item 2 once that exists, so both count alike.
-    """
-    pauses = set(policy.pause_statuses)
-    return {k: v for k, v in attribute(events, policy, calendar, now).items() if k not in pauses}
-
-
-def _held_times(store: Store, ctx: Context, start: float, end: float) -> dict[tuple[str, str], list[float]]:
-    """(party, priority) -> seconds held, one value per ticket whose resolution clock stopped in [start, end)."""
-    out: dict[tuple[str, str], list[float]] = {}
-    tickets = store.rows(f"SELECT {TICKET_COLS} FROM tickets t WHERE {ACTIVE_SINCE} ORDER BY t.id", (end, start, start, start))
-    for (_tid, _ref, _title, area_id, priority, kind, _status, holder_id), events in stream_events(store, ctx, tickets):
-        _area, _holder, found = resolve(ctx, area_id, priority, kind, holder_id)
-        if found is None or not events or not all(in_range(e[0]) for e in events):
-            continue
-        policy, cal = found
-        w = walk(events, policy, end)
-        if w.resolution_stop is None or not start <= w.resolution_stop < end or w.priority is None:
-            continue
-        for party, seconds in held_by_party(events, policy, cal, end).items():
-            if seconds > 0:
-                out.setdefault((party, w.priority), []).append(seconds)
-    return out
-
-
-def _summary(priority: str, values: list[float]) -> Held:
-    ordered = sorted(values)
-    p90 = ordered[max(0, math.ceil(0.9 * len(ordered)) - 1)]
-    return Held(priority, len(ordered), statistics.median(ordered), p90)
+def _rank(priority: str) -> tuple[int, str]:
+    return (PRIORITIES.index(priority) if priority in PRIORITIES else len(PRIORITIES), priority)
 
 
 def _handoffs(key: str, statuses: list) -> Handoffs:  # list[org.HandoffStatus]

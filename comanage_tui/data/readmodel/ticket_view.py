@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from comanage_tui.data.errors import InvalidInput, NotFound
+from comanage_tui.data.readmodel.held import clock_held
 from comanage_tui.data.readmodel.ola import format_hops, hops_data, ticket_ola_hops
 from comanage_tui.data.sla.engine import Event, match_policy
 from comanage_tui.data.sla.explain import Explanation, explain, explanation_data, format_explanation
@@ -23,12 +24,18 @@ def ticket_explanation(store: Store, ticket_id: int, now: float) -> Explanation:
     if bad is not None:  # hand-edited or old data: the calendar cannot walk it, so say so instead of crashing
         raise InvalidInput("date", f"ticket {clean(t.ref)} has a stored time outside {RANGE_TEXT} ({bad}); it has no clocks")
     policy = match_policy(store.sla.policies(), party=t.holder_party_key, area=t.area_key, priority=t.priority, kind=t.kind)
-    if policy is None or t.priority not in policy.targets:
-        raise NotFound(f"no SLA policy matches ticket {t.ref} ({t.priority}, area {t.area_key or '-'}); see 'comanage sla show'")
+    if policy is None:
+        raise NotFound(f"no SLA policy matches ticket {clean(t.ref)} ({t.priority}, area {clean(t.area_key or '-')}); "
+                       "see 'comanage sla show'")
+    if t.priority not in policy.targets:  # saved before `sla load` refused such a policy
+        raise NotFound(f"policy '{clean(policy.name)}' matches ticket {clean(t.ref)} but has no {t.priority} target, so "
+                       "the ticket has no clocks; add the target or fall_through = true (see 'comanage sla show')")
     calendar = store.sla.calendar_map().get(policy.calendar)
     if calendar is None:
         raise NotFound(f"policy '{policy.name}' names calendar '{policy.calendar}', which does not exist")
     expl = explain(events, policy, calendar, now)
+    held = clock_held(events, policy, calendar, now)
+    expl.held = {"response": held.response, "resolution": held.resolution}
     # The policy list is matched on the ticket as it is now (see docs/FIGURES.md).
     expl.matched_on = (f"holder {clean(t.holder_party_key)}, area {clean(t.area_key or '-')}, "
                        f"priority {t.priority}, kind {clean(t.kind)}")

@@ -19,6 +19,7 @@ from comanage_tui.data.sla.calendar_spec import CalendarSpec
 from comanage_tui.data.sla.estimates import ESTIMATES_KEY, Estimates, from_json
 from comanage_tui.data.sla.ola_spec import OlaSpec
 from comanage_tui.data.sla.policy import SlaPolicy
+from comanage_tui.data.sla.policy_check import check_policies, check_terms
 from comanage_tui.data.validation import validate
 
 
@@ -60,8 +61,12 @@ class SlaRepo(Repo):
         return cal
 
     def replace_policies(self, policies: Iterable[SlaPolicy | Mapping[str, Any]]) -> list[SlaPolicy]:
-        """Replace the whole ordered list (position = list order)."""
-        items = [_validate(SlaPolicy, p, f"policy[{i}]") for i, p in enumerate(policies)]
+        """Replace the whole ordered list (position = list order), once it means what it says (sla/policy_check.py).
+
+        Raises:
+            InvalidInput: a policy is not valid; nothing is written.
+        """
+        items = _policies(list(policies), lambda i, p: f"policy[{i}]")
         with self.store.write() as conn:
             self._replace_policies(conn, items)
         return items
@@ -89,9 +94,9 @@ class SlaRepo(Repo):
         if unknown:
             raise InvalidInput("config", f"unknown section(s): {', '.join(sorted(unknown))}")
         cals = [_validate(CalendarSpec, c, _named("calendar", i, c)) for i, c in enumerate(doc.get("calendar", []))]
-        pols = [_validate(SlaPolicy, p, _named("policy", i, p)) for i, p in enumerate(doc.get("policy", []))]
         olas = olaconfig.parse_olas(doc["ola"]) if "ola" in doc else None
         estimates = _validate(Estimates, doc["estimates"], "estimates") if "estimates" in doc else None
+        pols = _policies(doc.get("policy", []), lambda i, p: _named("policy", i, p))
         with self.store.write() as conn:
             for cal in cals:
                 self._upsert_calendar(conn, cal)
@@ -156,6 +161,17 @@ class SlaRepo(Repo):
             [(i, p.name, p.model_dump_json(), now) for i, p in enumerate(items)],
         )
         self.store.audit(conn, "replace", "sla_policies", None, before, [p.model_dump_json() for p in items])
+
+
+def _policies(raw: list, named) -> list[SlaPolicy]:
+    """Every policy checked for its terms, validated, then the ordered list checked as a whole."""
+    items = []
+    for i, p in enumerate(raw):
+        if isinstance(p, Mapping):
+            check_terms(i, p)
+        items.append(_validate(SlaPolicy, p, named(i, p)))
+    check_policies(items)
+    return items
 
 
 def _named(kind: str, i: int, data: object) -> str:

@@ -26,9 +26,11 @@ Semantics (decided once; tested in tests/data/test_sla*.py):
   target) for clocks that went on to exceed it; ``breach_holder`` held the ticket then.
   ``due_at`` for an open clock is that instant when breached, else ``now`` plus the
   remaining business time (so it moves out while paused); None when stopped.
-* Holder: the party key last named on "opened"/"assign" ("unassigned" before any), or the
-  pause status itself while paused. ``attribute`` sums business seconds per holder over
-  every non-stopped span (reopened spans included), paused spans under the pause status.
+* Holder: the party key last named on "opened"/"assign" ("unassigned" before any).
+* Verdict holder (``Clock.verdict_holder``): a met clock belongs to the party holding the
+  ticket at the instant it stopped (events at that instant applied, ``holder_at``); a missed
+  or breached one to ``breach_holder``. A later reassignment changes neither. Time held per
+  party and paused per status are in ``sla/attribution.py``.
 
 compute_clocks is the hot path (every ticket on every refresh): one pass over the events,
 plain tuples and attribute reads only, no pydantic or datetime work per ticket. For
@@ -56,7 +58,6 @@ if TYPE_CHECKING:
     from comanage_tui.data.sla.calendar import BusinessCalendar
     from comanage_tui.data.sla.policy import SlaPolicy
 
-STATUSES = ("new", "assigned", "in_progress", "waiting_customer", "waiting_vendor", "resolved", "closed")
 UNASSIGNED = "unassigned"
 _RESOLVED = frozenset({"resolved", "closed"})
 _STOPS = {"resolved": _RESOLVED, "closed": frozenset({"closed"})}
@@ -77,13 +78,15 @@ class Event(NamedTuple):
 def match_policy(
     policies: Sequence[SlaPolicy], *, party: str | None, area: str | None, priority: str, kind: str | None
 ) -> SlaPolicy | None:
-    """First policy whose non-empty match lists all contain the ticket's value."""
+    """First policy whose non-empty match lists all contain the ticket's value; a policy with
+    ``fall_through`` and no target for the ticket's priority passes it on to the next one."""
     for policy in policies:
         if (
             (not policy.match_parties or party in policy.match_parties)
             and (not policy.match_areas or area in policy.match_areas)
             and (not policy.match_priorities or priority in policy.match_priorities)
             and (not policy.match_kinds or kind in policy.match_kinds)
+            and not (policy.fall_through and priority not in policy.targets)
         ):
             return policy
     return None
@@ -110,6 +113,9 @@ class Clock:
     breached_at: float | None
     stopped_at: float | None
     breach_holder: str | None
+    verdict_holder: str | None = None
+    """The party the verdict belongs to: who held the ticket when the clock stopped (met) or ran
+    out (missed, and breached while open: ``breach_holder``); None while it runs within its target."""
 
 
 @dataclass(slots=True)
@@ -132,6 +138,8 @@ class Walk(NamedTuple):
     """Every stop of the resolution clock: (stopped at, restarted at), ``math.inf`` while still stopped."""
     priorities: list[tuple[Any, str]]
     """(at, priority) each time the priority in force changed, the opening one included."""
+    holder: str
+    """The party holding the ticket at ``now`` (after every event up to it)."""
 
 
 _AT = itemgetter(0)
@@ -189,7 +197,7 @@ def walk(events: Sequence[Event], policy: SlaPolicy, now: float) -> Walk:
     if priority is None and events:
         # Not opened yet as of ``now``: take the priority it will open with.
         priority = next((e[5] for e in events if e[5] is not None), None)
-    return Walk(segments, opened, status, priority, phase, resp_stop, res_stop, stops, priorities)
+    return Walk(segments, opened, status, priority, phase, resp_stop, res_stop, stops, priorities, holder)
 
 
 def _targets(policy: SlaPolicy, priority: str | None) -> tuple[int, int]:
@@ -226,6 +234,9 @@ def compute_clocks(events: Sequence[Event], policy: SlaPolicy, calendar: Busines
     )
     if w.opened is None:  # not opened yet as of ``now``: nothing is due
         response.due_at = resolution.due_at = None
+    for c in (response, resolution):
+        c.verdict_holder = c.breach_holder if c.breach_holder is not None else \
+            holder_at(w, c.stopped_at) if c.state == ClockState.MET else None
     return TicketClocks(response, resolution)
 
 
@@ -278,14 +289,21 @@ def _ran_out(running: list, target: float, response_only: bool, calendar: Busine
     raise AssertionError("elapsed exceeds target but no segment reaches it")  # pragma: no cover
 
 
-def attribute(events: Sequence[Event], policy: SlaPolicy, calendar: BusinessCalendar, now: float) -> dict[str, float]:
-    """Business seconds of the ticket's non-stopped life per holder (party key or pause status)."""
-    out: dict[str, float] = {}
-    for s, e, phase, holder, status, _resp in walk(events, policy, now).segments:
-        if phase != STOPPED:
-            key = status if phase == PAUSED else holder
-            out[key] = out.get(key, 0) + calendar.business_seconds(s, e)
-    return out
+def ran_out(w: Walk, calendar: BusinessCalendar, target: float, response_only: bool) -> tuple[float, str]:
+    """When and while whom a clock of ``w`` whose elapsed time exceeds ``target`` ran out (as compute_clocks dates it)."""
+    bs = calendar.business_seconds
+    running = [(s, bs(s, e), holder, resp_open) for s, e, phase, holder, _st, resp_open in w.segments if phase == RUNNING]
+    return _ran_out(running, target, response_only, calendar)
+
+
+def holder_at(w: Walk, t: float) -> str:
+    """The party holding the ticket at instant ``t`` (not after the walk's ``now``), once every event
+    at ``t`` has been applied: a reassignment recorded with the stop belongs to the stop."""
+    segments = w.segments
+    i = bisect_right(segments, t, key=_AT) - 1
+    if i >= 0 and t < segments[i][1]:
+        return segments[i][3]
+    return w.holder  # at ``now`` itself, or after the last event
 
 
 class Stop(NamedTuple):
@@ -396,7 +414,7 @@ def ack_clock(
         state = ClockState.AT_RISK if elapsed * 100 >= target * at_risk_percent else ClockState.RUNNING
     return Clock(
         "ack", state, target, elapsed, remaining, elapsed * 100 / target, due_at, breached_at, stopped,
-        holder if breached_at is not None else None,
+        holder if breached_at is not None else None, holder if breached_at is not None or stopped is not None else None,
     )
 
 
@@ -425,5 +443,6 @@ def stored_policy(text: str) -> SimpleNamespace:
         match_areas=list(d.get("match_areas") or []),
         match_priorities=list(d.get("match_priorities") or []),
         match_kinds=list(d.get("match_kinds") or []),
+        fall_through=bool(d.get("fall_through", False)),
     )
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from comanage_tui.data.readmodel.figures import elapsed_minutes, format_duration, hm, left_minutes, left_text, target_minutes
+from comanage_tui.data.sla.attribution import Held
 from comanage_tui.data.sla.calendar import BusinessCalendar
 from comanage_tui.data.sla.engine import PAUSED, STOPPED, Clock, ClockState, Event, compute_clocks, walk
 from comanage_tui.data.sla.policy import SlaPolicy
@@ -71,6 +72,9 @@ class Explanation:
     """(response, resolution) target minutes per priority the ticket has had."""
     matched_on: str | None = None
     """Why this policy: the ticket's values the policy list was matched on (ticket_view sets it)."""
+    held: dict[str, Held] = field(default_factory=dict)
+    """"response"/"resolution" -> business time per holding party and paused per status
+    (readmodel.held.clock_held, which ticket_view sets); empty when not asked for."""
 
 
 def explain(events: Sequence[Event], policy: SlaPolicy, calendar: BusinessCalendar, now: float) -> Explanation:
@@ -142,7 +146,28 @@ def _clock_line(clock: Clock, zone: ZoneInfo) -> str:
         line += f", ran out {_when(clock.breached_at, zone)}"
         if clock.breach_holder:
             line += f" while held by {clean(clock.breach_holder)}"
+    if clock.verdict_holder and clock.state in (ClockState.MET, ClockState.MISSED):
+        line += f"; counts for {clean(clock.verdict_holder)}"
     return line
+
+
+def held_text(held: Held) -> str:
+    """"internal 3h 0m · msp 5h 0m; paused: waiting_vendor 1h 0m": to the second, so the parties add up to elapsed."""
+    parts = " · ".join(f"{clean(k)} {exact_duration(v)}" for k, v in held.held.items()) or "nothing counted yet"
+    if held.paused:
+        parts += "; paused: " + " · ".join(f"{clean(k)} {exact_duration(v)}" for k, v in held.paused.items())
+    return parts
+
+
+def _held_lines(expl: Explanation) -> list[str]:
+    """Who held the ticket while each clock counted (ATTRIBUTION rules in sla/attribution.py)."""
+    if not expl.held:
+        return []
+    lines = ["Time held by party (business time each clock counted; adds up to elapsed):"]
+    for name in ("response", "resolution"):
+        if name in expl.held:
+            lines += _wrap(f"{name.capitalize():<11} {held_text(expl.held[name])}", "  ")
+    return lines
 
 
 def _when(t: float, zone: ZoneInfo, *, date: bool = True) -> str:
@@ -204,6 +229,7 @@ def format_explanation(expl: Explanation, tz: str | None = None) -> str:
     lines += _wrap(f"Targets of priority {expl.priority}, the priority now{changed}: {_targets_text(expl, expl.priority)}", "")
     lines += _wrap(_clock_line(expl.response, zone), "")
     lines += _wrap(_clock_line(expl.resolution, zone), "")
+    lines += _held_lines(expl)
     lines.append(f"Timeline (times in {zone.key}; running time counts as business time):")
     timeline = _timeline(expl, zone)
     lines += timeline or ["  (no history before this time)"]
@@ -219,6 +245,8 @@ def explanation_data(expl: Explanation) -> dict:
             "left_minutes": None if c.state in (ClockState.MET, ClockState.MISSED) else left_minutes(c),
             "elapsed_percent": round(c.elapsed_percent, 1), "due_at": _epoch(c.due_at), "breached_at": _epoch(c.breached_at),
             "stopped_at": _epoch(c.stopped_at), "breach_holder": None if c.breach_holder is None else clean(c.breach_holder),
+            "verdict_holder": None if c.verdict_holder is None else clean(c.verdict_holder),
+            **_held_data(expl.held.get(c.name)),
         }
     return {
         "as_of": _epoch(expl.now), "policy": clean(expl.policy), "calendar": clean(expl.calendar), "timezone": expl.timezone,
@@ -230,6 +258,13 @@ def explanation_data(expl: Explanation) -> dict:
                       "wall_seconds": round(s.wall_seconds), "reason": s.reason} for s in expl.segments],
         "priority_changes": [{"at": _epoch(c.at), "from": c.old, "to": c.new} for c in expl.priority_changes],
     }
+
+
+def _held_data(held: Held | None) -> dict:
+    if held is None:
+        return {}
+    return {"held_seconds": {clean(k): round(v) for k, v in held.held.items()},
+            "paused_seconds": {clean(k): round(v) for k, v in held.paused.items()}}
 
 
 def _epoch(t: float | None) -> int | None:

@@ -39,6 +39,9 @@ class SlaPolicy(BaseModel):
     match_areas: list[str] = []
     match_priorities: list[str] = []
     match_kinds: list[str] = []
+    fall_through: bool = False
+    """A ticket this policy matches but has no target for (by priority) goes on to the next policy;
+    without it such a policy is refused when saved (sla/policy_check.py)."""
 
     @field_validator("targets")
     @classmethod

@@ -1,10 +1,16 @@
-"""The fixed terms of SLA configuration, shared by the engine and the pydantic specs: priorities, weekdays, HH:MM."""
+"""The fixed terms of SLA configuration, shared by the engine and the pydantic specs: statuses, priorities, weekdays, HH:MM."""
 
 from __future__ import annotations
 
 import re
 
 PRIORITIES = ("P1", "P2", "P3", "P4")
+STATUSES = ("new", "assigned", "in_progress", "waiting_customer", "waiting_vendor", "resolved", "closed")
+"""The ticket status vocabulary (models.TicketStatus has the same values; tests/data/test_policy_load.py checks)."""
+RESOLUTION_STOPS = ("resolved", "closed")
+"""What `resolution_stop` may name: "resolved" (resolved or closed stops the clock) or "closed" (only closed)."""
+RESPONSE_STOPS = ("first_response", "first_assignment")
+"""What `response_stop` may name (events, not statuses: a reply, or the first assignment to a person)."""
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")

@@ -15,6 +15,8 @@ from comanage_tui.data.errors import InvalidInput
 from comanage_tui.data.models import KtItem, KtStatus
 from comanage_tui.data.readmodel import clocks as RC
 from comanage_tui.data.readmodel import context as RX
+from comanage_tui.data.readmodel import coverage as RCov
+from comanage_tui.data.readmodel import held as RHeld
 from comanage_tui.data.readmodel import history as RH
 from comanage_tui.data.readmodel import kt as RK
 from comanage_tui.data.readmodel import org as RO
@@ -29,6 +31,8 @@ from comanage_tui.data.snapshot.model import (
     ComplianceRow,
     Drift,
     HandoffRow,
+    HeldRow,
+    HeldTime,
     Knowledge,
     Kpis,
     KtCoverageRow,
@@ -97,11 +101,12 @@ def build_snapshot(store: Store, opts: SnapshotOptions) -> Snapshot:
     b = _Builder(store, ctx, zone, now, opts, [p.key for p in parties])
 
     open_rows = RC.open_ticket_clocks(store, ctx, now)
-    open_rows_scope = [r for r in open_rows if r.holder == opts.party] if opts.party else open_rows
+    open_rows_scope = [r for r in open_rows if RC.concerns(r, opts.party)] if opts.party else open_rows
     # One walk per ticket serves the 30-day compliance, the 12-week trend and the workload.
     replayed = RH.replay(store, ctx, now, window_start=now - WINDOW_DAYS * DAY, weeks=TREND_WEEKS,
-                        held_from=now - WINDOW_DAYS * DAY, party=opts.party)
-    window = RH.compliance_in_window(store, ctx, now - WINDOW_DAYS * DAY, now, open_rows=open_rows_scope, replayed=replayed)
+                        held_from=now - WINDOW_DAYS * DAY, party=opts.party, held_stats=True)
+    window = RH.compliance_in_window(store, ctx, now - WINDOW_DAYS * DAY, now, open_rows=open_rows_scope, replayed=replayed,
+                                     party=opts.party)
     snap_compliance = _compliance_model(window, b.iso)
     trend = [TrendWeek(week_start=b.iso(s), week_end=b.iso(s + 7 * DAY), percent=_r(p), closed_clocks=n)
              for s, p, n in RH.weekly_trend(store, ctx, now, TREND_WEEKS, party=opts.party, replayed=replayed)]
@@ -109,10 +114,13 @@ def build_snapshot(store: Store, opts: SnapshotOptions) -> Snapshot:
     handoffs = b.handoff_rows()
     raci = b.raci_rows()
     workload, freed = b.workload_rows(replayed)
+    held_time = _held_model(RHeld.held_in_window(store, ctx, now - WINDOW_DAYS * DAY, now, replayed=replayed,
+                                                 party=opts.party))
     knowledge = b.knowledge(raci)
     # The same counting rules as the Overview and `check` (readmodel.figures).
     counts = count_clocks((c for r in open_rows_scope for c in r.open_clocks), RX.end_of_business_today(ctx, now))
     overall = {c.clock: c.overall.percent for c in snap_compliance.clocks}
+    coverage = RCov.uncovered_tickets(store, ctx, now, party=opts.party)
     kpis = Kpis(
         open_tickets=len(open_rows_scope),
         breached_clocks=sum(1 for c in clocks if c.state == "breached"),
@@ -132,6 +140,8 @@ def build_snapshot(store: Store, opts: SnapshotOptions) -> Snapshot:
         raci_drift=sum(1 for a in raci if a.drift),
         single_points_of_knowledge=sum(1 for c in knowledge.coverage if c.single_point),
         time_freed_hours=freed.hours,
+        uncovered_open_tickets=coverage.uncovered_open,
+        uncovered_tickets=coverage.uncovered_total,
     )
     # Each party's scorecard over the same window (all parties' verdicts: the scoped replay above keeps one party's).
     cards = RS.party_scorecards(store, ctx, now - WINDOW_DAYS * DAY, now, [opts.party] if opts.party else None,
@@ -141,8 +151,8 @@ def build_snapshot(store: Store, opts: SnapshotOptions) -> Snapshot:
         include_notes=opts.include_notes,
         parties=[PartyRef(key=clean(p.key), name=clean(p.name), kind=p.kind.value) for p in parties],
         kpis=kpis, compliance=snap_compliance, trend=trend, clocks=clocks, handoffs=handoffs, raci=raci,
-        workload=workload, time_freed=freed, knowledge=knowledge,
-        scorecards=[scorecard_model(c, zone) for c in cards], limits=b.limits(), sources=b.sources(),
+        workload=workload, time_freed=freed, held_time=held_time, knowledge=knowledge,
+        scorecards=[scorecard_model(c, zone) for c in cards], limits=b.limits(coverage), sources=b.sources(),
     )
     if opts.since is not None:
         from comanage_tui.data.snapshot.delta import compute_delta
@@ -208,6 +218,10 @@ def scorecard_model(card: RS.Scorecard, zone: dt.tzinfo) -> PartyScorecard:
                for a in card.areas],
         rules=dict(card.rules),
     )
+def _held_model(w: RHeld.HeldWindow) -> HeldTime:
+    return HeldTime(window_days=round((w.end - w.start) / DAY), rule=w.rule, rows=[
+        HeldRow(party=clean(r.party), priority=clean(r.priority), tickets=r.tickets, median_minutes=r.median_minutes,
+                p90_minutes=r.p90_minutes, total_minutes=r.total_minutes) for r in w.rows])
 
 
 class _Builder:
@@ -232,7 +246,7 @@ class _Builder:
             for c in r.open_clocks:
                 if c.state not in (ClockState.BREACHED, ClockState.AT_RISK):
                     continue
-                if self.party and self.party not in (r.holder, c.breach_holder):
+                if self.party and self.party not in (r.holder, c.verdict_holder):
                     continue
                 picked.append((r, c))
         notes = self._ticket_notes([r.ticket_id for r, _c in picked]) if self.opts.include_notes else {}
@@ -343,7 +357,7 @@ class _Builder:
         return [SourceRow(name=f.name, kind=f.kind, data_as_of=self.iso(f.data_as_of), last_success_at=self.iso(f.last_success_at),
                           stale=f.stale, last_error=clean(f.last_error), shown=as_of_text(f, zone, self.now)) for f in rows]
 
-    def limits(self) -> list[str]:
+    def limits(self, coverage: RCov.Coverage) -> list[str]:
         day = RX.local_today(self.ctx, self.now).isoformat()
         out = [
             f"SLA clocks, compliance, the trend, workload and RACI drift are recomputed from the ticket event log as of "
@@ -357,6 +371,9 @@ class _Builder:
             f"Compliance, workload, drift and time freed cover the {WINDOW_DAYS} days before the as-of time; the trend "
             f"covers {TREND_WEEKS} weeks.",
         ]
+        if coverage.uncovered_total:
+            out.append(f"{coverage.uncovered_total} ticket(s), {coverage.uncovered_open} of them open, have no SLA clocks. "
+                       + RCov.UNCOVERED_RULE)
         if self.opts.include_notes:
             out.append("Includes private notes (ticket notes, knowledge-transfer notes, handoff context).")
         else:

@@ -25,7 +25,8 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SIGNS = frozenset("=+-@")
 # Every file a CSV snapshot can hold: an earlier snapshot's folder may be replaced, nothing else.
 TABLE_FILES = frozenset({"meta.csv", "kpis.csv", "compliance.csv", "trend.csv", "clocks.csv", "handoffs.csv",
-                         "raci.csv", "workload.csv", "kt_items.csv", "kt_coverage.csv", "scorecards.csv", "delta.csv"})
+                         "raci.csv", "workload.csv", "held_time.csv", "kt_items.csv", "kt_coverage.csv", "scorecards.csv",
+                         "delta.csv"})
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the zip epoch: the archive's bytes must not depend on when it was written
 
 
@@ -73,6 +74,8 @@ def tables(s: Snapshot) -> dict[str, bytes]:
             ("timezone", s.timezone), ("scope", s.scope or "all"), ("include_notes", s.include_notes),
             ("compliance_window_start", s.compliance.window_start), ("compliance_window_end", s.compliance.window_end),
             ("compliance_rule", s.compliance.rule), ("time_freed_rule", s.time_freed.rule)]
+    if s.held_time is not None:
+        meta.append(("held_time_rule", s.held_time.rule))
     meta += [(f"limit_{i}", text) for i, text in enumerate(s.limits, 1)]
     out["meta.csv"] = _csv(["field", "value"], meta)
     out["kpis.csv"] = _csv(["kpi", "value"], s.kpis.model_dump().items())
@@ -95,6 +98,8 @@ def tables(s: Snapshot) -> dict[str, bytes]:
           "; ".join(f"{d.party} {d.share_percent:g}%" for d in a.drift), a.recent_tickets, "; ".join(a.problems)]
          for a in s.raci))
     out["workload.csv"] = _model_table(s.workload, _fields(s, "WorkloadRow"))
+    if s.held_time is not None:
+        out["held_time.csv"] = _model_table(s.held_time.rows, _fields(s, "HeldRow"))
     k = s.knowledge
     out["kt_items.csv"] = _model_table(k.items, _fields(s, "KtItemRow"))
     out["kt_coverage.csv"] = _model_table(k.coverage, _fields(s, "KtCoverageRow"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 
+from comanage_tui.data.snapshot.accountability import held_html
 from comanage_tui.data.snapshot.build import clean
 from comanage_tui.data.snapshot.model import PartyScorecard, Snapshot
 from comanage_tui.data.snapshot.render import (
@@ -98,7 +99,8 @@ def _more(total: int, shown: int, what: str) -> str:
 def _kpis(s: Snapshot) -> str:
     k = s.kpis
     alarm = {"Breached clocks": "bad" if k.breached_clocks else "", "At-risk clocks": "warn" if k.at_risk_clocks else "",
-             "Handoffs not acknowledged in time": "warn" if k.late_handoffs else ""}
+             "Handoffs not acknowledged in time": "warn" if k.late_handoffs else "",
+             "Tickets no SLA policy covers (open / all)": "warn" if k.uncovered_tickets else ""}
     tiles = "".join(f'<div class="kpi {alarm.get(lbl, "")}"><span class="v">{h(v)}</span><span class="l">{h(lbl)}</span></div>'
                     for lbl, v in kpi_lines(s))
     return f'<section class="kpis">{tiles}</section>'
@@ -278,7 +280,8 @@ def render_html(s: Snapshot) -> str:
         + ", ".join(f"{h(p.name)} ({h(p.key)}, {h(p.kind)})" for p in s.parties) + "</p>"
         + ("<p class=\"sub\">Data as of " + " &middot; ".join(h(x.shown) for x in s.sources) + "</p>" if s.sources else "")
         + "</header>",
-        _kpis(s), _compliance(s), _clocks(s), _handoffs(s), _raci(s), _workload(s), _knowledge(s), _scorecards(s), _delta(s),
+        _kpis(s), _compliance(s), _clocks(s), _handoffs(s), _raci(s), _workload(s), held_html(s, _table), _knowledge(s),
+        _scorecards(s), _delta(s),
         f"<footer><h3>About this snapshot</h3><ul>{limits}</ul>"
         f"<p>Schema version {s.schema_version}; generated for {h(s.generated_at)}.</p></footer>",
         "</body></html>", "",

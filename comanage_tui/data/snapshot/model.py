@@ -49,6 +49,9 @@ class Kpis(_M):
     raci_drift: int
     single_points_of_knowledge: int
     time_freed_hours: float
+    uncovered_open_tickets: int = Field(default=0, description="Tickets open at the as-of time that no SLA policy covers "
+                                        "(docs/FIGURES.md): they have no clocks, so no other figure counts them.")
+    uncovered_tickets: int = Field(default=0, description="Every ticket opened by the as-of time that no SLA policy covers.")
 
 
 class ComplianceRow(_M):
@@ -156,6 +159,25 @@ class TimeFreed(_M):
     hours: float
     window_days: int
     rule: str
+
+
+class HeldRow(_M):
+    """One party's time on the tickets of one priority whose resolution clock stopped in the window."""
+
+    party: str
+    priority: str
+    tickets: int = Field(description="Tickets of this priority the party held for some of their resolution time.")
+    median_minutes: int = Field(description="Median business minutes the party held one of them (nearest rank).")
+    p90_minutes: int = Field(description="90th percentile, nearest rank.")
+    total_minutes: int
+
+
+class HeldTime(_M):
+    """Time held per party and priority (docs/FIGURES.md: time held)."""
+
+    window_days: int
+    rule: str
+    rows: list[HeldRow] = Field(description="By priority, then party key.")
 
 
 class KtItemRow(_M):
@@ -365,6 +387,7 @@ class Snapshot(_M):
     raci: list[RaciArea]
     workload: list[WorkloadRow]
     time_freed: TimeFreed
+    held_time: HeldTime | None = Field(default=None, description="Null only in snapshots written before it existed.")
     knowledge: Knowledge
     scorecards: list[PartyScorecard] = Field(default_factory=list, description=(
         "Each party's scorecard over the compliance window (internal first); only the scoped party's with --party."))

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from comanage_tui.data.readmodel.figures import hm
 from comanage_tui.data.sla.explain import format_duration
+from comanage_tui.data.snapshot.accountability import held_markdown
 from comanage_tui.data.snapshot.build import clean
 from comanage_tui.data.snapshot.model import ClockCompliance, PartyScorecard, Snapshot
 
@@ -93,6 +94,7 @@ def kpi_lines(s: Snapshot) -> list[tuple[str, str]]:
         ("RACI gaps / overlaps / drift", f"{k.raci_gaps} / {k.raci_overlaps} / {k.raci_drift}"),
         ("Single points of knowledge", str(k.single_points_of_knowledge)),
         (f"Time freed by partners, {s.time_freed.window_days} days", f"{k.time_freed_hours:.1f} h"),
+        ("Tickets no SLA policy covers (open / all)", f"{k.uncovered_open_tickets} / {k.uncovered_tickets}"),
     ]
 
 
@@ -167,7 +169,7 @@ def render_markdown(s: Snapshot) -> str:
         out += [*table(heads + (["Context"] if s.include_notes else []), rows, right=[0, 5, 7]),
                 *_more(len(s.handoffs), MAX_ROWS, "handoffs"), ""]
 
-    out += _raci_md(s) + _workload_md(s) + _knowledge_md(s) + scorecards_md(s) + _delta_md(s)
+    out += _raci_md(s) + _workload_md(s) + held_markdown(s, md, table) + _knowledge_md(s) + scorecards_md(s) + _delta_md(s)
     out += ["## About this snapshot", "", *(f"- {md(x)}" for x in s.limits), ""]
     return "\n".join(out)
 
