@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -96,3 +97,20 @@ def test_reassigning_later_changes_no_past_hop_in_compliance(hop_db: Path) -> No
         {k: (r.met, r.missed) for k, r in before.by_party.items()}
     # The reopened ticket's new hop is with secops, which has no OLA: counted apart, not judged.
     assert (after.by_party["secops"].without_target, after.by_party["secops"].percent) == (1, None)
+
+
+def test_the_review_shows_ola_compliance_per_party_as_ola_compliance_counts_it(hop_db: Path) -> None:
+    """The period review's OLA rows are readmodel.ola's figures, this period against the one before."""
+    from comanage_tui.data.readmodel.review.build import build_review
+    from comanage_tui.data.readmodel.review.period import parse_period
+
+    with Store(hop_db, read_only=True) as store:
+        period = parse_period(date_from="2026-10-19", date_to="2026-10-30", now=NOW)
+        review = build_review(store, period)
+        ctx = load_context(store)
+        start, end = period.bounds(ZoneInfo(ctx.internal_calendar().spec.timezone))
+        direct = ola_compliance(store, ctx, start, end).by_party
+    rows = {r.key: r.fig.current for r in review.sla.ola_by_party}
+    assert rows == {k: r.percent for k, r in direct.items() if r.met + r.missed}
+    assert rows == {"internal": 100.0, "msp": 0.0}
+    assert review.sla.ola_note.startswith("OLA compliance % = met / (met + missed)")

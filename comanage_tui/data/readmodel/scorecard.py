@@ -3,8 +3,8 @@
 Built from the read model's own figures, never recomputed here: SLA verdicts per party
 (`history.compliance_in_window`), OLA compliance (`ola.ola_compliance`), handoffs and their
 acknowledgement clocks (`org.handoff_statuses`), the RACI split with its drift
-(`org.raci_split`). Only what no read-model function had yet is counted here: held time per
-priority (through `held_by_party`), KT items per teaching party, and the handoff tallies.
+(`org.raci_split`), time held per priority (`held.held_in_window`). Only what no read-model
+function had yet is counted here: KT items per teaching party and the handoff tallies.
 Every surface (the dashboard's view, `comanage scorecard`, the snapshot's section) shows
 these figures; `SCORECARD_RULES` states how each is counted.
 """

@@ -98,6 +98,8 @@ def sections(r: Review) -> list[Section]:
         sla.tables.append(table([row("All", c.overall, "%"), *_keyed("", c.by_party, "%"),
                                  *_keyed("", c.by_priority, "%")], f"{c.clock.capitalize()} clock"))
         sla.lead.append(f"{c.clock.capitalize()}: {c.met:,} met, {c.missed:,} missed in {r.period.label}.")
+    if r.sla.ola_by_party:
+        sla.tables.append(table(_keyed("", r.sla.ola_by_party, "%"), "OLA hops"))
     out.append(sla)
     ttr = Section("resolve_times", "Time to resolve (business hours)", text=[r.resolve_times.rule])
     ttr.tables.append(table([x for t in r.resolve_times.by_priority for x in (

@@ -18,11 +18,13 @@ from comanage_tui.data.readmodel import clocks as RC
 from comanage_tui.data.readmodel import context as RX
 from comanage_tui.data.readmodel import history as RH
 from comanage_tui.data.readmodel import kt as RK
+from comanage_tui.data.readmodel import ola as RL
 from comanage_tui.data.readmodel import org as RO
 from comanage_tui.data.readmodel.clocks import ACTIVE_SINCE, TICKET_COLS, resolve, stream_events
 from comanage_tui.data.readmodel.review import audit as RA
 from comanage_tui.data.readmodel.review import model as M
 from comanage_tui.data.readmodel.review.period import Period
+from comanage_tui.data.sla.attribution import ATTRIBUTION_RULE
 from comanage_tui.data.sla.engine import STOPPED, ClockState, clock_stops, compute_clocks, priority_at, walk
 from comanage_tui.data.sla.estimates import Estimates
 from comanage_tui.data.store import Store
@@ -58,7 +60,6 @@ ROI_RULE = ("Hours of work on tickets a partner resolved in the period (the part
             "counts 0 h. These are hours the internal team did not have to work.")
 OLA_NOTE = ("SLA compliance only: OLA compliance (the internal targets between parties) appears here when OLAs "
             "are configured.")
-BY_PARTY_NOTE = "Compliance by party groups by the party holding each ticket today (readmodel.history)."
 
 
 def clean(value: object) -> str:
@@ -270,7 +271,16 @@ def build_review(store: Store, period: Period) -> M.Review:
         o_cur, o_prev = comp_cur.overall[name], comp_prev.overall[name]
         clocks.append(M.ClockReview(clock=name, overall=M.fig(_pct(o_cur), _pct(o_prev), "up"), met=o_cur.met,
                                     missed=o_cur.missed, by_party=rows[0], by_priority=rows[1]))
-    sla = M.Sla(rule=f"{comp_cur.rule} {BY_PARTY_NOTE}", ola_note=OLA_NOTE, clocks=clocks)
+    olas = RL.load_olas(store)
+    ola_rows: list[M.KeyFig] = []
+    if olas:
+        o_cur = RL.ola_compliance(store, ctx, start, end, olas).by_party
+        o_prev = RL.ola_compliance(store, ctx, p_start, p_end, olas).by_party
+        ordered = [k for k in party_keys if k in o_cur or k in o_prev] + sorted((set(o_cur) | set(o_prev)) - set(party_keys))
+        ola_rows = [M.KeyFig(key=clean(k), fig=M.fig(_pct(o_cur[k]) if k in o_cur else None,
+                                                     _pct(o_prev[k]) if k in o_prev else None, "up")) for k in ordered]
+    sla = M.Sla(rule=f"{comp_cur.rule} {ATTRIBUTION_RULE}", ola_note=RL.OLA_RULE if olas else OLA_NOTE, clocks=clocks,
+                ola_by_party=ola_rows)
 
     times = []
     for prio in PRIORITIES:

@@ -96,6 +96,8 @@ class Sla(_M):
     rule: str
     ola_note: str
     clocks: list[ClockReview]
+    ola_by_party: list[KeyFig] = []
+    """OLA compliance % per party (readmodel.ola.ola_compliance); empty when no OLA is configured."""
 
 
 class ResolveTime(_M):
