@@ -170,11 +170,11 @@ class SlaScreen(FilterLine, ComanageScreen):
     @work(thread=True, exclusive=True, group="sla-load", exit_on_error=False)
     def _load(self, now: int) -> None:
         from comanage_tui.data.readmodel.clocks import open_ticket_clocks
-        from comanage_tui.data.readmodel.context import end_of_business_today, load_context
+        from comanage_tui.data.readmodel.context import end_of_business_today
         from comanage_tui.data.readmodel.figures import count_clocks, left_minutes, left_text
 
         store = self.comanage.reader
-        ctx = load_context(store)
+        ctx = self.read_context(store, now)
         rows = open_ticket_clocks(store, ctx, now)
         items = [OpenClock(r, c, left_minutes(c), left_text(c)) for r in rows for c in r.open_clocks]
         counts = count_clocks((i.clock for i in items), end_of_business_today(ctx, now))
