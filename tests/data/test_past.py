@@ -38,7 +38,8 @@ def test_today_is_today_s_records(org) -> None:
     assert past.capabilities == s.org.capabilities()
     assert past.kt_items == s.kt.list()
     assert past.people == s.org.people()
-    assert past.handoffs == s.handoffs.list(open_only=False)
+    assert past.handoffs(s, open_only=False) == s.handoffs.list(open_only=False)
+    assert past.handoffs(s, open_only=True) == s.handoffs.list(open_only=True)
     assert list(past.parties.values()) == sorted(s.org.parties(), key=lambda p: p.id)
     assert past.history.undone == 0 and past.history.starts_at == T0
 
@@ -147,7 +148,7 @@ def test_a_handoff_acknowledged_returned_and_requested_again(org) -> None:
     s.handoffs.create({"from_party": "msp", "to_party": "it", "summary": "Need a firewall rule", "requested_at": T2})
 
     def states(at: int) -> dict[int, tuple[str, int, str]]:
-        return {h.id: (h.state.value, h.bounce_count, h.return_reason) for h in state_as_of(s, at).handoffs}
+        return {h.id: (h.state.value, h.bounce_count, h.return_reason) for h in state_as_of(s, at).handoffs(s, open_only=False)}
 
     assert states(T1 - 1) == {hid: ("requested", 0, "")}
     assert states(T1) == {hid: ("returned", 1, "not ours")}
@@ -170,7 +171,7 @@ def test_a_handoff_written_without_history_is_dated_by_its_own_times(org) -> Non
     bulk = s.scalar("SELECT id FROM handoffs WHERE summary = 'bulk'")
 
     def state(at: int):
-        return next((h for h in state_as_of(s, at).handoffs if h.id == bulk), None)
+        return next((h for h in state_as_of(s, at).handoffs(s, open_only=False) if h.id == bulk), None)
 
     # Before the log begins, with the log's floor only for audited changes: the row's own times decide.
     assert state(T0 - 301) is None
@@ -193,7 +194,7 @@ def test_an_empty_log_and_an_unreadable_audit_row(tmp_path: Path) -> None:
     s = Store(tmp_path / "empty.db", actor="tester", clock=lambda: T0)
     try:
         past = state_as_of(s, T0)
-        assert past.history.starts_at is None and past.raci == {} and past.handoffs == []
+        assert past.history.starts_at is None and past.raci == {} and past.handoffs(s, open_only=False) == []
         s.org.add_party({"key": "it", "name": "IT", "kind": "internal"})
         with s.write() as conn:  # a hand-edited row: skipped, not a crash
             conn.execute("INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after) "

@@ -64,7 +64,7 @@ class Context:
     def handoffs(self, store: Store, *, open_only: bool, open_at: float | None = None) -> list[Handoff]:
         """Oldest request first. As of a past moment: those requested by then, in the state they had then."""
         if self.past is not None:
-            return self.past.open_handoffs() if open_only or open_at is not None else list(self.past.handoffs)
+            return self.past.handoffs(store, open_only=open_only or open_at is not None)
         if open_at is not None:
             return store.handoffs.list(open_only=False, open_at=open_at, limit=100_000)
         return store.handoffs.list(open_only=open_only, limit=100_000)

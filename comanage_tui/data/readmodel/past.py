@@ -32,8 +32,9 @@ from typing import Any
 from comanage_tui.data.models import Area, Handoff, KtItem, Party, Person
 from comanage_tui.data.store import Store
 
-ENTITIES = ("party", "person", "area", "raci", "capability", "capabilities", "kt_item", "handoff")
-"""The audit entities this module undoes (tickets come from their event log instead)."""
+ENTITIES = ("party", "person", "area", "raci", "capability", "capabilities", "kt_item")
+"""The audit entities `state_as_of` undoes; handoffs are read and undone when asked for (`PastState.handoffs`),
+and tickets come from their event log instead."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class History:
 
 @dataclass
 class PastState:
-    """The organisation, knowledge transfer and handoffs as they stood at `history.at`."""
+    """The organisation and knowledge transfer as they stood at `history.at`; handoffs on request."""
 
     history: History
     parties: dict[int, Party]
@@ -68,11 +69,20 @@ class PastState:
     """(area key, person id, party key), as `OrgRepo.capabilities()`."""
     kt_items: list[KtItem]
     """In the order `KtRepo.list()` gives: by area name, due date, id."""
-    handoffs: list[Handoff] = field(default_factory=list)
-    """Every handoff requested by then, oldest request first, as `HandoffRepo.list(open_only=False)`."""
+    floor: int = 0
+    """Changes recorded after this moment are undone: `history.at`, or the log's start if later."""
+    _handoffs: dict[bool, list[Handoff]] = field(default_factory=dict, repr=False)
 
-    def open_handoffs(self) -> list[Handoff]:
-        return [h for h in self.handoffs if h.state.is_open]
+    def handoffs(self, store: Store, *, open_only: bool) -> list[Handoff]:
+        """Handoffs requested by then, in the state they had then, oldest request first (as `HandoffRepo.list`).
+
+        Read on first use, and only those that can matter: with `open_only`, the ones open
+        then by their own times plus any whose record changed after then (a large database
+        holds tens of thousands of closed handoffs that no as-of figure needs).
+        """
+        if open_only not in self._handoffs:
+            self._handoffs[open_only] = _handoffs_at(store, self.history.at, self.floor, open_only, self.parties)
+        return list(self._handoffs[open_only])
 
 
 def _rows(cur, sql: str, params: tuple = ()) -> list[dict[str, Any]]:  # sqlite3.Cursor
@@ -100,18 +110,21 @@ def state_as_of(store: Store, at: int) -> PastState:
         for kt_id, pid in cur.execute("SELECT kt_id, person_id FROM kt_learners"):
             if kt_id in kt:
                 kt[kt_id]["learner_ids"].append(pid)
-        handoffs = {r["id"]: r for r in _rows(cur, "SELECT h.*, t.ref AS ticket_ref FROM handoffs h LEFT JOIN tickets t ON t.id = h.ticket_id")}
         # Changes recorded after the moment (never those of the log's first second: see History).
         floor = at if starts_at is None else max(at, starts_at)
         marks = ",".join("?" * len(ENTITIES))
         changes = cur.execute(
             f"SELECT action, entity, entity_id, before, after FROM audit_log WHERE at > ? AND entity IN ({marks}) ORDER BY id DESC",
             (floor, *ENTITIES)).fetchall()
+        undone = len(changes) + cur.execute("SELECT count(*) FROM audit_log WHERE at > ? AND entity = 'handoff'",
+                                            (floor,)).fetchone()[0]
     party_ids = {r["key"]: pid for pid, r in parties.items()}
-    undo = _Undo(parties, areas, people, raci, caps, kt, handoffs, party_ids)
+    undo = _Undo(parties, areas, people, raci, caps, kt, {}, party_ids)
     for action, entity, entity_id, before, after in changes:
         undo.apply(action, entity, entity_id, _load(before), _load(after))
-    return _build(History(at, starts_at, len(changes)), parties, areas, people, raci, caps, kt, handoffs, at)
+    past = _build(History(at, starts_at, undone), parties, areas, people, raci, caps, kt)
+    past.floor = floor
+    return past
 
 
 def _load(text: str | None) -> Any:
@@ -186,7 +199,7 @@ def _handoff_at(h: dict[str, Any], at: int) -> dict[str, Any] | None:
     return h
 
 
-def _build(history: History, parties, areas, people, raci, caps, kt, handoffs, at: int) -> PastState:  # the undone dicts
+def _build(history: History, parties, areas, people, raci, caps, kt) -> PastState:  # the undone dicts
     party_models = {pid: Party.model_validate(r) for pid, r in parties.items()}
     area_models = {aid: Area.model_validate(r) for aid, r in areas.items()}
     key_of = {pid: r["key"] for pid, r in parties.items()}
@@ -202,15 +215,33 @@ def _build(history: History, parties, areas, people, raci, caps, kt, handoffs, a
              for r in kt.values() if r["area_id"] in area_key]
     area_name = {aid: r["name"] for aid, r in areas.items()}
     items.sort(key=lambda i: (area_name[i.area_id], i.due_date or dt.date(9999, 1, 1), i.id))
-    shown = []
-    for h in handoffs.values():
-        h = _handoff_at(h, at)
-        if h is None or h["from_party_id"] not in key_of or h["to_party_id"] not in key_of:
-            continue
-        shown.append(Handoff.model_validate({**h, "from_party_key": key_of[h["from_party_id"]],
-                                             "to_party_key": key_of[h["to_party_id"]]}))
-    shown.sort(key=lambda h: (h.requested_at, h.id))
     area_keys, party_keys = set(area_key.values()), set(key_of.values())
     return PastState(history, party_models, area_models, person_models,
                      {(a, p): letter for (a, p), letter in raci.items() if a in area_keys and p in party_keys},
-                     capabilities, items, shown)
+                     capabilities, items)
+
+
+def _handoffs_at(store: Store, at: int, floor: int, open_only: bool, parties: dict[int, Party]) -> list[Handoff]:
+    """The handoffs of then (see `PastState.handoffs`): rows and their later changes read in one transaction."""
+    with store.reading() as cur:
+        changes = cur.execute("SELECT action, entity_id, before FROM audit_log WHERE at > ? AND entity = 'handoff' "
+                              "ORDER BY id DESC", (floor,)).fetchall()
+        touched = json.dumps(sorted({int(i) for _a, i, _b in changes if i is not None and i.isdigit()}))
+        by_times = "h.requested_at <= :at AND (h.closed_at IS NULL OR h.closed_at > :at)" if open_only else "h.requested_at <= :at"
+        rows = _rows(cur, "SELECT h.*, t.ref AS ticket_ref FROM handoffs h LEFT JOIN tickets t ON t.id = h.ticket_id "
+                     f"WHERE {by_times} OR h.id IN (SELECT value FROM json_each(:touched))", {"at": at, "touched": touched})
+    table = {r["id"]: r for r in rows}
+    undo = _Undo({}, {}, {}, {}, {}, {}, table, {})
+    for action, entity_id, before in changes:
+        undo.apply(action, "handoff", entity_id, _load(before), None)
+    key_of = {pid: p.key for pid, p in parties.items()}
+    out = []
+    for h in table.values():
+        h = _handoff_at(h, at)
+        if h is None or h["from_party_id"] not in key_of or h["to_party_id"] not in key_of:
+            continue
+        if open_only and h["state"] not in ("requested", "acknowledged"):
+            continue
+        out.append(Handoff.model_validate({**h, "from_party_key": key_of[h["from_party_id"]], "to_party_key": key_of[h["to_party_id"]]}))
+    out.sort(key=lambda h: (h.requested_at, h.id))
+    return out
