@@ -10,6 +10,7 @@ import click
 from comanage_tui import __version__
 from comanage_tui.cli_common import Ctx, fail, parse_instant, unchanged, writes_database
 from comanage_tui.cli_import import import_cmd, import_verdicts_cmd
+from comanage_tui.cli_log import log_cmd
 from comanage_tui.cli_org import org_group
 from comanage_tui.cli_snapshot import check_cmd, snapshot_cmd
 from comanage_tui.locations import DB_ENV, default_db_path
@@ -261,6 +262,7 @@ def restore_cmd(c: Ctx, source: Path, yes: bool) -> None:
 
 main.add_command(snapshot_cmd)
 main.add_command(check_cmd)
+main.add_command(log_cmd)
 main.add_command(writes_database(import_cmd, unless="dry_run"))
 main.add_command(import_verdicts_cmd)
 main.add_command(org_group)
