@@ -24,11 +24,9 @@ def log_cmd(c: Ctx, since: str | None, actor: str | None, kind: str | None, limi
     """List who changed what and when, newest first, with each change's before → after in words."""
     import datetime as dt
     import json
-    from zoneinfo import ZoneInfo
 
     from comanage_tui.data.errors import ComanageError
     from comanage_tui.data.readmodel import activity
-    from comanage_tui.data.readmodel.context import load_context
     from comanage_tui.data.text import clean
 
     if not c.db.exists():
@@ -37,14 +35,13 @@ def log_cmd(c: Ctx, since: str | None, actor: str | None, kind: str | None, limi
     try:
         start = None if since is None else activity.parse_since(since, c.now())
         page = activity.changes(store, since=start, actor=actor, kind=kind, before_id=before_id, limit=limit + 1)
-        cal = load_context(store).internal_calendar()
+        zone = activity.zone(store)
     except ComanageError as exc:
         fail(clean(str(exc)))
     finally:
         store.close()
     more, page = len(page) > limit, page[:limit]
     next_id = page[-1].id if more and page else None
-    zone = ZoneInfo(cal.spec.timezone) if cal is not None else dt.UTC
 
     def when(at: int) -> dt.datetime:
         return dt.datetime.fromtimestamp(at, zone)

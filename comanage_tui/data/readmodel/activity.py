@@ -13,8 +13,10 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from comanage_tui.data.errors import InvalidInput
+from comanage_tui.data.readmodel.context import load_context
 from comanage_tui.data.store import Store
 
 KINDS: dict[str, tuple[str, ...]] = {
@@ -80,18 +82,21 @@ def entities_of(kind: str | None) -> tuple[str, ...] | None:
     return KINDS[key]
 
 
-def changes(store: Store, *, since: int | None = None, actor: str | None = None, kind: str | None = None,
-            before_id: int | None = None, after_id: int | None = None, limit: int = PAGE) -> list[Change]:
+def changes(store: Store, *, since: int | None = None, until: int | None = None, actor: str | None = None,
+            kind: str | None = None, before_id: int | None = None, after_id: int | None = None,
+            limit: int = PAGE) -> list[Change]:
     """Audit rows in words, newest first; `before_id` pages back (the last id of the previous page).
 
-    `after_id`: only rows newer than that id (what the dashboard has not seen yet).
+    `until`: only changes recorded by then (a dashboard showing a past moment); `after_id`: only
+    rows newer than that id (what the dashboard has not seen yet).
     """
     clauses, params = [], []
     entities = entities_of(kind)
     if entities is not None:
         clauses.append(f"entity IN ({','.join('?' * len(entities))})")
         params += entities
-    for clause, value in (("at >= ?", since), ("actor = ?", actor), ("id < ?", before_id), ("id > ?", after_id)):
+    for clause, value in (("at >= ?", since), ("at <= ?", until), ("actor = ?", actor), ("id < ?", before_id),
+                          ("id > ?", after_id)):
         if value is not None:
             clauses.append(clause)
             params.append(value)
@@ -102,18 +107,26 @@ def changes(store: Store, *, since: int | None = None, actor: str | None = None,
     return [describe(row, names) for row in rows]
 
 
-def count(store: Store, *, since: int | None = None, actor: str | None = None, kind: str | None = None) -> int:
+def count(store: Store, *, since: int | None = None, until: int | None = None, actor: str | None = None,
+          kind: str | None = None) -> int:
+    """How many changes `changes` would list with no page limit."""
     clauses, params = [], []
     entities = entities_of(kind)
     if entities is not None:
         clauses.append(f"entity IN ({','.join('?' * len(entities))})")
         params += entities
-    for clause, value in (("at >= ?", since), ("actor = ?", actor)):
+    for clause, value in (("at >= ?", since), ("at <= ?", until), ("actor = ?", actor)):
         if value is not None:
             clauses.append(clause)
             params.append(value)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     return int(store.scalar(f"SELECT count(*) FROM audit_log {where}", params))
+
+
+def zone(store: Store) -> dt.tzinfo:
+    """The time zone changes are shown in: the internal team's calendar's, as the snapshot's times."""
+    cal = load_context(store).internal_calendar()
+    return ZoneInfo(cal.spec.timezone) if cal is not None else dt.UTC
 
 
 def last_id(store: Store) -> int:
@@ -233,13 +246,16 @@ def describe(row: tuple, names: _Names) -> Change:
     elif entity == "capability":
         area, _, pid = ident.partition("/")
         person = names.people.get(int(pid), f"person {pid}") if pid.isdigit() else pid
-        what = f"who can do {area}: + {person}"
+        what, target = f"who can do {area}: + {person}", ("split", (area, None))
     elif entity == "capabilities":
         was, now = set(before or []), set(after or [])
         who = [f"+ {names.people.get(p, p)}" for p in sorted(now - was)] + [f"− {names.people.get(p, p)}" for p in sorted(was - now)]
-        what = f"who can do {ident}: {', '.join(who) or 'unchanged'}"
+        what, target = f"who can do {ident}: {', '.join(who) or 'unchanged'}", ("split", (ident, None))
     elif entity in ("party", "area", "person"):
         label = _record_label(entity, ident, before, after, names)
+        if entity == "area":
+            data = after if isinstance(after, dict) else {}
+            target = ("split", (data.get("key"), None)) if data.get("key") else None
         what = f"{label} added" if action == "insert" else f"{label}: {_fields(before, after, skip=('key',)) or action}"
     elif entity == "import":
         counts = ", ".join(f"{k} {v}" for k, v in (after or {}).items() if isinstance(v, int)) if isinstance(after, dict) else ""
