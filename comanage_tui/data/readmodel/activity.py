@@ -262,6 +262,8 @@ def describe(row: tuple, names: _Names) -> Change:
         what = f"import of {ident}" + (f": {counts}" if counts else "")
     elif entity == "demo":
         what = "demo database written" + (f" ({after.get('tickets')} tickets)" if isinstance(after, dict) else "")
+    elif entity == "meta":
+        what = f"setting {ident}: {_shown(before)} → {_shown(after)}"
     elif entity == "calendar":
         what = f"calendar {ident} {'added' if action == 'insert' else 'changed'}"
     elif entity == "sla_policies":
