@@ -188,10 +188,21 @@ class ComanageApp(ReportWorkerErrors, App[None]):
         self._apply_config()
         if self.as_of:
             self.title = f"comanage · as of {moment_label(self.now())} · read-only"
+            self._say_what_is_recorded()
         elif self.read_only:
             self.title = "comanage · read-only"
         self.switch_mode("overview")
         self._poll()
+
+    def _say_what_is_recorded(self) -> None:
+        """A moment before the audit log begins shows the records as first recorded: say so once."""
+        from comanage_tui.data.readmodel.past import log_start
+
+        start = log_start(self.store)
+        if start is not None and self.now() < start:
+            self.notify(f"Nothing is recorded before {moment_label(start)}: the RACI, people, knowledge transfer and "
+                        "handoffs are shown as first recorded then (SLA clocks come from the ticket events).",
+                        title="Before the audit log", severity="warning", markup=False, timeout=10)
 
     def _apply_config(self) -> None:
         """The remembered theme and the key overrides; then remember every theme picked from now on."""

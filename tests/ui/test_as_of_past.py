@@ -52,3 +52,22 @@ async def seen(db: Path, moment: int) -> tuple[str | None, str, str]:
 async def test_the_dashboard_as_of_before_and_after_the_changes(changed_db: Path) -> None:
     assert await seen(changed_db, T1 - 60) == ("R", "planned", "requested")
     assert await seen(changed_db, T1 + 60) == ("A", "in_progress", "acknowledged")
+
+
+async def test_a_moment_before_the_log_begins_says_so(changed_db: Path) -> None:
+    from tests.ui.test_app import record_notifications
+
+    store = Store(changed_db, actor="viewer", create=False, read_only=True)
+    try:
+        app = ComanageApp(store, now=T0 - 86_400, as_of=True)
+        notes = record_notifications(app)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+        assert any(m.startswith("Nothing is recorded before ") for m, _ in notes)
+        app = ComanageApp(store, now=T1, as_of=True)
+        notes = record_notifications(app)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+        assert not any(m.startswith("Nothing is recorded") for m, _ in notes)
+    finally:
+        store.close()

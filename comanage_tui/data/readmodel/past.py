@@ -91,6 +91,12 @@ def _rows(cur, sql: str, params: tuple = ()) -> list[dict[str, Any]]:  # sqlite3
     return [dict(zip(names, r)) for r in c.fetchall()]
 
 
+def log_start(store: Store) -> int | None:
+    """When the audit log begins (its first row), None for an empty log: nothing before it is recorded."""
+    first = store.scalar("SELECT at FROM audit_log ORDER BY id LIMIT 1")
+    return None if first is None else int(first)
+
+
 def state_as_of(store: Store, at: int) -> PastState:
     """The records as they stood at `at` (see the module docstring for what is known)."""
     with store.reading() as cur:
