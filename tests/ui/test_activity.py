@@ -152,3 +152,23 @@ async def test_the_toast_names_who(org_db) -> None:
             other.org.set_raci("erp", "msp", "R")
             await wait_until(pilot, lambda: titles, what="toast")
     assert titles == ["msp-tom changed: RACI erp/msp: A → R"]
+
+
+async def test_a_session_showing_a_past_moment_lists_what_was_recorded_by_then(org_db) -> None:
+    db, _ids = org_db
+    with Store(db, actor="viewer", create=False, read_only=True) as store:
+        app = ComanageApp(store, now=T1 - 1, as_of=True)
+        async with app.run_test(size=(100, 24)) as pilot:
+            screen = await open_activity(app, pilot)
+            assert screen.changes and all(c.at <= T1 - 1 for c in screen.changes)
+            assert screen.total == store.scalar("SELECT count(*) FROM audit_log WHERE at <= ?", (T1 - 1,))
+            assert "RACI erp/msp: R → A" not in [c.what for c in screen.changes]
+
+
+async def test_a_ticket_change_reads_in_words(org_db) -> None:
+    db, _ids = org_db
+    with Store(db, actor="viewer", create=False, clock=lambda: NOW) as store:
+        from comanage_tui.data.readmodel.activity import changes
+
+        store.tickets.update(store.tickets.by_ref("INC7").id, {"party": "it", "priority": "P2"})
+        assert changes(store, kind="ticket", limit=1)[0].what == "ticket INC7: holder msp → it, priority P3 → P2"

@@ -158,6 +158,12 @@ class _Names:
             if entity == "capabilities":
                 for value in (_json(before), _json(after)):
                     ids["person"].update(p for p in value or [] if isinstance(p, int))
+            if entity == "ticket":
+                for value in (_json(before), _json(after)):
+                    if isinstance(value, dict) and isinstance(value.get("holder_person_id"), int):
+                        ids["person"].add(value["holder_person_id"])
+        self.parties = dict(store.rows("SELECT id, key FROM parties"))
+        self.areas = dict(store.rows("SELECT id, key FROM areas"))
         self.topics = self._read(store, "SELECT id, topic FROM kt_items", ids["kt_item"])
         self.refs = self._read(store, "SELECT id, ref FROM tickets", ids["ticket"])
         self.people = self._read(store, "SELECT id, name FROM people", ids["person"])
@@ -242,7 +248,7 @@ def describe(row: tuple, names: _Names) -> Change:
         elif action == "insert":
             what = f"ticket {ref} opened: {(after or {}).get('title', '')}".rstrip(": ")
         else:
-            what = f"ticket {ref}: {_fields(before, after) or action}"
+            what = f"ticket {ref}: {_fields(*_ticket_words(before, after, names)) or action}"
     elif entity == "capability":
         area, _, pid = ident.partition("/")
         person = names.people.get(int(pid), f"person {pid}") if pid.isdigit() else pid
@@ -271,6 +277,22 @@ def describe(row: tuple, names: _Names) -> Change:
     else:
         what = f"{entity} {ident}: {action}".replace("  ", " ")
     return Change(rid, at, actor, kind, action, what, target, before, after)
+
+
+def _ticket_words(before: Any, after: Any, names: _Names) -> tuple[Any, Any]:
+    """A ticket's stored columns as people say them: holder and area by key, the holder's person by name."""
+    if not isinstance(after, dict):
+        return before, after
+    columns = {"holder_party_id": ("holder", names.parties), "area_id": ("area", names.areas),
+               "holder_person_id": ("person", names.people)}
+
+    def words(d: Any) -> Any:
+        if not isinstance(d, dict):
+            return d
+        return {columns[k][0] if k in columns else k: columns[k][1].get(v, v) if k in columns else v
+                for k, v in d.items() if k != "reassignment_count"}
+
+    return words(before), words(after)
 
 
 def _record_label(entity: str, ident: str, before: Any, after: Any, names: _Names) -> str:
