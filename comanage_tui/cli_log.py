@@ -21,7 +21,10 @@ KIND_HELP = "raci, kt, handoff, ticket, coverage, person, party, area, sla, impo
 @click.pass_obj
 def log_cmd(c: Ctx, since: str | None, actor: str | None, kind: str | None, limit: int, before_id: int | None,
             as_json: bool) -> None:
-    """List who changed what and when, newest first, with each change's before → after in words."""
+    """List who changed what and when, newest first, with each change's before → after in words.
+
+    Under the global --as-of, only the changes recorded by then.
+    """
     import datetime as dt
     import json
 
@@ -34,7 +37,9 @@ def log_cmd(c: Ctx, since: str | None, actor: str | None, kind: str | None, limi
     store = c.store(read_only=True)
     try:
         start = None if since is None else activity.parse_since(since, c.now())
-        page = activity.changes(store, since=start, actor=actor, kind=kind, before_id=before_id, limit=limit + 1)
+        # Under the global --as-of, what was recorded by then (as the dashboard's Activity screen shows).
+        page = activity.changes(store, since=start, until=c.as_of, actor=actor, kind=kind, before_id=before_id,
+                                limit=limit + 1)
         zone = activity.zone(store)
     except ComanageError as exc:
         fail(clean(str(exc)))

@@ -118,3 +118,10 @@ def test_bad_filters_are_one_line_errors(log_db, args: list[str], said: str) -> 
     out = run("--db", str(db), "--now", iso(T1), "log", *args)
     assert out.returncode == 1 and said in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
+
+
+def test_global_as_of_lists_what_was_recorded_by_then(log_db) -> None:
+    db, _ids = log_db
+    out = run("--db", str(db), "--as-of", iso(T1 - 1), "log", "--limit", "100")
+    assert out.returncode == 0 and out.stdout
+    assert "msp-tom" not in out.stdout and "RACI erp/msp: – → R" in out.stdout
