@@ -113,6 +113,7 @@ def test_a_person_moved_between_parties_and_a_person_added(org) -> None:
     clock.at = T2
     s.org.add_person({"party": "it", "name": "Cy"})
     s.org.set_capabilities("erp", [ids["ana"], ids["bo"]])
+    OrgConfigRepo(s).load_toml('[[person]]\nparty = "it"\nname = "Ana"\nemail = "ana@example.org"\nactive = false\n')
 
     def where(at: int) -> dict[str, str]:
         return {p.name: p.party_key for p in state_as_of(s, at).people}
@@ -120,6 +121,9 @@ def test_a_person_moved_between_parties_and_a_person_added(org) -> None:
     assert where(T1 - 1) == {"Ana": "it", "Bo": "msp"}
     assert where(T1) == {"Ana": "it", "Bo": "sec"}
     assert where(T2) == {"Ana": "it", "Bo": "sec", "Cy": "it"}
+    # Ana left at T2: active until then.
+    assert [p.active for p in state_as_of(s, T2 - 1).people if p.name == "Ana"] == [True]
+    assert [p.active for p in state_as_of(s, T2).people if p.name == "Ana"] == [False]
     # Who can do erp, with the party each person was in then.
     assert state_as_of(s, T2).capabilities == [("erp", ids["ana"], "it"), ("erp", ids["bo"], "sec")]
 
