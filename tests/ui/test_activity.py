@@ -172,3 +172,24 @@ async def test_a_ticket_change_reads_in_words(org_db) -> None:
 
         store.tickets.update(store.tickets.by_ref("INC7").id, {"party": "it", "priority": "P2"})
         assert changes(store, kind="ticket", limit=1)[0].what == "ticket INC7: holder msp → it, priority P3 → P2"
+
+
+async def test_the_screen_and_comanage_log_say_the_same(org_db) -> None:
+    """Two surfaces, one fact: the Activity screen's lines equal `comanage log --json`'s, word for word."""
+    import datetime as dt
+    import json
+
+    from tests.cli.test_cli import run
+
+    db, _ids = org_db
+    moment = dt.datetime.fromtimestamp(NOW, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    out = run("--db", str(db), "--now", moment, "log", "--json", "--limit", "500")
+    logged = [(e["id"], e["actor"], e["kind"], e["what"]) for e in json.loads(out.stdout)["entries"]]
+    with Store(db, actor="viewer", create=False, clock=lambda: NOW) as store:
+        app = ComanageApp(store, now=NOW)
+        async with app.run_test(size=(100, 24)) as pilot:
+            screen = await open_activity(app, pilot)
+            from comanage_tui.data.text import clean
+
+            shown = [(c.id, c.actor, c.kind, clean(c.what, limit=10_000)) for c in screen.visible()]
+    assert shown == logged and len(logged) > 10
