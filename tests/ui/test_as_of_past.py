@@ -71,3 +71,19 @@ async def test_a_moment_before_the_log_begins_says_so(changed_db: Path) -> None:
         assert not any(m.startswith("Nothing is recorded") for m, _ in notes)
     finally:
         store.close()
+
+
+async def test_the_dashboard_and_the_snapshot_agree_as_of_a_moment(changed_db: Path) -> None:
+    """The same moment, two surfaces: `comanage snapshot --as-of` (a subprocess) and the dashboard under --as-of."""
+    import datetime as dt
+    import json
+
+    from tests.cli.test_cli import run
+
+    for moment in (T1 - 60, T1 + 60):
+        iso = dt.datetime.fromtimestamp(moment, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        snap = json.loads(run("--db", str(changed_db), "snapshot", "--format", "json", "--as-of", iso).stdout)
+        letter = next(a["letters"] for a in snap["raci"] if a["area"] == "erp").get("msp")
+        status = snap["knowledge"]["items"][0]["status"]
+        state = snap["handoffs"][0]["state"]
+        assert await seen(changed_db, moment) == (letter, status, state)
