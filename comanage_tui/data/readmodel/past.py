@@ -90,7 +90,7 @@ class PastState:
         return list(self._handoffs[open_only])
 
 
-def _rows(cur, sql: str, params: tuple = ()) -> list[dict[str, Any]]:  # sqlite3.Cursor
+def _rows(cur, sql: str, params: Any = ()) -> list[dict[str, Any]]:  # sqlite3.Cursor; a tuple or a dict of names
     c = cur.execute(sql, params)
     names = [d[0] for d in c.description]
     return [dict(zip(names, r)) for r in c.fetchall()]
