@@ -125,3 +125,16 @@ def test_global_as_of_lists_what_was_recorded_by_then(log_db) -> None:
     out = run("--db", str(db), "--as-of", iso(T1 - 1), "log", "--limit", "100")
     assert out.returncode == 0 and out.stdout
     assert "msp-tom" not in out.stdout and "RACI erp/msp: – → R" in out.stdout
+
+
+def test_a_hand_edited_audit_row_is_listed_plainly(tmp_path: Path) -> None:
+    db = tmp_path / "odd.db"
+    with Store(db, actor="tester", clock=Clock(T0)) as store:
+        build_org(store)
+        with store.write() as conn:
+            conn.execute("INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after) "
+                         "VALUES (?, 'someone', 'insert', 'kt_item', '1', NULL, '[\"not\", \"a\", \"dict\"]')", (T1,))
+            conn.execute("INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after) "
+                         "VALUES (?, 'someone', 'update', 'raci', 'erp/it', '{bad json', 'A')", (T1,))
+    lines, _ = log(db, "--actor", "someone")
+    assert [what(line) for line in lines] == ["RACI erp/it: {bad json → A", "kt_item 1: insert"]

@@ -104,7 +104,7 @@ def changes(store: Store, *, since: int | None = None, until: int | None = None,
     rows = store.rows(f"SELECT id, at, actor, action, entity, entity_id, before, after FROM audit_log {where} "
                       "ORDER BY id DESC LIMIT ?", [*params, limit])
     names = _Names(store, rows)
-    return [describe(row, names) for row in rows]
+    return [_described(row, names) for row in rows]
 
 
 def count(store: Store, *, since: int | None = None, until: int | None = None, actor: str | None = None,
@@ -202,6 +202,17 @@ def _fields(before: Any, after: Any, skip: tuple[str, ...] = ()) -> str:
             continue
         parts.append(f"{name} {_shown(before[name])} → {_shown(value)}" if name in before else f"{name} → {_shown(value)}")
     return ", ".join(parts)
+
+
+def _described(row: tuple, names: _Names) -> Change:
+    """`describe`, or for a row whose before/after do not have the shape its entity writes (edited by
+    hand, or by a newer comanage), the plain facts: entity, id and action."""
+    try:
+        return describe(row, names)
+    except (AttributeError, TypeError, ValueError, KeyError):
+        rid, at, actor, action, entity, entity_id, before, after = row
+        return Change(rid, at, actor, KIND_OF.get(entity, entity), action, f"{entity} {entity_id or ''}: {action}".replace(" :", ":"),
+                      None, _json(before), _json(after))
 
 
 def describe(row: tuple, names: _Names) -> Change:
