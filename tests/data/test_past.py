@@ -281,3 +281,21 @@ def test_every_moment_of_a_random_history_is_rebuilt_exactly(tmp_path: Path, see
         assert kinds >= 6 and rows >= 40, changed  # the history really covers the entities
     finally:
         s.close()
+
+
+def test_audit_rows_edited_by_hand_leave_today_s_values(org) -> None:
+    """Values that do not fit their record (a status that does not exist, a time that is text) are not
+    taken: the record keeps today's values, and nothing fails."""
+    s, _clock, ids = org
+    with s.write() as conn:
+        for entity, entity_id, before in (("kt_item", ids["kt"], '{"status": "bogus"}'),
+                                          ("raci", "erp/msp", '["x"]'),
+                                          ("capabilities", "erp", '["x"]'),
+                                          ("handoff", ids["handoff"], '{"requested_at": "yesterday"}'),
+                                          ("person", ids["bo"], '{"party": "nobody", "active": "maybe"}')):
+            conn.execute("INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after) "
+                         "VALUES (?, 'x', 'update', ?, ?, ?, '{}')", (T2, entity, str(entity_id), before))
+    past, today = state_as_of(s, T1), state_as_of(s, T2)
+    assert past.kt_items == today.kt_items and past.people == today.people
+    assert past.raci == {("erp", "msp"): "R", ("erp", "it"): "A"} and past.capabilities == today.capabilities
+    assert past.handoffs(s, open_only=False) == today.handoffs(s, open_only=False)

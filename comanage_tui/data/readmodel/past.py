@@ -34,6 +34,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+
 from comanage_tui.data.models import Area, Handoff, KtItem, Party, Person
 from comanage_tui.data.store import Store
 
@@ -133,7 +135,7 @@ def state_as_of(store: Store, at: int) -> PastState:
     undo = _Undo(parties, areas, people, raci, caps, kt, {}, party_ids)
     for action, entity, entity_id, before, after in changes:
         undo.apply(action, entity, entity_id, _load(before), _load(after))
-    past = _build(History(at, starts_at, undone), parties, areas, people, raci, caps, kt)
+    past = _build(History(at, starts_at, undone), parties, areas, people, raci, caps, kt, undo.today)
     past.floor = floor
     return past
 
@@ -153,23 +155,26 @@ class _Undo:
     def __init__(self, parties, areas, people, raci, caps, kt, handoffs, party_ids):  # the dicts state_as_of read
         self.tables = {"party": parties, "area": areas, "person": people, "kt_item": kt, "handoff": handoffs}
         self.raci, self.caps, self.party_ids = raci, caps, party_ids
+        self.today: dict[tuple[str, int], dict[str, Any]] = {}
+        """Today's row of each record a change was undone on: used instead when the undone one is not valid
+        (an audit row edited by hand)."""
 
     def apply(self, action: str, entity: str, entity_id: str | None, before: Any, after: Any) -> None:
         if entity_id is None:
             return
         if entity == "raci":
             area, _, party = entity_id.partition("/")
-            if before:
+            if before in ("R", "A", "C", "I"):
                 self.raci[(area, party)] = before
-            else:
+            elif before is None:  # the cell was empty
                 self.raci.pop((area, party), None)
         elif entity == "capability":  # one person added to an area (`OrgRepo.add_capability`)
             area, _, pid = entity_id.partition("/")
             if pid.isdigit() and not (isinstance(before, dict) and before.get("present")):
                 self.caps.get(area, set()).discard(int(pid))
         elif entity == "capabilities":  # an area's whole list (`set_capabilities`, `org load`)
-            if isinstance(before, list):
-                self.caps[entity_id] = {int(p) for p in before}
+            if isinstance(before, list) and all(isinstance(p, int) for p in before):
+                self.caps[entity_id] = set(before)
         else:
             self._record(action, self.tables[entity], entity, entity_id, before)
 
@@ -184,14 +189,25 @@ class _Undo:
         row = table.get(rid)
         if row is None or not isinstance(before, dict):
             return
+        self.today.setdefault((entity, rid), dict(row))
         for name, value in before.items():
             if entity == "person" and name == "party":
                 if value in self.party_ids:
                     row["party_id"] = self.party_ids[value]
             elif name == "learner_ids" and entity == "kt_item":
-                row["learner_ids"] = [int(p) for p in value or []]
-            elif name in row and name != "id":
+                if isinstance(value, list) and all(isinstance(p, int) for p in value):
+                    row["learner_ids"] = list(value)
+            elif name in row and name not in ("id", "key"):
                 row[name] = value
+
+
+def _valid(model: Any, entity: str, row: dict[str, Any], today: dict[tuple[str, int], dict[str, Any]],
+           **extra: Any) -> Any:
+    """The row as `model`; today's row instead when an undone value does not fit (a hand-edited audit row)."""
+    try:
+        return model.model_validate({**row, **extra})
+    except ValidationError:
+        return model.model_validate({**today.get((entity, row["id"]), row), **extra})
 
 
 def _handoff_at(h: dict[str, Any], at: int) -> dict[str, Any] | None:
@@ -210,11 +226,11 @@ def _handoff_at(h: dict[str, Any], at: int) -> dict[str, Any] | None:
     return h
 
 
-def _build(history: History, parties, areas, people, raci, caps, kt) -> PastState:  # the undone dicts
-    party_models = {pid: Party.model_validate(r) for pid, r in parties.items()}
-    area_models = {aid: Area.model_validate(r) for aid, r in areas.items()}
+def _build(history: History, parties, areas, people, raci, caps, kt, today) -> PastState:  # the undone dicts
+    party_models = {pid: _valid(Party, "party", r, today) for pid, r in parties.items()}
+    area_models = {aid: _valid(Area, "area", r, today) for aid, r in areas.items()}
     key_of = {pid: r["key"] for pid, r in parties.items()}
-    person_models = [Person.model_validate({**r, "party_key": key_of[r["party_id"]]})
+    person_models = [_valid(Person, "person", r, today, party_key=key_of[r["party_id"]])
                      for r in people.values() if r["party_id"] in key_of]
     kinds = {pid: r["kind"] for pid, r in parties.items()}
     names = {pid: r["name"] for pid, r in parties.items()}
@@ -222,8 +238,8 @@ def _build(history: History, parties, areas, people, raci, caps, kt) -> PastStat
     party_of = {p.id: p.party_key for p in person_models}
     capabilities = sorted((area, pid, party_of[pid]) for area, pids in caps.items() for pid in pids if pid in party_of)
     area_key = {aid: r["key"] for aid, r in areas.items()}
-    items = [KtItem.model_validate({**r, "area_key": area_key[r["area_id"]], "learner_ids": sorted(set(r["learner_ids"]))})
-             for r in kt.values() if r["area_id"] in area_key]
+    items = [_valid(KtItem, "kt_item", {**r, "learner_ids": sorted(set(r["learner_ids"]))}, today,
+                    area_key=area_key[r["area_id"]]) for r in kt.values() if r["area_id"] in area_key]
     area_name = {aid: r["name"] for aid, r in areas.items()}
     items.sort(key=lambda i: (area_name[i.area_id], i.due_date or dt.date(9999, 1, 1), i.id))
     area_keys, party_keys = set(area_key.values()), set(key_of.values())
@@ -248,11 +264,15 @@ def _handoffs_at(store: Store, at: int, floor: int, open_only: bool, parties: di
     key_of = {pid: p.key for pid, p in parties.items()}
     out = []
     for h in table.values():
-        h = _handoff_at(h, at)
+        try:
+            h = _handoff_at(h, at)
+        except TypeError:  # a time undone from a hand-edited audit row: today's row, dated by its times
+            h = _handoff_at(dict(undo.today.get(("handoff", h["id"]), h)), at)
         if h is None or h["from_party_id"] not in key_of or h["to_party_id"] not in key_of:
             continue
         if open_only and h["state"] not in ("requested", "acknowledged"):
             continue
-        out.append(Handoff.model_validate({**h, "from_party_key": key_of[h["from_party_id"]], "to_party_key": key_of[h["to_party_id"]]}))
+        out.append(_valid(Handoff, "handoff", h, undo.today, from_party_key=key_of[h["from_party_id"]],
+                          to_party_key=key_of[h["to_party_id"]]))
     out.sort(key=lambda h: (h.requested_at, h.id))
     return out
