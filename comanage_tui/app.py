@@ -36,6 +36,19 @@ class StoreMoved(Message):
 
 
 @dataclass
+class OthersChanged(Message):
+    """The poller found audit rows another session or process wrote (readmodel.activity.Change, newest first)."""
+
+    changes: list
+    more: int
+    """How many further new changes there were beyond `changes`."""
+
+
+TOASTED = 3  # at most this many changes by others get a toast each; the rest are counted in one more
+NEWS_READ = 200  # audit rows read per poll for the toast
+
+
+@dataclass
 class PollFailed(Message):
     """Reading the database's version failed; shown once until it works again."""
 
@@ -64,10 +77,10 @@ def _commands():  # the Provider class, imported when the palette first opens
 def _screen_bindings() -> list[Binding]:
     out = []
     for info in SCREENS:
-        # The number key is shown once, as a compact "1-6 Screens" hint; `?` lists them all.
+        # The number key is shown once, as a compact "1-7 Screens" hint; `?` lists them all.
         show = info.number == "1"
         out.append(Binding(info.number, f"go('{info.mode}')", "Screens" if show else info.title, show=show,
-                           key_display="1-6" if show else None, tooltip=f"{info.title}: {info.about}",
+                           key_display=f"1-{len(SCREENS)}" if show else None, tooltip=f"{info.title}: {info.about}",
                            id=f"app.go_{info.mode}"))
         out.append(Binding(info.letter, f"go('{info.mode}')", info.title, show=False, tooltip=info.about,
                            id=f"app.go_{info.mode}_letter"))
@@ -75,7 +88,7 @@ def _screen_bindings() -> list[Binding]:
 
 
 class ComanageApp(ReportWorkerErrors, App[None]):
-    """The comanage dashboard: six screens as modes over one Store.
+    """The comanage dashboard: the screens of widgets/nav.py as modes over one Store.
 
     Args:
         store: the open database; the app never closes it (the caller does).
@@ -95,6 +108,7 @@ class ComanageApp(ReportWorkerErrors, App[None]):
         "sla": _lazy("sla", "SlaScreen"),
         "knowledge": _lazy("knowledge", "KnowledgeScreen"),
         "tickets": _lazy("tickets", "TicketsScreen"),
+        "activity": _lazy("activity", "ActivityScreen"),
     }
     BINDINGS = [
         *_screen_bindings(),
@@ -104,7 +118,7 @@ class ComanageApp(ReportWorkerErrors, App[None]):
         Binding("z,ctrl+z", "undo", "Undo", show=False, tooltip="Undo the last one-key change (letter, status, review, handoff step)", id="app.undo"),
         Binding("q", "quit", "Quit", tooltip="Leave comanage", id="app.quit"),
     ]
-    """Screen keys (1-6 and o s h l k t), help, export, back and quit; screens add their own."""
+    """Screen keys (1-7 and o s h l k t j), help, export, back and quit; screens add their own."""
 
     def __init__(self, store: Store, now: int | None = None, *, as_of: bool = False):
         super().__init__()
@@ -120,6 +134,8 @@ class ComanageApp(ReportWorkerErrors, App[None]):
         self._reader: Store | None = None
         self._reader_lock = threading.Lock()
         self._poll_failed = False
+        self._audit_seen: int | None = None
+        """The newest audit row id this session has looked at (the toast names newer ones by others)."""
         self.trail: list[str] = []
         """The screens (modes) the user came through, newest last: Escape walks back along it."""
         self._going_back = False
@@ -172,10 +188,21 @@ class ComanageApp(ReportWorkerErrors, App[None]):
         self._apply_config()
         if self.as_of:
             self.title = f"comanage · as of {moment_label(self.now())} · read-only"
+            self._say_what_is_recorded()
         elif self.read_only:
             self.title = "comanage · read-only"
         self.switch_mode("overview")
         self._poll()
+
+    def _say_what_is_recorded(self) -> None:
+        """A moment before the audit log begins shows the records as first recorded: say so once."""
+        from comanage_tui.data.readmodel.past import log_start
+
+        start = log_start(self.store)
+        if start is not None and self.now() < start:
+            self.notify(f"Nothing is recorded before {moment_label(start)}: the RACI, people, knowledge transfer and "
+                        "handoffs are shown as first recorded then (SLA clocks come from the ticket events).",
+                        title="Before the audit log", severity="warning", markup=False, timeout=10)
 
     def _apply_config(self) -> None:
         """The remembered theme and the key overrides; then remember every theme picked from now on."""
@@ -218,6 +245,24 @@ class ComanageApp(ReportWorkerErrors, App[None]):
         with self.store.lock:
             return self.store.data_version(), self.store.conn.total_changes
 
+    def _others(self) -> None:
+        """Post the audit rows newer than the last seen one that this session did not write (poller thread)."""
+        from comanage_tui.data.readmodel.activity import changes, last_id
+
+        if self._audit_seen is None:
+            self._audit_seen = last_id(self.store)  # what was there when the dashboard opened is not news
+            return
+        new = changes(self.store, after_id=self._audit_seen, limit=NEWS_READ)  # newest first
+        if not new:
+            return
+        unread = 0
+        if len(new) == NEWS_READ:  # a bulk change (an org file, say): count what was not read
+            unread = int(self.store.scalar("SELECT count(*) FROM audit_log WHERE id > ?", (self._audit_seen,))) - len(new)
+        self._audit_seen = new[0].id
+        theirs = [c for c in new if not self.store.wrote(c.id)]
+        if theirs:
+            self.post_message(OthersChanged(theirs[:TOASTED], len(theirs) - len(theirs[:TOASTED]) + unread))
+
     @work(thread=True, exclusive=True, group="poll", exit_on_error=False, name="poll data_version")
     def _poll(self) -> None:
         worker = get_current_worker()
@@ -225,6 +270,8 @@ class ComanageApp(ReportWorkerErrors, App[None]):
         while not worker.is_cancelled:
             try:
                 current = self._version()
+                if last is None or current[0] != last[0]:  # another connection committed: name what changed
+                    self._others()
             except Exception as exc:  # any failure is shown, then polling goes on
                 self.post_message(PollFailed(exc))
             else:
@@ -238,6 +285,16 @@ class ComanageApp(ReportWorkerErrors, App[None]):
         self._poll_failed = False
         self.data_generation += 1
         self.screen.post_message(DataChanged(self.data_generation))
+
+    def on_others_changed(self, message: OthersChanged) -> None:
+        """A short toast per change another user or process made (and one counting the rest)."""
+        from comanage_tui.data.text import clean
+
+        for c in message.changes:
+            self.notify(clean(c.what, limit=120), title=f"{clean(c.actor, limit=40)} changed", markup=False, timeout=6)
+        if message.more > 0:
+            self.notify(f"{message.more} more change{'s' if message.more != 1 else ''} by others: see Activity (key 7).",
+                        markup=False, timeout=6)
 
     def on_poll_failed(self, message: PollFailed) -> None:
         if not self._poll_failed:
@@ -261,7 +318,7 @@ class ComanageApp(ReportWorkerErrors, App[None]):
                 yield command
 
     def action_go(self, mode: str) -> None:
-        """Show one of the six screens."""
+        """Show one of the screens."""
         if mode != self.current_mode:
             self.switch_mode(mode)
 

@@ -10,6 +10,7 @@ import click
 from comanage_tui import __version__
 from comanage_tui.cli_common import Ctx, fail, parse_instant, unchanged, writes_database
 from comanage_tui.cli_import import import_cmd, import_verdicts_cmd
+from comanage_tui.cli_log import log_cmd
 from comanage_tui.cli_org import org_group
 from comanage_tui.cli_review import review_cmd
 from comanage_tui.cli_scorecard import scorecard_cmd
@@ -268,6 +269,7 @@ main.add_command(snapshot_cmd)
 main.add_command(scorecard_cmd)
 main.add_command(check_cmd)
 main.add_command(review_cmd)
+main.add_command(log_cmd)
 main.add_command(writes_database(import_cmd, unless="dry_run"))
 main.add_command(import_verdicts_cmd)
 main.add_command(writes_database(sync_cmd, unless="dry_run"))

@@ -80,6 +80,9 @@ class Store:
         self.conn = open_database(self.path, create=create, shared=shared, read_only=read_only)
         self.conn.row_factory = sqlite3.Row
         self.lock = threading.RLock()
+        self._own_audit: dict[int, None] = {}
+        """Ids of the audit rows this connection committed, newest last (bounded): see `wrote`."""
+        self._pending_audit: list[int] = []
 
     # --- repositories: built on first use (they bring pydantic and the models) -----------
 
@@ -140,9 +143,13 @@ class Store:
                 self.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
                 raise self._busy(exc) from None
+            self._pending_audit = []
             try:
                 yield self.conn
                 self.conn.execute("COMMIT")
+                self._own_audit.update(dict.fromkeys(self._pending_audit))
+                for old in list(self._own_audit)[:max(0, len(self._own_audit) - 10_000)]:
+                    del self._own_audit[old]
             except BaseException as exc:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
@@ -219,10 +226,15 @@ class Store:
         after: Any = None,
     ) -> None:
         """Record one change; call inside the write transaction that made it."""
-        conn.execute(
+        cur = conn.execute(
             "INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (self.now(), self.actor, action, entity, None if entity_id is None else str(entity_id), _json(before), _json(after)),
         )
+        self._pending_audit.append(int(cur.lastrowid))
+
+    def wrote(self, audit_id: int) -> bool:
+        """True when this connection committed that audit row (the dashboard toasts only the others')."""
+        return audit_id in self._own_audit
 
     def audit_log(self, *, entity: str | None = None, limit: int = 200) -> list[AuditEntry]:
         where, params = ("WHERE entity = ?", [entity]) if entity else ("", [])

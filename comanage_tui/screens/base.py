@@ -14,6 +14,7 @@ from comanage_tui.ui_errors import ReportWorkerErrors
 from comanage_tui.widgets.nav import BY_MODE, NavBar
 
 if TYPE_CHECKING:
+    from comanage_tui.data.readmodel.context import Context
     from comanage_tui.data.store import Store
 
 
@@ -21,6 +22,8 @@ class AppServices(Protocol):
     """What a screen uses of the running ComanageApp (app.py), typed here so screens never import the app."""
 
     store: Store
+    as_of: bool
+    """The session shows the fixed moment `now()` (`comanage --as-of`): read-only, records as they stood then."""
 
     def now(self) -> int: ...
     @property
@@ -60,6 +63,13 @@ class ComanageScreen(ReportWorkerErrors, Screen):
 
     def reload(self) -> None:
         """Start the workers that (re)load what this screen shows."""
+
+    def read_context(self, store: Store, now: int) -> Context:
+        """The read model's context for a load at `now`: in a session showing a fixed moment (`--as-of`),
+        the organisation, RACI, KT and handoffs as they stood then (readmodel.past); else today's records."""
+        from comanage_tui.data.readmodel.context import load_context  # in the worker: a heavy import
+
+        return load_context(store, as_of=now if getattr(self.app, "as_of", False) else None)
 
     def on_mount(self) -> None:
         self.seen_generation = getattr(self.app, "data_generation", 0)

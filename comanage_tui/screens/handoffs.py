@@ -20,7 +20,6 @@ from textual.widgets import Footer, Static
 
 from comanage_tui.data.errors import ComanageError
 from comanage_tui.data.models import Handoff, HandoffIn, HandoffState, HandoffUpdate, Party, Person
-from comanage_tui.data.readmodel.context import load_context
 from comanage_tui.data.readmodel.org import HandoffStatus, handoff_statuses
 from comanage_tui.data.sla.engine import ClockState
 from comanage_tui.data.sla.explain import format_duration
@@ -150,11 +149,11 @@ class HandoffsScreen(ListingScreen):
 
     def fetch(self, store: Store, now: int, open_only: bool) -> HandoffsLoaded:
         """The handoffs (open and returned ones unless closed are shown) and the names the forms offer."""
-        ctx = load_context(store)
+        ctx = self.read_context(store, now)
         statuses = handoff_statuses(store, ctx, now, open_only=False)
         if open_only:  # a returned handoff waits on its sender: it stays in the default list
             statuses = [s for s in statuses if s.handoff.state.is_open or s.handoff.state == HandoffState.RETURNED]
-        return HandoffsLoaded(statuses, list(ctx.parties.values()), store.org.people())
+        return HandoffsLoaded(statuses, list(ctx.parties.values()), ctx.people(store))
 
     def on_handoffs_loaded(self, message: HandoffsLoaded) -> None:
         self.statuses, self.parties, self.persons = message.statuses, message.parties, message.people

@@ -21,7 +21,7 @@ from textual.reactive import reactive
 from textual.widgets import ContentSwitcher, DataTable, Footer, Static
 
 from comanage_tui.data.models import Area, CapabilitiesIn, KtDirection, KtItem, KtItemIn, KtItemUpdate, KtKind, KtStatus, Person
-from comanage_tui.data.readmodel.context import load_context, local_today
+from comanage_tui.data.readmodel.context import local_today
 from comanage_tui.data.readmodel.kt import Coverage, kt_coverage
 from comanage_tui.data.store import Store
 from comanage_tui.screens.listing import ListingScreen, Row, count, list_bindings, make_table, plural
@@ -119,15 +119,15 @@ class KnowledgeScreen(ListingScreen):
 
     def fetch(self, store: Store, now: int) -> KnowledgeLoaded:
         """The backlog, the coverage and the names the forms offer (in the load worker)."""
-        ctx = load_context(store)
+        ctx = self.read_context(store, now)
         today = local_today(ctx, now)
-        items = store.kt.list()
-        caps = store.org.capabilities()
+        items = ctx.kt_items(store)
+        caps = ctx.capabilities(store)
         coverage = kt_coverage(store, ctx, today, items, caps)
         capable: dict[str, list[int]] = {}
         for area, person_id, _party in caps:
             capable.setdefault(area, []).append(person_id)
-        return KnowledgeLoaded(items, coverage, list(ctx.areas.values()), store.org.people(), today, capable)
+        return KnowledgeLoaded(items, coverage, list(ctx.areas.values()), ctx.people(store), today, capable)
 
     def on_knowledge_loaded(self, message: KnowledgeLoaded) -> None:
         self.items, self.coverage, self.today = message.items, message.coverage, message.today

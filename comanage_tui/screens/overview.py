@@ -128,11 +128,10 @@ class OverviewScreen(ComanageScreen):
         """One worker, one step after another: the peak memory is the largest step, not their sum."""
         # Imported here, in the worker: the first frame does not wait for the read model to load.
         from comanage_tui.data.readmodel import dashboard
-        from comanage_tui.data.readmodel.context import load_context
 
         worker = get_current_worker()
         store = self.comanage.reader
-        ctx = load_context(store)
+        ctx = self.read_context(store, now)
         figures = dashboard.now_figures(store, ctx, now, all_items=True)
         if worker.is_cancelled:
             return

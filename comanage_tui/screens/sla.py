@@ -224,13 +224,13 @@ class SlaScreen(FilterLine, ComanageScreen):
     @work(thread=True, exclusive=True, group="sla-load", exit_on_error=False)
     def _load(self, now: int) -> None:
         from comanage_tui.data.readmodel.clocks import open_ticket_clocks
-        from comanage_tui.data.readmodel.context import end_of_business_today, load_context
+        from comanage_tui.data.readmodel.context import end_of_business_today
         from comanage_tui.data.readmodel.coverage import uncovered_tickets
         from comanage_tui.data.readmodel.figures import count_clocks, left_minutes, left_text
         from comanage_tui.data.readmodel.held import by_side, held_for_rows
 
         store = self.comanage.reader
-        ctx = load_context(store)
+        ctx = self.read_context(store, now)
         rows = open_ticket_clocks(store, ctx, now)
         held = held_for_rows(store, ctx, rows, now)
         kinds = {p.key: p.kind.value for p in ctx.parties.values()}

@@ -19,7 +19,6 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
 from comanage_tui.data.models import AreaIn, Criticality, Party
-from comanage_tui.data.readmodel.context import load_context
 from comanage_tui.data.readmodel.org import TIME_FREED_RULE, AreaSplit, Workload, raci_split, time_freed_hours, workload
 from comanage_tui.data.store import Store
 from comanage_tui.screens.listing import ListingScreen, count, flex_width, list_bindings, make_table, plural
@@ -115,7 +114,7 @@ class SplitScreen(ListingScreen):
 
     def fetch(self, store: Store, now: int) -> SplitLoaded:
         """Recompute the split and the workload (in the load worker)."""
-        ctx = load_context(store)
+        ctx = self.read_context(store, now)
         splits = raci_split(store, ctx, now, WINDOW_DAYS)
         loads = workload(store, ctx, now, WINDOW_DAYS)
         return SplitLoaded(list(ctx.parties.values()), splits, loads, time_freed_hours(loads))

@@ -18,7 +18,6 @@ from textual.widgets import Footer, Header, Static
 from comanage_tui.data.errors import NotFound
 from comanage_tui.data.models import Handoff, Ticket, TicketEvent
 from comanage_tui.data.readmodel.clocks import NO_POLICY, TicketClock, ticket_clocks
-from comanage_tui.data.readmodel.context import load_context
 from comanage_tui.data.readmodel.figures import left_text
 from comanage_tui.data.readmodel.held import ClockHeld, held_for_rows
 from comanage_tui.data.sla.engine import Clock, Event
@@ -97,7 +96,7 @@ class TicketDetailScreen(TicketActions, ComanageScreen):
         except NotFound:
             self.post_message(DetailMissing(self.ticket_id))
             return
-        ctx = load_context(store)
+        ctx = self.read_context(store, now)
         rows = ticket_clocks(store, ctx, "t.id = ?", (self.ticket_id,), now)
         row = rows[0] if rows else None
         held = held_for_rows(store, ctx, rows, now).get(self.ticket_id)
@@ -110,7 +109,8 @@ class TicketDetailScreen(TicketActions, ComanageScreen):
             expl = explain(log, policy, ctx.calendars[policy.calendar], now)
         cal = ctx.internal_calendar()
         zone = expl.timezone if expl is not None else (cal.spec.timezone if cal is not None else "UTC")
-        handoffs = store.handoffs.list(open_only=False, ticket_id=self.ticket_id)
+        handoffs = [h for h in ctx.handoffs(store, open_only=False) if h.ticket_id == self.ticket_id] \
+            if ctx.past is not None else store.handoffs.list(open_only=False, ticket_id=self.ticket_id)
         self.post_message(DetailLoaded(ticket, row, expl, events, handoffs, load_lookups(store), zone, held))
 
     def on_detail_missing(self, message: DetailMissing) -> None:

@@ -1,4 +1,4 @@
-"""The six screens in one place (mode, title, keys) and the one-line navigation bar that shows them."""
+"""The screens in one place (mode, title, keys) and the one-line navigation bar that shows them."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ SCREENS: tuple[ScreenInfo, ...] = (
     ScreenInfo("sla", "SLA", "4", "l", "Open clocks by time to breach"),
     ScreenInfo("knowledge", "Knowledge", "5", "k", "Knowledge-transfer backlog and coverage"),
     ScreenInfo("tickets", "Tickets", "6", "t", "Every ticket: filter, sort, open, new, edit"),
+    ScreenInfo("activity", "Activity", "7", "j", "Who changed what and when (the journal); Enter goes to it"),
 )
 BY_MODE = {s.mode: s for s in SCREENS}
 
@@ -41,10 +42,11 @@ class NavBar(Static):
 
     def render(self) -> Text:
         out = Text(no_wrap=True, overflow="ellipsis", end="")
+        # Each entry is padded by a space on both sides (brackets for the current one): two spaces
+        # between entries, and the seven fit in 76 columns, so an 80-column terminal shows them all.
         for info in SCREENS:
             if info.mode == self.current:
                 out.append(f"[{info.number} {info.title}]", style="bold reverse")
             else:
                 out.append(f" {info.number} {info.title} ")
-            out.append(" ")
         return out

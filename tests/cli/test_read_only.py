@@ -36,7 +36,7 @@ MARKED = {path for path, cmd in COMMANDS.items() if getattr(cmd, "writes_databas
 # Listed by hand, not read from the marks: the refusal is tested even if a mark is lost.
 WRITERS = {("demo",), ("init",), ("restore",), ("import",), ("sla", "load"), ("org", "load"), ("sync",)}
 READERS = {("info",), ("check",), ("snapshot",), ("explain",), ("sla", "show"), ("org", "show"), ("backup",),
-           ("import-verdicts",), ("scorecard",), ("review",)}
+           ("import-verdicts",), ("scorecard",), ("review",), ("log",)}
 
 
 def _sha(path: Path) -> str:
@@ -82,6 +82,7 @@ def _reader_args(path: tuple[str, ...], w: dict[str, Path]) -> list[str]:
         ("import-verdicts",): ["import-verdicts", "--as-of", AS_OF],
         ("scorecard",): ["scorecard", "--party", "msp", "--to", AS_OF],
         ("review",): ["review", "--as-of", AS_OF],
+        ("log",): ["--now", AS_OF, "log", "--since", "7d"],
     }[path]
 
 

@@ -17,6 +17,7 @@ from tests.ui.conftest import screen_text, wait_until
 EXPECTED = {
     "overview": "OverviewScreen", "split": "SplitScreen", "handoffs": "HandoffsScreen",
     "sla": "SlaScreen", "knowledge": "KnowledgeScreen", "tickets": "TicketsScreen",
+    "activity": "ActivityScreen",
 }
 
 

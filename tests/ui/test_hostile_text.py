@@ -97,3 +97,16 @@ async def test_edit_form_and_help_with_hostile_names(make_app, ui_store, hostile
         await pilot.press("question_mark")
         await pilot.pause()
         assert_inert(screen_text(app))
+
+
+async def test_activity_shows_it_literally(make_app, hostile) -> None:
+    """The audit log in words: the hostile ticket, person and handoff as typed, nothing obeyed."""
+    app = make_app()
+    async with app.run_test(size=(200, 50)) as pilot:
+        await pilot.press("7")
+        await wait_until(pilot, lambda: getattr(app.screen, "changes", None), what="activity")
+        shown = screen_text(app)
+        assert f"ticket [b]HOST-1 opened: {SANITISED}" in shown
+        assert "person [bold]Mallory[/bold] [/oops] added" in shown
+        assert f"requested: {SANITISED}" in shown
+        assert_inert(shown)

@@ -27,6 +27,7 @@ WALK = [
     ("4", "[4 SLA]", "open clocks ·"),
     ("5", "[5 Knowledge]", "KT backlog"),
     ("6", "[6 Tickets]", "INC1"),
+    ("7", "[7 Activity]", "Activity:"),
     ("o", "[1 Overview]", "Attention today"),
     ("t", "[6 Tickets]", "sorted by opened"),
     ("l", "[4 SLA]", "Left (bus.)"),

@@ -6,8 +6,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from comanage_tui.data.models import Area, Party
+from comanage_tui.data.models import Area, Handoff, KtItem, Party, Person
 from comanage_tui.data.readmodel.figures import end_of_business
+from comanage_tui.data.readmodel.past import PastState, state_as_of
 from comanage_tui.data.sla.calendar import BusinessCalendar
 from comanage_tui.data.sla.policy import SlaPolicy
 from comanage_tui.data.store import Store
@@ -27,6 +28,11 @@ class Context:
     """Event tuples per ticket id, loaded once per context: clocks, trend and workload share them."""
     resolved: dict[tuple, tuple] = field(default_factory=dict, repr=False)
     """Memo of `_resolve`: policy matching per (area, priority, kind, holder)."""
+    past: PastState | None = field(default=None, repr=False)
+    """The organisation, KT and handoffs as of a past moment (`load_context(as_of=…)`); None: today's records.
+
+    Computations read those records through the methods below, never from the repositories
+    directly, so one as-of context makes every figure describe that moment."""
 
     @property
     def party_keys(self) -> dict[int, str]:
@@ -39,7 +45,37 @@ class Context:
         return next(iter(self.calendars.values()), None)
 
 
-def load_context(store: Store) -> Context:
+    # --- the records computations read: today's, or those of `past` -------------------------
+
+    def raci(self, store: Store) -> dict[tuple[str, str], str]:
+        """{(area key, party key): letter}."""
+        return self.past.raci if self.past is not None else store.org.raci()
+
+    def capabilities(self, store: Store) -> list[tuple[str, int, str]]:
+        """(area key, person id, party key) for everyone who can do each area."""
+        return self.past.capabilities if self.past is not None else store.org.capabilities()
+
+    def kt_items(self, store: Store) -> list[KtItem]:
+        return list(self.past.kt_items) if self.past is not None else store.kt.list()
+
+    def people(self, store: Store) -> list[Person]:
+        return list(self.past.people) if self.past is not None else store.org.people()
+
+    def handoffs(self, store: Store, *, open_only: bool, open_at: float | None = None) -> list[Handoff]:
+        """Oldest request first. As of a past moment: those requested by then, in the state they had then."""
+        if self.past is not None:
+            return self.past.handoffs(store, open_only=open_only or open_at is not None)
+        if open_at is not None:
+            return store.handoffs.list(open_only=False, open_at=open_at, limit=100_000)
+        return store.handoffs.list(open_only=open_only, limit=100_000)
+
+
+def load_context(store: Store, as_of: int | None = None) -> Context:
+    """What computations need; with `as_of`, the organisation, KT and handoffs as they stood then (readmodel.past)."""
+    if as_of is not None:
+        past = state_as_of(store, as_of)
+        return Context(policies=store.sla.policies(), calendars=store.sla.calendar_map(),
+                       parties=past.parties, areas=past.areas, past=past)
     return Context(
         policies=store.sla.policies(),
         calendars=store.sla.calendar_map(),

@@ -107,7 +107,7 @@ def now_figures(store: Store, ctx: Context, now: float, *, all_items: bool = Fal
     eob = end_of_business_today(ctx, now)
     handoffs = handoff_statuses(store, ctx, now)
     today = local_today(ctx, now)
-    kt = store.kt.list()
+    kt = ctx.kt_items(store)
     split = raci_split(store, ctx, now)
     internal = {p.key for p in ctx.parties.values() if p.kind == "internal"}
     items, candidates = attention(clocks, eob, handoffs, kt, today, split, with_rest=all_items)

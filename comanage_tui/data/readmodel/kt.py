@@ -36,8 +36,8 @@ class Coverage:
 def kt_coverage(store: Store, ctx: Context, today: dt.date, items: list[KtItem] | None = None,
                 caps: list[tuple[str, int, str]] | None = None) -> list[Coverage]:
     """Coverage per area; `items` (KT items) and `caps` (`org.capabilities()`) when the caller has them."""
-    items = store.kt.list() if items is None else items
-    caps = store.org.capabilities() if caps is None else caps
+    items = ctx.kt_items(store) if items is None else items
+    caps = ctx.capabilities(store) if caps is None else caps
     kinds = {p.key: p.kind for p in ctx.parties.values()}
     people: dict[str, list[str]] = defaultdict(list)
     for area, _pid, party in caps:

@@ -37,8 +37,7 @@ def handoff_statuses(store: Store, ctx: Context, now: float, *, open_only: bool 
     out = []
     fallback = ctx.internal_calendar()
     by_key = {p.key: p for p in ctx.parties.values()}
-    listed = store.handoffs.list(open_only=False, open_at=now, limit=100_000) if open_at_now else \
-        store.handoffs.list(open_only=open_only, limit=100_000)
+    listed = ctx.handoffs(store, open_only=open_only, open_at=now if open_at_now else None)
     for h in listed:
         if h.requested_at > now or not (in_range(h.requested_at) and in_range(h.acknowledged_at) and in_range(h.closed_at)):
             continue  # not yet requested, or a hand-edited time the calendar cannot walk
@@ -72,7 +71,7 @@ class AreaSplit:
 
 def raci_split(store: Store, ctx: Context, now: float, window_days: float = 30) -> list[AreaSplit]:
     """The matrix with its problems: gaps (no R / no A), overlaps (two A), drift (work held by a non-R party)."""
-    raci = store.org.raci()
+    raci = ctx.raci(store)
     held = store.query(
         "SELECT t.area_id, t.holder_party_id, count(*) FROM tickets t WHERE t.opened_at >= ? AND t.opened_at <= ? "
         "AND t.area_id IS NOT NULL GROUP BY 1, 2",

@@ -67,9 +67,13 @@ class KtRepo(Repo):
                 self.check_person(conn, changes["teacher_id"], "teacher_id")
             sets = {k: (_iso(v) if isinstance(v, dt.date) else v) for k, v in changes.items()}
             sets = {k: v for k, v in sets.items() if row[k] != v}
+            before = {k: row[k] for k in sets}
             if learners is not None:
                 for pid in learners:
                     self.check_person(conn, pid, "learner_ids")
+                was = sorted(r[0] for r in conn.execute("SELECT person_id FROM kt_learners WHERE kt_id = ?", (kt_id,)))
+                if was != sorted(set(learners)):  # the audit row keeps the list before, so the past can be shown
+                    before["learner_ids"] = was
                 conn.execute("DELETE FROM kt_learners WHERE kt_id = ?", (kt_id,))
                 conn.executemany("INSERT INTO kt_learners (kt_id, person_id) VALUES (?, ?)", [(kt_id, p) for p in set(learners)])
                 sets_for_audit = {**sets, "learner_ids": sorted(set(learners))}
@@ -81,7 +85,7 @@ class KtRepo(Repo):
                 assignments = ", ".join(f"{k} = ?" for k in sets)
                 conn.execute(f"UPDATE kt_items SET {assignments} WHERE id = ?", [*sets.values(), kt_id])
             conn.execute("UPDATE kt_items SET version = version + 1, updated_at = ? WHERE id = ?", (self.store.now(), kt_id))
-            self.store.audit(conn, "update", "kt_item", kt_id, {k: row[k] for k in sets}, sets_for_audit)
+            self.store.audit(conn, "update", "kt_item", kt_id, before, sets_for_audit)
         return self.get(kt_id)
 
     def set_status(self, kt_id: int, status: KtStatus | str, *, expected_version: int | None = None) -> KtItem:

@@ -127,8 +127,9 @@ class OrgRepo(Repo):
         with self.store.write() as conn:
             area_id = self.id_for_key(conn, "areas", area, "area")
             self.check_person(conn, person_id, "person")
-            conn.execute("INSERT OR IGNORE INTO capabilities (area_id, person_id) VALUES (?, ?)", (area_id, person_id))
-            self.store.audit(conn, "insert", "capability", f"{area}/{person_id}")
+            cur = conn.execute("INSERT OR IGNORE INTO capabilities (area_id, person_id) VALUES (?, ?)", (area_id, person_id))
+            if cur.rowcount:  # recorded already: nothing changed, nothing to audit (the history stays exact)
+                self.store.audit(conn, "insert", "capability", f"{area}/{person_id}", {"present": False}, {"present": True})
 
     def set_capabilities(self, area: str, person_ids: Iterable[int], *,
                          expected: Iterable[int] | None = None) -> tuple[list[int], list[int]]:

@@ -91,7 +91,7 @@ def build_snapshot(store: Store, opts: SnapshotOptions) -> Snapshot:
         InvalidInput: `opts.party` is not a party key.
     """
     now = opts.as_of
-    ctx = RX.load_context(store)
+    ctx = RX.load_context(store, as_of=now)  # the organisation, KT and handoffs as they stood then
     cal = ctx.internal_calendar()
     zone = ZoneInfo(cal.spec.timezone) if cal is not None else dt.UTC
     parties = sorted(ctx.parties.values(), key=lambda p: (p.kind != "internal", p.key))
@@ -319,10 +319,10 @@ class _Builder:
         return rows, TimeFreed(hours=RO.time_freed_hours(shown), window_days=WINDOW_DAYS, rule=RO.TIME_FREED_RULE)
 
     def knowledge(self, raci: list[RaciArea]) -> Knowledge:
-        items = self.store.kt.list()
+        items = self.ctx.kt_items(self.store)
         today = RX.local_today(self.ctx, self.now)
         coverage = RK.kt_coverage(self.store, self.ctx, today, items)
-        people = {p.id: p for p in self.store.org.people()}
+        people = {p.id: p for p in self.ctx.people(self.store)}
         if self.party:
             mine = {pid for pid, p in people.items() if p.party_key == self.party}
             items = [i for i in items if i.teacher_id in mine or mine.intersection(i.learner_ids)]
@@ -357,17 +357,36 @@ class _Builder:
         return [SourceRow(name=f.name, kind=f.kind, data_as_of=self.iso(f.data_as_of), last_success_at=self.iso(f.last_success_at),
                           stale=f.stale, last_error=clean(f.last_error), shown=as_of_text(f, zone, self.now)) for f in rows]
 
+    def history(self) -> list[str]:
+        """What the audit log says about the as-of moment (readmodel.past): what is known, what is not."""
+        past = self.ctx.past
+        if past is None:
+            return []
+        h = past.history
+        undone = (f"undoing the {h.undone} change{'s' if h.undone != 1 else ''} the audit log records after then"
+                  if h.undone else "the audit log records no change to them after then")
+        out = [f"RACI letters, who can do what, people and their parties, knowledge-transfer items (status, reviews, "
+               f"due dates, learners) and handoff states are as they stood at {self.iso(self.now)}: today's records, "
+               f"{undone}."]
+        if h.starts_at is None:
+            out.append("The audit log is empty: no change is recorded, so every record is shown as it is now.")
+        else:
+            first = f"The audit log begins {self.iso(h.starts_at)}; changes before it are not recorded"
+            out.append(first + (", and this moment is earlier: the records are shown as first recorded then."
+                                if h.before_log else "."))
+        out.append("Records written without an audit row of their own (the demo's tickets and handoffs, imported tickets, "
+                   "and parties and areas an import created) are shown as recorded; such handoffs are dated by their "
+                   "request, acknowledgement and closing times.")
+        return out
+
     def limits(self, coverage: RCov.Coverage) -> list[str]:
         day = RX.local_today(self.ctx, self.now).isoformat()
         out = [
             f"SLA clocks, compliance, the trend, workload and RACI drift are recomputed from the ticket event log as of "
             f"{self.iso(self.now)}, with the SLA policies and calendars in force today; each ticket's policy is matched "
             "by its current holder, area and priority.",
-            "Handoffs keep only their current record (the audit log holds their history): one counts as open if it was "
-            "requested by the as-of time and not closed by then, and its state comes from its acknowledgement time; "
-            "bounce counts and return reasons are today's, and a handoff asked for again later shows that later request.",
-            f"Knowledge-transfer statuses, the RACI matrix and who can do what are today's records (their history is in "
-            f"the audit log); due dates and review intervals are judged on {day}.",
+            *self.history(),
+            f"Knowledge-transfer due dates and review intervals are judged on {day}.",
             f"Compliance, workload, drift and time freed cover the {WINDOW_DAYS} days before the as-of time; the trend "
             f"covers {TREND_WEEKS} weeks.",
         ]

@@ -1,20 +1,16 @@
-"""What the review needs from the audit log, read straight from the `audit_log` table.
+"""What changed in a period, from the `audit_log` table: the RACI cells changed and the KT items verified.
 
-Today's rows say how things are; the audit log says when they changed. These small
-functions read only the entities the review needs (RACI cells, KT items, who can do an
-area) and roll today's state back to a past moment by undoing, newest first, every change
-recorded after it. Changes made without an audit row (none are, since m001) cannot be
-rolled back; a general "state as of" layer may later replace these.
+Records as they stood at a moment (coverage at a period's end) come from readmodel.past,
+which owns rolling today's records back through the log.
 """
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from comanage_tui.data.models import KtItem, KtStatus
+from comanage_tui.data.models import KtStatus
 from comanage_tui.data.store import Store
 
 
@@ -78,42 +74,3 @@ def kt_verified(store: Store, start: float, end: float) -> list[int]:
             if item not in out:
                 out.append(item)
     return sorted(out)
-
-
-def kt_items_at(store: Store, items: list[KtItem], t: float) -> list[KtItem]:
-    """`items` (today's) as they were at `t`: added later ones left out, later status changes undone."""
-    by_id = {i.id: i for i in items}
-    status: dict[int, str] = {}
-    added_later: set[int] = set()
-    for c in reversed(changes(store, ("kt_item",), t)):  # at >= t: undone, newest first
-        if c.at < t or not c.entity_id:
-            continue
-        kid = int(c.entity_id)
-        if c.action == "insert":
-            added_later.add(kid)
-        elif isinstance(c.before, dict) and "status" in c.before:
-            status[kid] = c.before["status"]
-    out = []
-    for kid, item in sorted(by_id.items()):
-        if kid in added_later:
-            continue
-        out.append(item.model_copy(update={"status": KtStatus(status[kid])}) if kid in status else item)
-    return out
-
-
-def capabilities_at(store: Store, caps: list[tuple[str, int, str]], t: float) -> list[tuple[str, int, str]]:
-    """Who could do each area at `t`: today's `org.capabilities()` with later changes undone.
-
-    The person's party is today's (membership history is not reconstructed here).
-    """
-    party_of = {r[0]: r[1] for r in store.query("SELECT p.id, pa.key FROM people p JOIN parties pa ON pa.id = p.party_id")}
-    able: dict[str, set[int]] = defaultdict(set)
-    for area, pid, _party in caps:
-        able[area].add(pid)
-    for c in reversed(changes(store, ("capabilities", "capability"), t)):
-        if c.entity == "capabilities" and c.entity_id is not None and isinstance(c.before, list):
-            able[c.entity_id] = {int(p) for p in c.before}
-        elif c.entity == "capability" and c.entity_id and c.action == "insert":
-            area, _, pid = c.entity_id.rpartition("/")
-            able[area].discard(int(pid))
-    return [(area, pid, party_of.get(pid, "?")) for area in sorted(able) for pid in sorted(able[area])]

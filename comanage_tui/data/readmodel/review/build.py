@@ -21,6 +21,7 @@ from comanage_tui.data.readmodel import kt as RK
 from comanage_tui.data.readmodel import ola as RL
 from comanage_tui.data.readmodel import org as RO
 from comanage_tui.data.readmodel.clocks import ACTIVE_SINCE, TICKET_COLS, resolve, stream_events
+from comanage_tui.data.readmodel.past import state_as_of
 from comanage_tui.data.readmodel.review import audit as RA
 from comanage_tui.data.readmodel.review import model as M
 from comanage_tui.data.readmodel.review.period import Period
@@ -196,11 +197,12 @@ def handoff_counts(store: Store, ctx: RX.Context, start: int, end: int) -> dict[
 
 
 def coverage_at(store: Store, ctx: RX.Context, t: int) -> dict[str, RK.Coverage]:
-    """KT coverage per area key at `t`, with KT statuses and capabilities rolled back from the audit log."""
-    items = RA.kt_items_at(store, store.kt.list(), t)
-    caps = RA.capabilities_at(store, store.org.capabilities(), t)
+    """KT coverage per area key at `t`: KT items, who can do what and people's parties as they stood
+    then (readmodel.past, the one place that rolls records back through the audit log)."""
+    past = state_as_of(store, t)
     today = RX.local_today(ctx, t - 1)
-    return {c.area.key: c for c in RK.kt_coverage(store, ctx, today, items=items, caps=caps)}
+    return {c.area.key: c for c in RK.kt_coverage(store, ctx, today, items=list(past.kt_items),
+                                                  caps=list(past.capabilities))}
 
 
 def _pct(row) -> float | None:
