@@ -40,6 +40,7 @@ PAUSE_CHANCE = {"customer": 0.45, "vendor": 0.5, "": 0.12}  # by whom the ticket
 PAUSE_STATUS = {"customer": "waiting_customer", "vendor": "waiting_vendor", "": "waiting_customer"}
 PAUSE_NOTE = {"waiting_customer": "Waiting for the requester", "waiting_vendor": "Waiting for the vendor"}
 HANDOFF_CHANCE = 0.15
+HANDOFF_MIN_EFFORT = 0.5  # a password reset is done by whoever picks it up, not passed on
 LETTER_PULL = {"R": 3.0, "A": 2.0, "C": 2.0, "I": 0.5}  # how likely a handoff goes to a party of the area, by letter
 RETURN_REASONS = [
     "Not in our scope per the RACI: belongs to the owner of the area",
@@ -112,6 +113,7 @@ class _Generator:
         self.policies = store.sla.policies()
         self.calendars = store.sla.calendar_map()
         self.party_id = {k: p.id for k, p in parties.items()}
+        self.party_key = {p.id: k for k, p in parties.items()}
         self.party_cal = {p.id: self.calendars[p.calendar] for p in parties.values()}
         self.by_party: dict[int, list[int]] = {}
         for p in people.values():
@@ -182,7 +184,9 @@ class _Generator:
         steps: list[tuple[str, object]] = [("work", work * 0.4)]
         if rng.random() < PAUSE_CHANCE[template.wait]:
             steps.append(("pause", PAUSE_STATUS[template.wait]))
-        if rng.random() < HANDOFF_CHANCE:
+        # Tickets that drifted stay where they drifted to (that is the drift); quick jobs are never passed on.
+        drifted = drift is not None and holder == self.party_id[drift[0]]
+        if not drifted and template.effort >= HANDOFF_MIN_EFFORT and rng.random() < HANDOFF_CHANCE:
             steps.append(("handoff", template.handoff))
         if priority == "P3" and kind == "incident" and template.priorities[1] and rng.random() < 0.04:
             steps.append(("escalate", "P2"))  # only where the title can be a P2
@@ -199,7 +203,7 @@ class _Generator:
                 t.priority = arg
                 t.events.append((clock, "priority", None, None, None, arg, "Escalated: more users affected"))
             else:
-                clock, holder = self._handoff(t, cal, key, clock, holder, arg)
+                clock, holder, person = self._handoff(t, cal, key, clock, holder, person, arg)
         t.events.append((clock, "status", "resolved", None, None, None, "Fixed and confirmed"))
         if rng.random() < 0.03:
             clock += int(rng.uniform(4 * HOUR, 2 * DAY))
@@ -239,9 +243,11 @@ class _Generator:
             out.append(t)
         return out
 
-    def _handoff(self, t: _Ticket, cal, area: str, clock: int, holder: int, to: str) -> tuple[int, int]:
+    def _handoff(self, t: _Ticket, cal, area: str, clock: int, holder: int, person: int, to: str) -> tuple[int, int, int]:
         """Pass the ticket on: to the party its title names, else to a party of the area's RACI
-        (the Responsible first); a fifth bounce back once, some twice."""
+        (the Responsible first); a fifth bounce back once, some twice. A ticket passed to the
+        area's Responsible party stays there (it was in the wrong hands); one passed to anyone
+        else comes back once they have done their part. Returns (when, holder, person) after."""
         rng = self.rng
         if to and self.party_id[to] != holder:
             target = self.party_id[to]
@@ -251,10 +257,11 @@ class _Generator:
                 target = rng.choices([p for p, _w in others], [w for _p, w in others])[0]
             else:
                 target = rng.choice([p for p in self.party_id.values() if p != holder])
+        transfer = self.raci[area].get(self.party_key[target]) == "R"
         bounces = 2 if rng.random() < 0.06 else (1 if rng.random() < 0.2 else 0)
         ack_target = _ack_target(t.priority)
         h = {"from": holder, "to": target, "requested_at": clock, "ack_target": ack_target,
-             "summary": f"Please take over: {t.title}", "stages": []}
+             "summary": f"{'Please take over' if transfer else 'Please help with'}: {t.title}", "stages": []}
         at = clock
         receiver = self.party_cal[target]  # the receiving party answers in its own hours, as its ack clock counts
         for b in range(bounces + 1):
@@ -267,10 +274,14 @@ class _Generator:
                 h["stages"].append(("requested", at, None))
             else:
                 h["stages"].append(("accepted", at, None))
-        person = self._person(target, area)
-        t.events.append((at, "assign", None, target, person, None, "Handoff accepted"))
+        helper = self._person(target, area)
+        t.events.append((at, "assign", None, target, helper, None, "Handoff accepted"))
         t.handoffs.append(h)
-        return at, target
+        if transfer:
+            return at, target, helper
+        at = int(receiver.add_business_seconds(at, rng.uniform(0.5, 4) * HOUR))
+        t.events.append((at, "assign", None, holder, person, None, "Handed back: done on our side"))
+        return at, holder, person
 
     def standalone_handoffs(self, tickets: list[_Ticket]) -> None:
         """A few open requests between the teams not tied to one ticket (reviews, chores)."""
