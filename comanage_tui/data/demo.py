@@ -234,11 +234,11 @@ class _Generator:
                 t.events.append((resp, "status", "in_progress", None, None, None, ""))
                 t.events.append((resp, "response", None, None, None, None, "First reply to the requester"))
             if handoff:
-                to_key, ago_min, summary = handoff
+                to_key, ago_min, summary, context = handoff
                 to = self.party_id[to_key]
                 asked = max(opened, _business_before(self.party_cal[to], self.now, ago_min * 60))
                 t.handoffs.append({"from": holder, "to": to, "requested_at": asked, "ack_target": _ack_target(priority),
-                                   "summary": summary, "stages": []})
+                                   "summary": summary, "stages": [], "context": context})
             t.hours = round(HOURS_LOGGED[priority] * template.effort / 2, 1)
             out.append(t)
         return out
@@ -297,6 +297,8 @@ class _Generator:
                 stages = [("acknowledged", asked + 2 * HOUR, None), ("returned", asked + DAY, "Scope unclear: which rule sets?"),
                           ("requested", asked + 3 * DAY, None), ("acknowledged", asked + 4 * DAY, None),
                           ("returned", asked + 5 * DAY, "Needs the change freeze dates first"), ("requested", asked + 6 * DAY, None)]
+            elif i == 2:
+                stages = [("acknowledged", asked + HOUR // 2, None)]  # seen at once, not yet taken on
             tickets.append(_Ticket("", summary, 0, "P3", "request", asked, handoffs=[{
                 "from": self.party_id[frm], "to": self.party_id[to], "requested_at": asked, "ack_target": 480,
                 "summary": summary, "stages": stages, "context": "Raised in the weekly service review."}]))

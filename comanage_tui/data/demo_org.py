@@ -194,11 +194,12 @@ CATALOGUE: dict[str, list[Template]] = {
 # time on their policy's calendar, so they are in this state whatever `now` is. Each is a
 # catalogue ticket: (title, area, priority, holder party, person or None,
 #  business minutes open, business minutes to the first response or None,
-#  handoff (to party, business minutes ago on its calendar, summary) or None).
+#  handoff (to party, business minutes ago on its calendar, summary, context) or None).
 STORY = [
     # Breached, with a late handoff: the MSP needs someone on site and nobody internal picked it up.
     ("Wi-Fi drops in warehouse hall 3", "network", "P2", "msp", "Noah Fischer", 600, 12,
-     ("internal", 180, "Need someone on site in hall 3 to power-cycle the access point")),
+     ("internal", 180, "Need someone on site in hall 3 to power-cycle the access point",
+      "Remote reset failed twice. The cabinet key is with facilities (ext. 214).")),
     # The printing gap: nobody is Responsible, so nobody answers.
     ("Scan to e-mail broken", "printing", "P3", "msp", None, 200, None, None),
     # At risk: an outage still being worked on.
