@@ -178,7 +178,7 @@ CATALOGUE: dict[str, list[Template]] = {
                 T("Test VM for the ERP team", REQ, (0, 0, 4, 6), 1),
                 T("File server FS0{n} unreachable", INC, OUTAGE, 0.3)],
     "printing": [T("Label printer offline in dock {n}", INC, (0, 4, 5, 1), 2),
-                 T("Scan to e-mail broken", INC, (0, 0, 6, 4), 1),
+                 T("Scan to e-mail broken on the {n}F copier", INC, (0, 0, 6, 4), 1),
                  T("Toner order for 3F", REQ, (0, 0, 0, 1), 1, 0.3, "vendor"),
                  T("Paper jam on 2F copier", INC, (0, 0, 3, 7), 1, 0.3)],
     "onboarding": [T("New starter: {who}", REQ, (0, 0, 7, 3), 3, 1.0, "customer"),
@@ -201,14 +201,15 @@ STORY = [
      ("internal", 180, "Need someone on site in hall 3 to power-cycle the access point",
       "Remote reset failed twice. The cabinet key is with facilities (ext. 214).")),
     # The printing gap: nobody is Responsible, so nobody answers.
-    ("Scan to e-mail broken", "printing", "P3", "msp", None, 200, None, None),
+    ("Scan to e-mail broken on the 2F copier", "printing", "P3", "msp", None, 200, None, None),
     # At risk: an outage still being worked on.
     ("Site-to-site VPN to depot 4 down", "firewall", "P1", "msp", "Noah Fischer", 190, 9, None),
     # Drift: SAP first-line work the MSP is Responsible for, done by the internal team, close to its target.
     ("Invoice posting error in FI", "erp", "P2", "internal", "Priya Nair", 380, 25, None),
 ]
 
-REQUESTERS = ["K. Schmidt", "A. Novak", "M. Larsen", "J. Okafor", "S. Petrov", "L. Moreau", "R. Gupta", "T. Berg"]
+REQUESTERS = ["K. Schmidt", "A. Novak", "M. Larsen", "J. Okafor", "S. Petrov", "L. Moreau", "R. Gupta", "T. Berg",
+              "F. Hoffmann", "E. Lindqvist", "C. Demir", "P. Wagner", "H. Kowalski", "N. Ferreira", "D. Braun", "Y. Tanaka"]
 
 # (area key, topic, kind, direction, teacher name, learner names, status, due in days (neg = past),
 #  last reviewed days ago or None, review interval days or None)
