@@ -1,18 +1,27 @@
 """Generate the demo database: a believable co-managed operation over the last 90 days.
 
-Each ticket's life is scheduled in *business time* on the calendar of the SLA policy it
-falls under (response and resolution effort drawn relative to the targets, so some
-breach and more come close), with pauses, handoffs that bounce, escalations and
-reopens. Everything after `now` is cut off, which leaves the recent tickets open in
-whatever state they had reached. Deterministic for a given (seed, now, tickets).
+Every ticket is drawn from the catalogue in demo_org: its title decides its area, kind
+(incident or request), the priorities it can have (a headset request is never P1, a
+site-to-site VPN outage is P1 or P2), how much work it is and whom it waits for. The
+area's RACI decides the party that holds it (with the drift the split is known for), and
+its life is scheduled in *business time* on the calendar of the SLA policy it falls under:
+response and resolution effort drawn relative to that priority's targets (so a tail
+breaches and more come close), pauses as long as that priority allows, handoffs to a
+party of the area that bounce, escalations and reopens. Everything after `now` is cut
+off, which leaves the recent tickets open in whatever state they had reached; a few
+scripted tickets (demo_org.STORY) make sure the first morning has a breach, a late
+handoff and clocks at risk. References rise with the opening time.
+Deterministic for a given (seed, now, tickets).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import os
 import random
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,12 +34,19 @@ DAY = 86_400
 HOUR = 3_600
 HISTORY_DAYS = 90
 HOURS_LOGGED = {"P1": 4.0, "P2": 2.0, "P3": 0.8, "P4": 0.5}  # median hands-on hours per ticket
-PRIORITY_WEIGHTS = {"P1": 2, "P2": 12, "P3": 56, "P4": 30}
+PRIORITIES = ("P1", "P2", "P3", "P4")
+PAUSE_HOURS = {"P1": (0.2, 0.75), "P2": (0.5, 6), "P3": (2, 72), "P4": (4, 120)}  # how long a pause lasts, by priority
+PAUSE_CHANCE = {"customer": 0.45, "vendor": 0.5, "": 0.12}  # by whom the ticket typically waits for
+PAUSE_STATUS = {"customer": "waiting_customer", "vendor": "waiting_vendor", "": "waiting_customer"}
+PAUSE_NOTE = {"waiting_customer": "Waiting for the requester", "waiting_vendor": "Waiting for the vendor"}
+HANDOFF_CHANCE = 0.15
+HANDOFF_MIN_EFFORT = 0.5  # a password reset is done by whoever picks it up, not passed on
+LETTER_PULL = {"R": 3.0, "A": 2.0, "C": 2.0, "I": 0.5}  # how likely a handoff goes to a party of the area, by letter
 RETURN_REASONS = [
-    "Not in our scope per the RACI: belongs to the internal team",
+    "Not in our scope per the RACI: belongs to the owner of the area",
     "Missing the affected device names and a screenshot",
     "Needs a change approval first",
-    "Wrong queue: this is a network issue, not endpoints",
+    "Wrong queue: nothing for us to do until the requester confirms",
 ]
 
 
@@ -81,7 +97,11 @@ def build_demo(store: Store, opts: DemoOptions) -> dict[str, int]:
     _kt(store, people, today)
 
     gen = _Generator(store, rng, now, parties, people)
-    tickets = [gen.ticket(i) for i in range(opts.tickets)]
+    story = gen.story(org.STORY[:opts.tickets])
+    tickets = [gen.ticket() for _ in range(opts.tickets - len(story))] + story
+    tickets.sort(key=lambda t: t.opened_at)  # stable: the same order for the same draws
+    for i, t in enumerate(tickets):
+        t.ref = f"INC{100_000 + i}"
     gen.standalone_handoffs(tickets)
     written = _write(store, tickets, now, opts)
     store.set_meta("demo", f"seed={opts.seed} tickets={opts.tickets} now={now}")
@@ -94,13 +114,34 @@ class _Generator:
         self.policies = store.sla.policies()
         self.calendars = store.sla.calendar_map()
         self.party_id = {k: p.id for k, p in parties.items()}
+        self.party_key = {p.id: k for k, p in parties.items()}
+        self.party_cal = {p.id: self.calendars[p.calendar] for p in parties.values()}
         self.by_party: dict[int, list[int]] = {}
         for p in people.values():
             self.by_party.setdefault(p.party_id, []).append(p.id)
+        self.people = {name: p.id for name, p in people.items()}
         self.areas = {a.key: a.id for a in store.org.areas()}
         self.able = {key: [people[n].id for n in able] for key, *_rest, able in org.AREAS}
-        self.area_rows = org.AREAS
-        self.area_weights = [row[3] for row in org.AREAS]
+        self.raci = {key: raci for key, _n, _c, _w, raci, _d, _a in org.AREAS}
+        self.drift = {key: drift for key, _n, _c, _w, _r, drift, _a in org.AREAS}
+        # One draw picks an (area, template) pair: area volume times the template's share of it.
+        self.kinds: list[tuple[str, org.Template, list[float]]] = []
+        weights: list[float] = []
+        for key, _name, _crit, volume, *_rest in org.AREAS:
+            templates = org.CATALOGUE[key]
+            total = sum(t.weight for t in templates)
+            for t in templates:
+                self.kinds.append((key, t, list(itertools.accumulate(t.priorities))))
+                weights.append(volume * t.weight / total)
+        self.kind_cum = list(itertools.accumulate(weights))
+        self._policy: dict[tuple[str, str, str], object] = {}
+
+    def policy(self, area: str, priority: str, kind: str):
+        """The policy a ticket falls under (memoised: the demo's policies match by area and priority)."""
+        key = (area, priority, kind)
+        if key not in self._policy:
+            self._policy[key] = match_policy(self.policies, party=None, area=area, priority=priority, kind=kind)
+        return self._policy[key]
 
     def _person(self, party_id: int, area: str) -> int:
         able = [p for p in self.able[area] if p in self.by_party[party_id]]
@@ -110,27 +151,27 @@ class _Generator:
         """Business seconds of effort: log-normal around a share of the target, so a tail breaches."""
         return target_s * median * math.exp(self.rng.gauss(0, sigma))
 
-    def ticket(self, i: int) -> _Ticket:
+    def _title(self, template: org.Template) -> str:
+        return template.title.format(who=self.rng.choice(org.REQUESTERS), n=self.rng.randint(2, 9))
+
+    def ticket(self) -> _Ticket:
         rng = self.rng
-        key, _name, _crit, _w, raci, drift, _able = rng.choices(self.area_rows, self.area_weights)[0]
-        owner = org.owner_of(raci)
-        priority = rng.choices(list(PRIORITY_WEIGHTS), list(PRIORITY_WEIGHTS.values()))[0]
-        if key == "secmon" and priority == "P4":
-            priority = "P2"
-        holder = self.party_id[owner]
+        key, template, prio_cum = rng.choices(self.kinds, cum_weights=self.kind_cum)[0]
+        priority = rng.choices(PRIORITIES, cum_weights=prio_cum)[0]
+        holder = self.party_id[org.owner_of(self.raci[key])]
+        drift = self.drift[key]
         if drift and rng.random() < drift[1]:
             holder = self.party_id[drift[0]]
-        policy = match_policy(self.policies, party=None, area=key, priority=priority, kind="incident")
+        kind = template.kind
+        policy = self.policy(key, priority, kind)
         cal = self.calendars[policy.calendar]
         target = policy.targets[priority]
         opened = self.now - int(rng.random() * HISTORY_DAYS * DAY)
-        if not cal.is_open(opened) and rng.random() < 0.8:
-            # Most tickets arrive during the working day; a fifth come in after hours.
+        if not cal.is_open(opened) and rng.random() < (0.95 if kind == "request" else 0.8):
+            # Most tickets arrive during the working day; some incidents come in after hours.
             moved = int(cal.add_business_seconds(cal.next_open(opened), rng.random() * 4 * HOUR))
             opened = moved if moved <= self.now else opened
-        kind = "request" if key in ("onboarding", "vendors") or rng.random() < 0.25 else "incident"
-        title = rng.choice(org.TITLES[key]).format(who=rng.choice(org.REQUESTERS), n=rng.randint(2, 9))
-        t = _Ticket(f"INC{100_000 + i}", title, self.areas[key], priority, kind, opened)
+        t = _Ticket("", self._title(template), self.areas[key], priority, kind, opened)
         t.events.append((opened, "opened", "new", holder, None, priority, ""))
 
         resp = int(cal.add_business_seconds(opened, self._effort(target.response_minutes * 60, 0.35, 0.7)))
@@ -139,28 +180,31 @@ class _Generator:
         t.events.append((resp, "status", "in_progress", None, None, None, ""))
         t.events.append((resp, "response", None, None, None, None, "First reply to the requester"))
 
-        work = self._effort(target.resolution_minutes * 60, 0.45, 0.6)
+        work = self._effort(target.resolution_minutes * 60, 0.45, 0.6) * template.effort
         clock = resp
-        steps = [("work", work * 0.4)]
-        if rng.random() < 0.25:
-            steps.append(("pause", rng.choice(["waiting_customer", "waiting_customer", "waiting_vendor"])))
-        if rng.random() < (0.45 if drift else 0.18):
-            steps.append(("handoff", None))
-        if priority == "P3" and rng.random() < 0.04:
-            steps.append(("escalate", "P2"))
+        steps: list[tuple[str, object]] = [("work", work * 0.4)]
+        if rng.random() < PAUSE_CHANCE[template.wait]:
+            steps.append(("pause", PAUSE_STATUS[template.wait]))
+        # Tickets that drifted stay where they drifted to (that is the drift); quick jobs are never passed on.
+        drifted = drift is not None and holder == self.party_id[drift[0]]
+        if not drifted and template.effort >= HANDOFF_MIN_EFFORT and rng.random() < HANDOFF_CHANCE:
+            steps.append(("handoff", template.handoff))
+        if priority == "P3" and kind == "incident" and template.priorities[1] and rng.random() < 0.04:
+            steps.append(("escalate", "P2"))  # only where the title can be a P2
         steps.append(("work", work * 0.6))
         for step, arg in steps:
             if step == "work":
                 clock = int(cal.add_business_seconds(clock, arg))
             elif step == "pause":
-                t.events.append((clock, "status", arg, None, None, None, "Waiting for an answer"))
-                clock += int(rng.uniform(2 * HOUR, 4 * DAY))
+                t.events.append((clock, "status", arg, None, None, None, PAUSE_NOTE[arg]))
+                low, high = PAUSE_HOURS[t.priority]
+                clock += int(rng.uniform(low, high) * HOUR)
                 t.events.append((clock, "status", "in_progress", None, None, None, ""))
             elif step == "escalate":
                 t.priority = arg
                 t.events.append((clock, "priority", None, None, None, arg, "Escalated: more users affected"))
             else:
-                clock, holder = self._handoff(t, cal, key, clock, holder)
+                clock, holder, person = self._handoff(t, cal, key, clock, holder, person, arg)
         t.events.append((clock, "status", "resolved", None, None, None, "Fixed and confirmed"))
         if rng.random() < 0.03:
             clock += int(rng.uniform(4 * HOUR, 2 * DAY))
@@ -169,34 +213,76 @@ class _Generator:
             t.events.append((clock, "status", "resolved", None, None, None, "Fixed for good"))
         t.events.append((clock + int(rng.uniform(1, 3) * DAY), "status", "closed", None, None, None, ""))
         # Effort logged is far below the elapsed business time: most of a ticket's life is queueing.
-        t.hours = round(min(work / HOUR, rng.lognormvariate(math.log(HOURS_LOGGED[t.priority]), 0.6)), 1)
+        t.hours = round(min(work / HOUR, rng.lognormvariate(math.log(HOURS_LOGGED[t.priority] * template.effort), 0.6)), 1)
         if rng.random() < 0.05:
             t.notes = "Private: requester escalated to their director; handle with care."
         return t
 
-    def _handoff(self, t: _Ticket, cal, area: str, clock: int, holder: int) -> tuple[int, int]:
-        """Pass the ticket to another party; a fifth bounce back once, some twice."""
+    def story(self, scripted: list[tuple]) -> list[_Ticket]:
+        """The tickets demo_org.STORY places relative to `now`: open, in the state the story needs."""
+        out = []
+        for title, area, priority, holder_key, person, open_min, respond_min, handoff in scripted:
+            template = next(t for t in org.CATALOGUE[area] if _matches(t.title, title))
+            policy = self.policy(area, priority, template.kind)
+            cal = self.calendars[policy.calendar]
+            holder = self.party_id[holder_key]
+            opened = _business_before(cal, self.now, open_min * 60)
+            t = _Ticket("", title, self.areas[area], priority, template.kind, opened)
+            t.events.append((opened, "opened", "new", holder, None, priority, ""))
+            if respond_min is not None:
+                resp = int(cal.add_business_seconds(opened, respond_min * 60))
+                t.events.append((max(opened, resp - 60), "assign", None, holder, self.people[person], None, ""))
+                t.events.append((resp, "status", "in_progress", None, None, None, ""))
+                t.events.append((resp, "response", None, None, None, None, "First reply to the requester"))
+            if handoff:
+                to_key, ago_min, summary, context = handoff
+                to = self.party_id[to_key]
+                asked = max(opened, _business_before(self.party_cal[to], self.now, ago_min * 60))
+                t.handoffs.append({"from": holder, "to": to, "requested_at": asked, "ack_target": _ack_target(priority),
+                                   "summary": summary, "stages": [], "context": context})
+            t.hours = round(HOURS_LOGGED[priority] * template.effort / 2, 1)
+            out.append(t)
+        return out
+
+    def _handoff(self, t: _Ticket, cal, area: str, clock: int, holder: int, person: int, to: str) -> tuple[int, int, int]:
+        """Pass the ticket on: to the party its title names, else to a party of the area's RACI
+        (the Responsible first); a fifth bounce back once, some twice. A ticket passed to the
+        area's Responsible party stays there (it was in the wrong hands); one passed to anyone
+        else comes back once they have done their part. Returns (when, holder, person) after."""
         rng = self.rng
-        target = rng.choice([p for p in self.party_id.values() if p != holder])
+        if to and self.party_id[to] != holder:
+            target = self.party_id[to]
+        else:
+            others = [(self.party_id[p], LETTER_PULL[letter]) for p, letter in self.raci[area].items() if self.party_id[p] != holder]
+            if others:
+                target = rng.choices([p for p, _w in others], [w for _p, w in others])[0]
+            else:
+                target = rng.choice([p for p in self.party_id.values() if p != holder])
+        transfer = self.raci[area].get(self.party_key[target]) == "R"
         bounces = 2 if rng.random() < 0.06 else (1 if rng.random() < 0.2 else 0)
-        ack_target = 60 if t.priority in ("P1", "P2") else 240
+        ack_target = _ack_target(t.priority)
         h = {"from": holder, "to": target, "requested_at": clock, "ack_target": ack_target,
-             "summary": f"Please take over: {t.title}", "stages": []}
+             "summary": f"{'Please take over' if transfer else 'Please help with'}: {t.title}", "stages": []}
         at = clock
+        receiver = self.party_cal[target]  # the receiving party answers in its own hours, as its ack clock counts
         for b in range(bounces + 1):
-            ack = int(cal.add_business_seconds(at, ack_target * 60 * rng.uniform(0.1, 1.6)))
+            ack = int(receiver.add_business_seconds(at, ack_target * 60 * rng.uniform(0.1, 1.6)))
             h["stages"].append(("acknowledged", ack, None))
-            at = int(cal.add_business_seconds(ack, rng.uniform(0.2, 3) * HOUR))
+            at = int(receiver.add_business_seconds(ack, rng.uniform(0.2, 3) * HOUR))
             if b < bounces:
                 h["stages"].append(("returned", at, rng.choice(RETURN_REASONS)))
                 at = int(cal.add_business_seconds(at, rng.uniform(0.5, 6) * HOUR))
                 h["stages"].append(("requested", at, None))
             else:
                 h["stages"].append(("accepted", at, None))
-        person = self._person(target, area)
-        t.events.append((at, "assign", None, target, person, None, "Handoff accepted"))
+        helper = self._person(target, area)
+        t.events.append((at, "assign", None, target, helper, None, "Handoff accepted"))
         t.handoffs.append(h)
-        return at, target
+        if transfer:
+            return at, target, helper
+        at = int(receiver.add_business_seconds(at, rng.uniform(0.5, 4) * HOUR))
+        t.events.append((at, "assign", None, holder, person, None, "Handed back: done on our side"))
+        return at, holder, person
 
     def standalone_handoffs(self, tickets: list[_Ticket]) -> None:
         """A few open requests between the teams not tied to one ticket (reviews, chores)."""
@@ -212,9 +298,43 @@ class _Generator:
                 stages = [("acknowledged", asked + 2 * HOUR, None), ("returned", asked + DAY, "Scope unclear: which rule sets?"),
                           ("requested", asked + 3 * DAY, None), ("acknowledged", asked + 4 * DAY, None),
                           ("returned", asked + 5 * DAY, "Needs the change freeze dates first"), ("requested", asked + 6 * DAY, None)]
+            elif i == 2:
+                stages = [("acknowledged", asked + HOUR // 2, None)]  # seen at once, not yet taken on
             tickets.append(_Ticket("", summary, 0, "P3", "request", asked, handoffs=[{
                 "from": self.party_id[frm], "to": self.party_id[to], "requested_at": asked, "ack_target": 480,
                 "summary": summary, "stages": stages, "context": "Raised in the weekly service review."}]))
+
+
+def _ack_target(priority: str) -> int:
+    """Minutes the receiving party has to acknowledge a handoff."""
+    return 60 if priority in ("P1", "P2") else 240
+
+
+def _matches(template: str, title: str) -> bool:
+    """True when `title` is `template` with its {who}/{n} filled in."""
+    return re.fullmatch(template_pattern(template), title) is not None
+
+
+def template_pattern(template: str) -> str:
+    """A regular expression for the titles a catalogue template produces."""
+    parts = re.split(r"(\{who\}|\{n\})", template)
+    return "".join("(?:" + "|".join(map(re.escape, org.REQUESTERS)) + ")" if p == "{who}" else r"\d" if p == "{n}" else re.escape(p)
+                   for p in parts)
+
+
+def _business_before(cal, end: int, seconds: float) -> int:
+    """The latest moment with `seconds` of business time between it and `end` on `cal`."""
+    if seconds <= 0:
+        return end
+    lo, hi = end - DAY, end
+    while cal.business_seconds(lo, end) < seconds:  # widen a day at a time (weekends, holidays)
+        if end - lo > 366 * DAY:
+            raise ValueError(f"calendar {cal.name} has less than {seconds / HOUR:.1f} business hours in a year")
+        lo, hi = lo - DAY, lo
+    while hi - lo > 1:  # business_seconds(t, end) only falls as t moves later
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if cal.business_seconds(mid, end) >= seconds else (lo, mid)
+    return lo
 
 
 def _fold(events: list[tuple]) -> dict:

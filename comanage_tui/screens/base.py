@@ -49,6 +49,8 @@ class ComanageScreen(ReportWorkerErrors, Screen):
     def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None):
         super().__init__(name=name, id=id, classes=classes)
         self.seen_generation = -1
+        self._finding_edit_keys = False
+        """Set only while edit_binding_for looks a key up: check_action then shows the edit actions."""
         """The app's data generation this screen last loaded (stale when they differ)."""
         if self.MODE in BY_MODE:
             self.sub_title = BY_MODE[self.MODE].title  # the header names the screen
@@ -93,16 +95,27 @@ class ComanageScreen(ReportWorkerErrors, Screen):
         return self.comanage.refuse_edit()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in self.EDIT_ACTIONS and getattr(self.app, "read_only", False):
+        if action in self.EDIT_ACTIONS and getattr(self.app, "read_only", False) and not self._finding_edit_keys:
             return False  # hidden from the footer; the key itself still explains (on_key)
         return True
 
+    def edit_binding_for(self, key: str) -> bool:
+        """True when `key` is bound to one of this screen's edit actions (with the user's keymap applied).
+
+        Asks Textual's public `active_bindings` while `check_action` lets the edit actions
+        through for a moment, so the answer follows the same binding chain and keymap that a
+        writable session would use.
+        """
+        self._finding_edit_keys = True
+        try:
+            active = self.active_bindings.get(key)
+        finally:
+            self._finding_edit_keys = False
+        return (active is not None and active.node is self
+                and active.binding.action.split("(", 1)[0] in self.EDIT_ACTIONS)
+
     def on_key(self, event: events.Key) -> None:
         # A read-only session hides the edit keys; pressing one still says why nothing happens.
-        if not getattr(self.app, "read_only", False):
-            return
-        for binding in self._bindings.key_to_bindings.get(event.key, []):
-            if binding.action.split("(", 1)[0] in self.EDIT_ACTIONS:
-                event.stop()
-                self.refuse_edit()
-                return
+        if getattr(self.app, "read_only", False) and self.edit_binding_for(event.key):
+            event.stop()
+            self.refuse_edit()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -36,6 +37,7 @@ SORTS: list[tuple[str, Callable[[AreaSplit], object]]] = [
 ]
 FIXED_COLS = [("Area", "area", None), ("Crit.", "crit", 8)]
 PROBLEMS_WIDTH = 18  # "⚠ gap: no R, no A", "↝ drift 33 % msp": one problem per line
+PROBLEMS_MAX = 26  # grows to the longest problem ("↝ drift 100 % internal") up to this; the area name keeps the rest
 LOAD_COLS = [("Party", "party", 20), ("Kind", "kind", 8), ("Open", "open", 5),
              (f"Held h/{WINDOW_DAYS}d", "held", 10), (f"Logged h/{WINDOW_DAYS}d", "logged", 12)]
 
@@ -149,9 +151,11 @@ class SplitScreen(ListingScreen):
         fixed = [(label, key, width) for label, key, width in FIXED_COLS if key != "crit" or self.wide()]
         party_cols = [(text(p.key), f"p:{p.key}", max(3, len(clean(p.key, limit=12)))) for p in self.parties]
         # The area name gets the width the letters and the problems leave (Crit. only with `w`).
-        area = flex_width(table, [w for _l, _k, w in fixed + party_cols if w is not None] + [PROBLEMS_WIDTH])
+        longest = max((cell_len(line) for s in self.splits for line in problem_marks(s).split("\n")), default=0)
+        problems = min(max(PROBLEMS_WIDTH, longest), PROBLEMS_MAX)
+        area = flex_width(table, [w for _l, _k, w in fixed + party_cols if w is not None] + [problems])
         layout = [(label, key, area if width is None else width) for label, key, width in fixed] + party_cols + [
-            ("Problems", "problems", PROBLEMS_WIDTH)]
+            ("Problems", "problems", problems)]
         cols = [key for _l, key, _w in layout]
         rows = [(s.area.key, self._cells(s)) for s in self.visible()]
         keys = [k for k, _ in rows]

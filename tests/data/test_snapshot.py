@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -147,8 +148,6 @@ def test_party_compliance_and_trend_equal_the_read_model(snap_db: Path) -> None:
 
 @pytest.mark.parametrize("offset_days", [0, -3, -40])
 def test_the_overviews_trend_is_the_snapshots(snap_db: Path, offset_days: int) -> None:
-    import datetime as dt
-
     from comanage_tui.data.readmodel import dashboard
 
     now = FIXED_NOW + offset_days * DAY
@@ -167,9 +166,9 @@ def test_the_overviews_trend_is_the_snapshots(snap_db: Path, offset_days: int) -
 
 
 def test_breached_clocks_say_whose_side_held_them_and_come_first(snap_db: Path) -> None:
-    snap = build(snap_db, FIXED_NOW - 3 * DAY)  # the demo has two open breaches then
+    snap = build(snap_db)  # the demo's first morning: a P2 past its resolution target, a ticket nobody answered
     breached = [c for c in snap.clocks if c.state == "breached"]
-    assert len(breached) == 2 and snap.clocks[:2] == breached
+    assert {c.clock for c in breached} == {"response", "resolution"} and snap.clocks[:len(breached)] == breached
     assert all(c.breach_holder and c.breached_at and c.elapsed_percent > 100 for c in breached)
     assert [c.breached_at for c in breached] == sorted(c.breached_at for c in breached)
 
@@ -299,22 +298,35 @@ def test_markdown_tables_are_aligned(snap_db: Path) -> None:
 
 def test_delta_reports_breaches_handoffs_kt_and_raci_changes(snap_db: Path, tmp_path: Path) -> None:
     prev_file = tmp_path / "prev.json"
-    prev_file.write_text(render_json(build(snap_db, FIXED_NOW - 3 * DAY)), encoding="utf-8")
+    prev = build(snap_db)
+    prev_file.write_text(render_json(prev), encoding="utf-8")
+    # Three hours on (Monday 12:30 in Berlin, office hours throughout): one breach fixed, clocks and acks run on.
+    later = FIXED_NOW + 3 * 3600
+    fixed = next(c for c in prev.clocks if c.state == "breached" and c.clock == "resolution")
+    running_out = {(c.ticket_ref, c.clock) for c in prev.clocks
+                   if c.state == "at_risk" and c.target_minutes - c.elapsed_minutes < 180}
+    ack_running_out = [h.id for h in prev.handoffs if h.ack_state in ("running", "at_risk") and h.ack_due_at
+                       and dt.datetime.fromisoformat(h.ack_due_at).timestamp() < later]
     with _open(snap_db) as store:
+        store.tickets.add_event(store.tickets.by_ref(fixed.ticket_ref).id,
+                                {"at": FIXED_NOW + 3600, "kind": "status", "status": "resolved"})
         open_item = next(i for i in store.kt.list() if i.status.value in ("planned", "in_progress"))
         store.kt.set_status(open_item.id, "done")
         store.org.set_raci("printing", "msp", "R")
-    snap = build(snap_db, since=load_previous(prev_file))
+    snap = build(snap_db, later, since=load_previous(prev_file))
     d = snap.delta
-    assert d is not None and d.since == "2026-11-20T09:30:00+01:00"
-    assert len(d.cleared_breaches) == 2 and not d.new_breaches
-    assert any(h.id == 8 for h in d.handoffs_now_late)  # requested on the 21st, ack target ran out that day
+    assert d is not None and d.since == "2026-11-23T09:30:00+01:00"
+    assert [(c.ticket_ref, c.clock) for c in d.cleared_breaches] == [(fixed.ticket_ref, "resolution")]
+    assert running_out and running_out <= {(c.ticket_ref, c.clock) for c in d.new_breaches}
+    assert ack_running_out and set(ack_running_out) <= {h.id for h in d.handoffs_now_late}
     assert [(k.id, k.after) for k in d.kt_completed] == [(open_item.id, "done")]
     assert [(r.area, r.party, r.before, r.after) for r in d.raci_changes] == [("printing", "msp", "C", "R")]
     assert "Printing and scanning: no Responsible" in d.problems_resolved
-    assert any(k.kpi == "breached_clocks" and k.before == 2 and k.after == 0 for k in d.kpi_changes)
+    # The headline figure agrees with the lists: those breached then, minus the one fixed, plus the new ones.
+    then = sum(c.state == "breached" for c in prev.clocks)
+    assert any(k.kpi == "breached_clocks" and k.before == then and k.after == then - 1 + len(d.new_breaches) for k in d.kpi_changes)
     text = render_markdown(snap)
-    assert "## Changes since 2026-11-20 09:30" in text and "Knowledge transfer completed" in text
+    assert "## Changes since 2026-11-23 09:30" in text and "Knowledge transfer completed" in text
 
 
 @pytest.mark.parametrize(("content", "message"), [

@@ -164,6 +164,7 @@ def _delta(d) -> bytes:  # snapshot_model.Delta
     rows += [["raci_change", f"{r.area}/{r.party}", r.before or "", r.after or "", ""] for r in d.raci_changes]
     rows += [["problem_new", p, "", "", ""] for p in d.problems_new]
     rows += [["problem_resolved", p, "", "", ""] for p in d.problems_resolved]
+    rows += [["changed", f"{c.figure} in {c.subject}", c.before, c.after, c.detail] for c in d.changed]
     rows += [["kpi", k.kpi, k.before, k.after, ""] for k in d.kpi_changes]
     return _csv(["change", "subject", "before", "after", "detail"], rows)
 

@@ -18,6 +18,7 @@ from comanage_tui.data.snapshot.model import (
     ClockChange,
     ClockRow,
     Delta,
+    FigureChange,
     HandoffChange,
     KpiChange,
     KtChange,
@@ -71,30 +72,55 @@ def _problems(snap: Snapshot) -> list[str]:
     return [f"{a.name}: {p}" for a in snap.raci for p in a.problems]
 
 
-# How a drift problem reads in a snapshot (status.AreaSplit.problems, prefixed with the area's name).
+# Problems that keep existing with another value, as they read in a snapshot
+# (readmodel.org.AreaSplit.problems, prefixed with the area's name).
 _DRIFT = re.compile(r"^(?P<area>.+): drift: (?P<share>\d+)% of tickets held by (?P<party>.+)$")
+_OVERLAP = re.compile(r"^(?P<area>.+): two Accountable: (?P<parties>.+)$")
 
 
-def _drift_changes(old: list[str], new: list[str]) -> tuple[list[str], list[str], list[str]]:
-    """A drift whose share moved is one change ("drift in ERP 67 % → 50 %"), not a resolved and a new problem.
+def _problem_changes(old: list[str], new: list[str]) -> tuple[list[str], list[str], list[FigureChange]]:
+    """A problem still there with another value is one change, not a resolved and a new problem.
 
-    Returns the old and new problem lists without those pairs, and the changes.
+    A drift whose share moved reads "drift in ERP 67 % → 50 %"; accountability shared by
+    other parties reads "Accountable parties in Vulnerability management internal, msp →
+    internal, msp, secops". Returns the old and new problem lists without those pairs, and the changes.
     """
-    def shares(problems: list[str]) -> dict[tuple[str, str], tuple[str, str]]:
-        found = {}
+    def found(problems: list[str]) -> dict[tuple, tuple[str, str]]:
+        out = {}
         for p in problems:
             if m := _DRIFT.match(p):
-                found[(m["area"], m["party"])] = (m["share"], p)
-        return found
+                out[("drift", m["area"], m["party"])] = (f"{m['share']} %", p)
+            elif m := _OVERLAP.match(p):
+                out[("Accountable parties", m["area"], "")] = (m["parties"], p)
+        return out
 
-    before, after = shares(old), shares(new)
+    before, after = found(old), found(new)
     changed, paired = [], set()
     for key in sorted(set(before) & set(after)):
         (was, p_old), (now, p_new) = before[key], after[key]
         if was != now:
-            changed.append(f"drift in {key[0]} {was} % → {now} % (tickets held by {key[1]})")
+            figure, area, party = key
+            changed.append(FigureChange(subject=area, figure=figure, before=was, after=now,
+                                        detail=f"tickets held by {party}" if party else ""))
             paired |= {p_old, p_new}
     return [p for p in old if p not in paired], [p for p in new if p not in paired], changed
+
+
+def _knowledge_changes(prev: Snapshot, cur: Snapshot) -> list[FigureChange]:
+    """Why an area is still a single point of knowledge, and knowledge-transfer statuses that moved
+    other than to completion (kt_completed lists those)."""
+    out = []
+    was = {c.area: c.single_point for c in prev.knowledge.coverage}
+    for c in cur.knowledge.coverage:
+        if c.single_point and was.get(c.area) and was[c.area] != c.single_point:
+            out.append(FigureChange(subject=c.name, figure="single point of knowledge", before=was[c.area], after=c.single_point))
+    prev_kt = {i.id: i for i in prev.knowledge.items}
+    for i in cur.knowledge.items:
+        old = prev_kt.get(i.id)
+        if old and old.status != i.status and not (i.status in _DONE and old.status not in _DONE):
+            out.append(FigureChange(subject=f"{i.topic} ({i.area})", figure="knowledge-transfer status",
+                                    before=old.status.replace("_", " "), after=i.status.replace("_", " ")))
+    return out
 
 
 def compute_delta(prev: Snapshot, cur: Snapshot) -> Delta:
@@ -125,7 +151,7 @@ def compute_delta(prev: Snapshot, cur: Snapshot) -> Delta:
     raci = [RaciChange(area=k[0], party=k[1], before=before.get(k), after=after.get(k))
             for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)]
 
-    old_p, new_p, drift_moved = _drift_changes(_problems(prev), _problems(cur))
+    old_p, new_p, moved = _problem_changes(_problems(prev), _problems(cur))
     kpis = []
     prev_k, cur_k = prev.kpis.model_dump(), cur.kpis.model_dump()
     for name, value in cur_k.items():
@@ -134,8 +160,8 @@ def compute_delta(prev: Snapshot, cur: Snapshot) -> Delta:
     return Delta(
         since=prev.as_of, previous_scope=prev.scope, notes=notes, new_breaches=new_breaches, cleared_breaches=cleared,
         handoffs_now_late=now_late, kt_completed=kt_done, raci_changes=raci,
-        # A moved drift is listed with the new problems: the area still drifts, by a different share.
-        problems_new=drift_moved + [p for p in new_p if p not in set(old_p)],
+        problems_new=[p for p in new_p if p not in set(old_p)],
         problems_resolved=[p for p in old_p if p not in set(new_p)],
+        changed=moved + _knowledge_changes(prev, cur),
         kpi_changes=kpis,
     )

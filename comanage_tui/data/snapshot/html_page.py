@@ -234,6 +234,7 @@ def _delta(s: Snapshot) -> str:
               for r in d.raci_changes]
     items += [f"<li>New problem: {h(p)}</li>" for p in d.problems_new]
     items += [f"<li>Problem resolved: {h(p)}</li>" for p in d.problems_resolved]
+    items += [f"<li>Changed: {h(c.text())}</li>" for c in d.changed]
     kpis = _table(["Measure", "Before", "Now"], [[h(label(x.kpi)), "n/a" if x.before is None else f"{x.before:g}",
                                                  "n/a" if x.after is None else f"{x.after:g}"] for x in d.kpi_changes],
                   {1, 2}) if d.kpi_changes else ""

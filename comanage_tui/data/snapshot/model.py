@@ -338,6 +338,20 @@ class KpiChange(_M):
     after: float | None
 
 
+class FigureChange(_M):
+    """Something both snapshots have, with another value now (not something that appeared or went)."""
+
+    subject: str = Field(description="What the figure belongs to: an area's name, a knowledge-transfer topic.")
+    figure: str = Field(description="drift, Accountable parties, single point of knowledge, knowledge-transfer status.")
+    before: str
+    after: str
+    detail: str = ""
+
+    def text(self) -> str:
+        """One line for every format: "drift in ERP 67 % → 50 % (tickets held by internal)"."""
+        return f"{self.figure} in {self.subject} {self.before} → {self.after}" + (f" ({self.detail})" if self.detail else "")
+
+
 class Delta(_M):
     """What changed since a previous snapshot (--since); computed by comparing the two."""
 
@@ -351,6 +365,10 @@ class Delta(_M):
     raci_changes: list[RaciChange]
     problems_new: list[str]
     problems_resolved: list[str]
+    changed: list[FigureChange] = Field(default_factory=list, description=(
+        "Problems and figures present in both snapshots whose value moved (a drift share, who shares "
+        "accountability, why an area is a single point of knowledge, a knowledge-transfer status other "
+        "than completion), each one change rather than a resolved and a new problem."))
     kpi_changes: list[KpiChange]
 
 

@@ -234,6 +234,7 @@ def _delta_md(s: Snapshot) -> list[str]:
     items += [f"- RACI {md(r.area)} / {md(r.party)}: {r.before or '(none)'} → {r.after or '(none)'}" for r in d.raci_changes]
     items += [f"- New problem: {md(p)}" for p in d.problems_new]
     items += [f"- Problem resolved: {md(p)}" for p in d.problems_resolved]
+    items += [f"- Changed: {md(c.text())}" for c in d.changed]
     out += [*(items or ["- Nothing changed."]), ""]
     if d.kpi_changes:
         rows = [[label(k.kpi), "n/a" if k.before is None else f"{k.before:g}", "n/a" if k.after is None else f"{k.after:g}"]
