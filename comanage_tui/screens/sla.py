@@ -154,7 +154,7 @@ class OlaHopsLoaded(Message):
 
 
 def ola_line(ticket_id: int | None, hops: dict[int, Hop], zone: str) -> str:
-    """"OLA msp: 6h 45m left · target 24h 0m · ● running · since 19 Nov 12:14 · 24x7" for the highlighted clock."""
+    """"OLA msp: 6h 45m left of 24h 0m · ● running · since 19 Nov 12:14 · 24x7" for the highlighted clock."""
     import datetime as dt
     from zoneinfo import ZoneInfo
 
@@ -169,7 +169,7 @@ def ola_line(ticket_id: int | None, hops: dict[int, Hop], zone: str) -> str:
     since = dt.datetime.fromtimestamp(hop.start, ZoneInfo(zone)).strftime("%d %b %H:%M")
     if hop.state is None:
         return f"OLA {hop.party}: no OLA target for {hop.priority} · held since {since}"
-    return (f"OLA {hop.party}: {hop_left_text(hop)} · target {hm(int((hop.target_seconds or 0) // 60))} · "
+    return (f"OLA {hop.party}: {hop_left_text(hop)} of {hm(int((hop.target_seconds or 0) // 60))} · "
             f"{clock_label(hop.state)[0]} · since {since} · {hop.calendar}")
 
 

@@ -25,7 +25,7 @@ async def test_the_ola_line_follows_the_cursor(make_app, ui_store) -> None:
             tid = int(str(table.cursor_key).split(":")[0])
             hop = hops[tid]
             line = str(screen.query_one("#sla-ola").render())
-            assert line.startswith(f"OLA {hop.party}: {hop_left_text(hop)} · target "), line
+            assert line.startswith(f"OLA {hop.party}: {hop_left_text(hop)} of "), line
             assert len(line) <= 80
             assert line in screen_text(app)
             seen.add(line)
