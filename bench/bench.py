@@ -1,6 +1,6 @@
 """comanage benchmarks: build a 100k-ticket demo database once, print one table of figures.
 
-Usage: python bench/bench.py [--tickets N] [--keep DIR] [--busy] [--only NAME ...]
+Usage: python bench/bench.py [--tickets N] [--weeks W] [--keep DIR] [--busy] [--only NAME ...]
 
 The machine is small and noisy: where a goal is a ratio, both sides are measured in the
 same run. Figures are printed, never asserted; the closing notes quote them.
@@ -23,13 +23,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 NOW = 1_795_422_600  # 2026-11-23 08:30 UTC: the demo history ends here, every run
 
 
-def bench_foundation(db: Path, tickets: int) -> list[tuple[str, str]]:
+def bench_foundation(db: Path, tickets: int, weeks: int | None = None) -> list[tuple[str, str]]:
     from comanage_tui.data.demo import DemoOptions, build_demo
     from comanage_tui.data.store import Store
 
     started = time.perf_counter()
     with Store(db, clock=lambda: NOW) as store:
-        build_demo(store, DemoOptions(seed=7, tickets=tickets, now=NOW))
+        build_demo(store, DemoOptions(seed=7, tickets=tickets, now=NOW, weeks=weeks))
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     gen = time.perf_counter() - started
     started = time.perf_counter()
@@ -38,7 +38,7 @@ def bench_foundation(db: Path, tickets: int) -> list[tuple[str, str]]:
         open_n = store.tickets.count(__import__("comanage_tui.data.repos", fromlist=["TicketQuery"]).TicketQuery(open=True))
     opened = time.perf_counter() - started
     return [
-        (f"demo generation, {tickets:,} tickets", f"{gen:.1f} s ({counts['ticket_events']:,} events, {counts['handoffs']:,} handoffs)"),
+        (f"demo generation, {tickets:,} tickets over {weeks or 13} weeks", f"{gen:.1f} s ({counts['ticket_events']:,} events, {counts['handoffs']:,} handoffs)"),
         ("database size", f"{db.stat().st_size / 1e6:.1f} MB"),
         ("open store + overview counts", f"{opened * 1000:.0f} ms ({open_n:,} open tickets)"),
     ]
@@ -101,6 +101,7 @@ def _bytecode() -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tickets", type=int, default=100_000)
+    ap.add_argument("--weeks", type=int, default=None, help="history over this many weeks (e.g. 1M tickets over 260)")
     ap.add_argument("--keep", type=Path, help="folder for the database (kept afterwards)")
     ap.add_argument("--busy", action="store_true", help="pty figures again with one core kept busy")
     ap.add_argument("--only", nargs="*", choices=[k for k in SECTIONS if k != "foundation"])
@@ -111,7 +112,7 @@ def main() -> None:
     db = folder / "bench.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
-    rows = bench_foundation(db, args.tickets)
+    rows = bench_foundation(db, args.tickets, args.weeks)
     for name, section in SECTIONS.items():
         if section is None or (args.only and name not in args.only):
             continue

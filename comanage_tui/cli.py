@@ -103,11 +103,13 @@ def run_dashboard(c: Ctx, now: int | None = None) -> None:
 @main.command()
 @click.option("--seed", type=int, default=7, show_default=True, help="Same seed, same organisation and tickets.")
 @click.option("--tickets", type=click.IntRange(0, 2_000_000), default=400, show_default=True, help="How many tickets to generate.")
+@click.option("--weeks", type=click.IntRange(1, 520), default=None,
+              help="Spread the history over this many weeks (seasonal weekly volume, slow growth). Default: the last 90 days.")
 @click.option("--now", "now_text", metavar="ISO", default=None, help="Pretend it is this moment (demo history ends here). Default: now.")
 @click.option("--force", is_flag=True, help="Replace an existing database at the path (it is deleted first).")
 @click.option("--open", "open_after", is_flag=True, help="Open the dashboard on the demo afterwards.")
 @click.pass_obj
-def demo(c: Ctx, seed: int, tickets: int, now_text: str | None, force: bool, open_after: bool) -> None:
+def demo(c: Ctx, seed: int, tickets: int, weeks: int | None, now_text: str | None, force: bool, open_after: bool) -> None:
     """Create a demo database: an internal team, an MSP and a security firm, with history.
 
     Refuses to touch an existing database unless --force is given.
@@ -122,7 +124,7 @@ def demo(c: Ctx, seed: int, tickets: int, now_text: str | None, force: bool, ope
         need_terminal()  # before the demo is written, not after
     started = time.perf_counter()
     try:
-        summary = write_demo_file(c.db, DemoOptions(seed=seed, tickets=tickets, now=now), replace=force,
+        summary = write_demo_file(c.db, DemoOptions(seed=seed, tickets=tickets, now=now, weeks=weeks), replace=force,
                                   shared=c.shared, actor=c.actor)
     except ComanageError as exc:
         fail(str(exc))

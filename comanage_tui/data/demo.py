@@ -16,6 +16,7 @@ Deterministic for a given (seed, now, tickets).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import itertools
 import math
@@ -55,6 +56,28 @@ class DemoOptions:
     seed: int = 7
     tickets: int = 400
     now: int = 0
+    weeks: int | None = None
+    """History spread over this many weeks before `now`, with seasonal weekly volume and growth;
+    None: the first-morning demo's 90 days, evenly."""
+
+
+# Relative ticket volume by month: the January return and the September restart are busy,
+# summer and the last weeks of December quiet.
+SEASON = {1: 1.15, 2: 1.05, 3: 1.0, 4: 0.95, 5: 0.95, 6: 0.9, 7: 0.8, 8: 0.75, 9: 1.1, 10: 1.05, 11: 1.0, 12: 0.85}
+GROWTH = 0.3
+"""Over the whole history the weekly volume grows by this share (the organisation grows)."""
+
+
+def week_weights(weeks: int, now: int) -> list[float]:
+    """Relative volume of each week, oldest first: the season of its month, the holidays, growth."""
+    out = []
+    for i in range(weeks):
+        start = dt.datetime.fromtimestamp(now - (weeks - i) * 7 * DAY, dt.UTC).date()
+        weight = SEASON[start.month] * (1 + GROWTH * i / max(1, weeks - 1))
+        if (start.month, start.day) >= (12, 20) or (start.month, start.day) <= (1, 2):
+            weight *= 0.5  # between Christmas and New Year
+        out.append(weight)
+    return out
 
 
 @dataclass
@@ -96,7 +119,7 @@ def build_demo(store: Store, opts: DemoOptions) -> dict[str, int]:
             store.org.add_capability(key, people[person].id)
     _kt(store, people, today)
 
-    gen = _Generator(store, rng, now, parties, people)
+    gen = _Generator(store, rng, now, parties, people, opts.weeks)
     story = gen.story(org.STORY[:opts.tickets])
     tickets = [gen.ticket() for _ in range(opts.tickets - len(story))] + story
     tickets.sort(key=lambda t: t.opened_at)  # stable: the same order for the same draws
@@ -104,13 +127,16 @@ def build_demo(store: Store, opts: DemoOptions) -> dict[str, int]:
         t.ref = f"INC{100_000 + i}"
     gen.standalone_handoffs(tickets)
     written = _write(store, tickets, now, opts)
-    store.set_meta("demo", f"seed={opts.seed} tickets={opts.tickets} now={now}")
+    weeks = "" if opts.weeks is None else f" weeks={opts.weeks}"
+    store.set_meta("demo", f"seed={opts.seed} tickets={opts.tickets} now={now}{weeks}")
     return {"parties": len(parties), "people": len(people), "areas": len(org.AREAS), **written}
 
 
 class _Generator:
-    def __init__(self, store: Store, rng: random.Random, now: int, parties, people):
+    def __init__(self, store: Store, rng: random.Random, now: int, parties, people, weeks: int | None = None):
         self.rng, self.now = rng, now
+        self.weeks = weeks
+        self.week_cum = list(itertools.accumulate(week_weights(weeks, now))) if weeks else []
         self.policies = store.sla.policies()
         self.calendars = store.sla.calendar_map()
         self.party_id = {k: p.id for k, p in parties.items()}
@@ -154,6 +180,15 @@ class _Generator:
     def _title(self, template: org.Template) -> str:
         return template.title.format(who=self.rng.choice(org.REQUESTERS), n=self.rng.randint(2, 9))
 
+    def _opened(self) -> int:
+        """When a ticket arrives: evenly over the last 90 days, or by the weekly volume of `weeks`."""
+        rng = self.rng
+        if not self.weeks:
+            return self.now - int(rng.random() * HISTORY_DAYS * DAY)
+        week = bisect.bisect_right(self.week_cum, rng.random() * self.week_cum[-1])
+        week = min(week, self.weeks - 1)
+        return self.now - int((self.weeks - week - rng.random()) * 7 * DAY)
+
     def ticket(self) -> _Ticket:
         rng = self.rng
         key, template, prio_cum = rng.choices(self.kinds, cum_weights=self.kind_cum)[0]
@@ -166,7 +201,7 @@ class _Generator:
         policy = self.policy(key, priority, kind)
         cal = self.calendars[policy.calendar]
         target = policy.targets[priority]
-        opened = self.now - int(rng.random() * HISTORY_DAYS * DAY)
+        opened = self._opened()
         if not cal.is_open(opened) and rng.random() < (0.95 if kind == "request" else 0.8):
             # Most tickets arrive during the working day; some incidents come in after hours.
             moved = int(cal.add_business_seconds(cal.next_open(opened), rng.random() * 4 * HOUR))

@@ -172,3 +172,39 @@ def test_any_number_of_tickets(tmp_path: Path, n: int) -> None:
         refs = [r[0] for r in s.query("SELECT ref FROM tickets ORDER BY opened_at, id")]
     assert counts["tickets"] == n == len(refs)
     assert refs == [f"INC{100_000 + i}" for i in range(n)]  # references rise with the opening time
+
+
+def test_weeks_spread_the_history_with_seasons_and_growth(tmp_path: Path) -> None:
+    """`--weeks`: five years of history, every ticket inside it, busier Januaries than Augusts, growing."""
+    from collections import Counter
+
+    from comanage_tui.data.demo import week_weights
+
+    weeks, n = 260, 6000
+    with Store(tmp_path / "w.db", clock=lambda: FIXED_NOW) as s:
+        build_demo(s, DemoOptions(seed=3, tickets=n, now=FIXED_NOW, weeks=weeks))
+        opened = [r[0] for r in s.query("SELECT opened_at FROM tickets")]
+        open_now = s.scalar("SELECT count(*) FROM tickets WHERE status NOT IN ('resolved', 'closed', 'cancelled')")
+        assert "weeks=260" in s.get_meta("demo")
+    start = FIXED_NOW - weeks * 7 * 86_400
+    assert len(opened) == n and all(start <= t <= FIXED_NOW for t in opened)
+    months = Counter(dt.datetime.fromtimestamp(t, dt.UTC).month for t in opened)
+    assert months[1] > months[8] * 1.2, months  # January's return is busier than August
+    years = Counter(dt.datetime.fromtimestamp(t, dt.UTC).year for t in opened)
+    first, last = min(years), max(years)
+    assert years[last - 1] > years[first + 1], years  # the organisation grows
+    # The old history is closed: what is open now is recent work, about a 90-day demo's share or less.
+    assert open_now < n * 0.05, open_now
+    weights = week_weights(weeks, FIXED_NOW)
+    assert len(weights) == weeks and max(weights) / min(weights) < 4
+
+
+def test_weeks_is_deterministic_and_the_default_keeps_the_90_days(tmp_path: Path) -> None:
+    def opened(name: str, weeks: int | None) -> list[int]:
+        with Store(tmp_path / name, clock=lambda: FIXED_NOW) as s:
+            build_demo(s, DemoOptions(seed=5, tickets=300, now=FIXED_NOW, weeks=weeks))
+            return [r[0] for r in s.query("SELECT opened_at FROM tickets ORDER BY id")]
+
+    assert opened("a.db", 52) == opened("b.db", 52)
+    default = opened("c.db", None)
+    assert min(default) >= FIXED_NOW - 90 * 86_400

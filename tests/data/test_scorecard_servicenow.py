@@ -14,9 +14,10 @@ from comanage_tui.data.importing.importer import import_file
 from comanage_tui.data.importing.mapping import load_mapping
 from comanage_tui.data.readmodel.clocks import TICKET_COLS, resolve, stream_events
 from comanage_tui.data.readmodel.context import load_context
+from comanage_tui.data.readmodel.held import clock_held
 from comanage_tui.data.readmodel.history import compliance_in_window
 from comanage_tui.data.readmodel.ola import ola_compliance
-from comanage_tui.data.readmodel.scorecard import held_by_party, party_scorecards
+from comanage_tui.data.readmodel.scorecard import party_scorecards
 from comanage_tui.data.sla.engine import compute_clocks
 from comanage_tui.data.sla.ola import ola_hops
 from comanage_tui.data.store import Store
@@ -75,7 +76,8 @@ def test_every_partys_scorecard_adds_up(sn_db) -> None:
 
 
 def test_time_held_per_party_adds_up_to_each_tickets_elapsed_time(sn_db) -> None:
-    """held_by_party (the scorecard's held time) over parties = the resolution clock's business time, every ticket."""
+    """Time held (readmodel.held, which the scorecard's figures come from) over parties = the resolution clock's
+    business time, every ticket."""
     with Store(sn_db, read_only=True) as store:
         ctx = load_context(store)
         tickets = store.rows(f"SELECT {TICKET_COLS} FROM tickets t ORDER BY t.id")
@@ -85,7 +87,7 @@ def test_time_held_per_party_adds_up_to_each_tickets_elapsed_time(sn_db) -> None
             if found is None:
                 continue
             policy, cal = found
-            held = sum(held_by_party(events, policy, cal, END).values())
+            held = sum(clock_held(events, policy, cal, END).resolution.held.values())
             elapsed = compute_clocks(events, policy, cal, END).resolution.elapsed_seconds
             checked += 1
             if held != elapsed:
