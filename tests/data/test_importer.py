@@ -490,7 +490,7 @@ def test_every_mapping_in_the_docs_loads_and_imports_a_row(tmp_path: Path, index
     stamp = when.isoformat() if m.date_format == "iso" else when.strftime(m.date_format)
     values = {"ref": "T-1", "title": "Printer on fire", "status": next(iter(m.status)), "priority": next(iter(m.priority)),
               "group": m.party[-1].groups[0], "assignee": "Sam", "category": "Hardware", "sla_met": "yes", "order": "1",
-              "reassignment_count": "0", "reopen_count": "0"}
+              "reassignment_count": "0", "reopen_count": "0", "time_worked": "3600"}
     header, row = [], []
     for field, column in m.columns.model_dump().items():
         if column is None or field == "title_template":

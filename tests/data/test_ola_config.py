@@ -17,6 +17,7 @@ weekly = { mon = [["08:00", "18:00"]], tue = [["08:00", "18:00"]] }
 [[policy]]
 name = "all"
 calendar = "office"
+match_priorities = ["P2"]
 [policy.targets]
 P2 = { response_minutes = 30, resolution_minutes = 480 }
 """
@@ -115,7 +116,7 @@ def test_each_bad_ola_is_refused_naming_the_entry_and_nothing_changes(org: Store
     org.sla.load_toml(DESK + GOOD)
     before = _state(org)
     # A calendar and a policy in the same file are not applied either: the whole file or nothing.
-    extra = '[[calendar]]\nname = "new"\nalways_open = true\n[[policy]]\nname = "other"\ncalendar = "new"\n' \
+    extra = '[[calendar]]\nname = "new"\nalways_open = true\n[[policy]]\nname = "other"\ncalendar = "new"\nmatch_priorities = ["P1"]\n' \
             '[policy.targets]\nP1 = { response_minutes = 5, resolution_minutes = 60 }\n'
     with pytest.raises(InvalidInput) as refused:
         org.sla.load_toml(text + "\n" + extra)

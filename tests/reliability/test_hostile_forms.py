@@ -682,8 +682,14 @@ def test_pasting_into_a_form_on_a_real_terminal_writes_no_control_character(tmp_
                 break
         captured += read_pty(master, 0.5)
         send(paste_bytes(PTY_PASTES[0]), b"PASTED-1", 10)
-        send(b"\t" + paste_bytes(PTY_PASTES[1]), b"PASTED-2", 10)  # the title
-        send(b"\t" * 8 + paste_bytes(PTY_PASTES[2] + "\n" + PTY_PASTES[0]), b"PASTED-3", 10)  # the notes
+        # Each tab in its own write, answered by a repaint before the next byte: a burst of tabs in
+        # the same write as the paste sometimes left the focus where it was (the notes went to the title)
+        send(b"\t", seconds=0.5)
+        send(paste_bytes(PTY_PASTES[1]), b"PASTED-2", 10)  # the title
+        for _ in range(8):
+            send(b"\t", seconds=0.3)
+        # the notes: the text area scrolls to its last line, so the marker ends the paste too
+        send(paste_bytes(PTY_PASTES[2] + "\n" + PTY_PASTES[0] + "\nPASTED-3 last line"), b"PASTED-3", 10)
         send(b"\x1b", seconds=1)  # cancel the form, then quit
         send(b"q", seconds=2)
         proc.wait(timeout=10)

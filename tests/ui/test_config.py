@@ -48,15 +48,15 @@ async def test_a_key_override_in_the_config_rebinds_through_the_keymap(ui_db: Pa
 
 async def test_a_read_only_session_explains_the_remapped_edit_key_and_not_the_old_one(ui_db: Path) -> None:
     config_path().parent.mkdir(parents=True)
-    config_path().write_text('[keys]\n"handoffs.acknowledge" = "j"\n', encoding="utf-8")
+    config_path().write_text('[keys]\n"handoffs.acknowledge" = "y"\n', encoding="utf-8")
     async with open_app(ui_db, read_only=True).run_test(size=(80, 24)) as pilot:
         await press(pilot, "3")
         screen = pilot.app.screen
-        assert screen.edit_binding_for("j") and not screen.edit_binding_for("a")
-        assert "j" not in screen.active_bindings  # hidden from the footer, help and palette
+        assert screen.edit_binding_for("y") and not screen.edit_binding_for("a")
+        assert "y" not in screen.active_bindings  # hidden from the footer, help and palette
         await press(pilot, "a")  # no longer bound to anything here: nothing to explain
         assert not [n for n in pilot.app._notifications if "read-only" in str(n.message)]
-        await press(pilot, "j")
+        await press(pilot, "y")
         assert [n for n in pilot.app._notifications if "read-only" in str(n.message)]
 
 

@@ -34,10 +34,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
-
+from comanage_tui.data.errors import InvalidInput
 from comanage_tui.data.models import Area, Handoff, KtItem, Party, Person
 from comanage_tui.data.store import Store
+from comanage_tui.data.validation import validate
 
 ENTITIES = ("party", "person", "area", "raci", "capability", "capabilities", "kt_item")
 """The audit entities `state_as_of` undoes; handoffs are read and undone when asked for (`PastState.handoffs`),
@@ -205,9 +205,9 @@ def _valid(model: Any, entity: str, row: dict[str, Any], today: dict[tuple[str, 
            **extra: Any) -> Any:
     """The row as `model`; today's row instead when an undone value does not fit (a hand-edited audit row)."""
     try:
-        return model.model_validate({**row, **extra})
-    except ValidationError:
-        return model.model_validate({**today.get((entity, row["id"]), row), **extra})
+        return validate(model, {**row, **extra})
+    except InvalidInput:
+        return validate(model, {**today.get((entity, row["id"]), row), **extra})
 
 
 def _handoff_at(h: dict[str, Any], at: int) -> dict[str, Any] | None:
