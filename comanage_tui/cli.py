@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from comanage_tui import __version__
-from comanage_tui.cli_common import Ctx, fail, parse_instant, unchanged, writes_database
+from comanage_tui.cli_cache import cache_group
+from comanage_tui.cli_common import Ctx, fail, parse_instant, refresh_stops_cache, unchanged, writes_database
 from comanage_tui.cli_import import import_cmd, import_verdicts_cmd
 from comanage_tui.cli_log import log_cmd
 from comanage_tui.cli_org import org_group
@@ -203,6 +204,7 @@ def sla_load(c: Ctx, config) -> None:  # click file
         fail(unchanged(f"{name}: {clean(str(exc))}"))
     finally:
         store.close()
+    refresh_stops_cache(c)  # the cache was computed with the old policies: recompute it now, not at the next dashboard
     click.echo(f"Loaded {ncal} calendar(s) and {npol} policy(ies); {nola} OLA(s) in force; "
                "every clock is recomputed from now on.")
 
@@ -276,4 +278,5 @@ main.add_command(writes_database(import_cmd, unless="dry_run"))
 main.add_command(import_verdicts_cmd)
 main.add_command(writes_database(sync_cmd, unless="dry_run"))
 main.add_command(org_group)
+main.add_command(cache_group)
 writes_database(org_group.commands["load"], unless="dry_run")

@@ -119,3 +119,24 @@ def parse_instant(value: str | None, param: str) -> int | None:
     if instant is None or not in_range(instant):  # 9999-12-31 made `check` replay 8,000 years of calendar
         raise click.BadParameter(f"'{clean(value)}' is outside {RANGE_TEXT}", param_hint=param)
     return instant
+
+
+def refresh_stops_cache(c: Ctx) -> None:
+    """After a command that changed tickets or configuration: bring the clock-stops cache up to date.
+
+    The cache is derived (readmodel.stops_cache): when it cannot be refreshed (the file is busy,
+    say) the command has still succeeded; figures stay right and are computed from events.
+    """
+    from comanage_tui.data.errors import ComanageError
+    from comanage_tui.data.readmodel import stops_cache
+    from comanage_tui.data.text import clean
+
+    try:
+        store = c.store()
+        try:
+            stops_cache.refresh(store)
+        finally:
+            store.close()
+    except ComanageError as exc:
+        click.echo(f"comanage: the clock-stops cache was not refreshed ({clean(exc, limit=300)}); "
+                   "figures are unaffected, 'comanage cache rebuild' fills it", err=True)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from comanage_tui.cli_common import fail
+from comanage_tui.cli_common import fail, refresh_stops_cache
 
 if TYPE_CHECKING:
     from comanage_tui.cli_common import Ctx
@@ -111,6 +111,8 @@ def import_cmd(c: Ctx, file: Path, preset: str | None, mapping_path: Path | None
                 bar.__exit__(None, None, None)
             if store is not None:
                 store.close()
+    if not dry_run and not report.refused:
+        refresh_stops_cache(c)
     if report_path is None and skip_bad_rows and report.rows_rejected and not dry_run:
         report_path = Path.cwd() / f"{name}.import-report.txt"
     where_shown = clean(report_path, limit=300)

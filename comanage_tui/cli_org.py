@@ -72,4 +72,7 @@ def org_load(c: Ctx, config: BinaryIO, dry_run: bool) -> None:
             click.echo(f"  {line}")
         click.echo(f"Dry run, nothing was written. Would load org: {result.summary()}")
     else:
+        from comanage_tui.cli_common import refresh_stops_cache
+
+        refresh_stops_cache(c)  # area and party keys are part of what the cache was computed with
         click.echo(f"Loaded org: {result.summary()}")

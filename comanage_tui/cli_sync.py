@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from comanage_tui.cli_common import fail
+from comanage_tui.cli_common import fail, refresh_stops_cache
 
 if TYPE_CHECKING:
     from comanage_tui.cli_common import Ctx
@@ -136,6 +136,8 @@ def sync_cmd(c: Ctx, source: str | None, dry_run: bool, full: bool, skip_bad_row
             click.echo(report.format_text(), nl=False)
         if report_path is not None:
             _write_report(c, report, report_path)
+    if not dry_run and failures < len(files):
+        refresh_stops_cache(c)
     if failures:
         sys.exit(1)
 

@@ -474,6 +474,9 @@ def write_demo_file(path: Path, opts: DemoOptions, *, replace: bool = False, sha
     try:
         with Store(tmp, create=True, shared=shared, actor=actor, clock=lambda: opts.now) as store:
             summary = build_demo(store, opts)
+            from comanage_tui.data.readmodel import stops_cache  # the derived cache, filled as an import would
+
+            stops_cache.refresh(store)
             store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         _remove_db_files(path, keep_main=True)
         os.replace(tmp, path)

@@ -244,6 +244,51 @@ def m004_sync_state(db: Database) -> None:
     )
 
 
+@migrations()
+def m005_clock_cache(db: Database) -> None:
+    """A derived cache of clock stops (readmodel.stops_cache): what compliance history needs without
+    walking every event log again. Never a source of truth: dropping it changes no figure.
+
+    The triggers keep it exact: any change to a ticket or its events removes that ticket's
+    entry (and, by cascade, its stops), whichever code or tool made the change. Policies,
+    calendars and the organisation are covered by the fingerprint in `clock_cache_state`.
+    """
+    db.executescript(
+        """
+        CREATE TABLE clock_cache_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            fingerprint TEXT NOT NULL
+        );
+        -- One row per ticket whose stops are cached; replay = 1: its priority changed, walk its events instead.
+        CREATE TABLE clock_cache (
+            ticket_id INTEGER PRIMARY KEY REFERENCES tickets(id) ON DELETE CASCADE,
+            replay INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE clock_cache_stops (
+            ticket_id INTEGER NOT NULL REFERENCES clock_cache(ticket_id) ON DELETE CASCADE,
+            clock INTEGER NOT NULL,
+            at INTEGER NOT NULL,
+            until INTEGER,
+            elapsed REAL NOT NULL,
+            target INTEGER NOT NULL,
+            owner TEXT NOT NULL,
+            area TEXT,
+            priority TEXT NOT NULL
+        );
+        CREATE INDEX idx_clock_cache_stops_at ON clock_cache_stops(at);
+        CREATE INDEX idx_clock_cache_stops_ticket ON clock_cache_stops(ticket_id);
+        CREATE TRIGGER clock_cache_event_insert AFTER INSERT ON ticket_events
+            BEGIN DELETE FROM clock_cache WHERE ticket_id = NEW.ticket_id; END;
+        CREATE TRIGGER clock_cache_event_update AFTER UPDATE ON ticket_events
+            BEGIN DELETE FROM clock_cache WHERE ticket_id IN (OLD.ticket_id, NEW.ticket_id); END;
+        CREATE TRIGGER clock_cache_event_delete AFTER DELETE ON ticket_events
+            BEGIN DELETE FROM clock_cache WHERE ticket_id = OLD.ticket_id; END;
+        CREATE TRIGGER clock_cache_ticket_update AFTER UPDATE ON tickets
+            BEGIN DELETE FROM clock_cache WHERE ticket_id IN (OLD.id, NEW.id); END;
+        """
+    )
+
+
 def known_migrations() -> list[str]:
     """Names of the migrations this version of the code knows, in order."""
     return [m.name for m in migrations._migrations]  # sqlite-utils exposes no public list

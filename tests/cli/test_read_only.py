@@ -34,9 +34,10 @@ def _leaves(group: click.Group, prefix: tuple[str, ...] = ()) -> dict[tuple[str,
 COMMANDS = _leaves(main)
 MARKED = {path for path, cmd in COMMANDS.items() if getattr(cmd, "writes_database", False)}
 # Listed by hand, not read from the marks: the refusal is tested even if a mark is lost.
-WRITERS = {("demo",), ("init",), ("restore",), ("import",), ("sla", "load"), ("org", "load"), ("sync",)}
+WRITERS = {("demo",), ("init",), ("restore",), ("import",), ("sla", "load"), ("org", "load"), ("sync",),
+           ("cache", "rebuild"), ("cache", "drop")}
 READERS = {("info",), ("check",), ("snapshot",), ("explain",), ("sla", "show"), ("org", "show"), ("backup",),
-           ("import-verdicts",), ("scorecard",), ("review",), ("log",)}
+           ("import-verdicts",), ("scorecard",), ("review",), ("log",), ("cache", "status")}
 
 
 def _sha(path: Path) -> str:
@@ -67,6 +68,8 @@ def _writer_args(path: tuple[str, ...], w: dict[str, Path]) -> list[str]:
         ("sla", "load"): ["sla", "load", str(w["sla"])],
         ("org", "load"): ["org", "load", str(w["org"])],
         ("sync",): ["sync", "any-source"],  # refused before any source file is looked for
+        ("cache", "rebuild"): ["cache", "rebuild"],
+        ("cache", "drop"): ["cache", "drop"],
     }[path]
 
 
@@ -83,6 +86,7 @@ def _reader_args(path: tuple[str, ...], w: dict[str, Path]) -> list[str]:
         ("scorecard",): ["scorecard", "--party", "msp", "--to", AS_OF],
         ("review",): ["review", "--as-of", AS_OF],
         ("log",): ["--now", AS_OF, "log", "--since", "7d"],
+        ("cache", "status"): ["cache", "status"],
     }[path]
 
 

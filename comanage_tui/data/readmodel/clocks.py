@@ -82,7 +82,7 @@ _EVENT_FROM = "FROM ticket_events e LEFT JOIN parties p ON p.id = e.party_id"
 _BATCH = 500  # tickets per read of events: SQLite walks idx_events_ticket for an IN list as fast as for a range
 
 
-def _read_events(store: Store, ids: list[int]) -> dict[int, list[tuple]]:
+def read_event_logs(store: Store, ids: list[int]) -> dict[int, list[tuple]]:
     """Event logs of `ids` (at most a few hundred) as the plain tuples `sla.walk` unpacks.
 
     SQLite builds the `(at, kind, status, party key, person id, priority)` tuples; how many
@@ -106,7 +106,7 @@ def _read_events(store: Store, ids: list[int]) -> dict[int, list[tuple]]:
 def _load(store: Store, ctx: Context, where: str, params: list | tuple) -> tuple[list, dict[int, list[tuple]]]:
     """Ticket rows that `where` selects (a SQL condition on alias `t`) and their events.
 
-    Events (see `_read_events`) already loaded into `ctx.events` by an earlier call are not
+    Events (see `read_event_logs`) already loaded into `ctx.events` by an earlier call are not
     read again; the ones read here are kept there.
     """
     tickets = store.rows(f"SELECT {TICKET_COLS} FROM tickets t WHERE {where} ORDER BY t.id", params)
@@ -119,7 +119,7 @@ def load_events(store: Store, ctx: Context, ids: list[int]) -> dict[int, list[tu
     missing = [tid for tid in ids if tid not in cache]
     for i in range(0, len(missing), _BATCH):
         chunk = missing[i:i + _BATCH]
-        found = _read_events(store, chunk)
+        found = read_event_logs(store, chunk)
         for tid in chunk:
             cache[tid] = found.get(tid, [])
     return cache
@@ -142,7 +142,7 @@ def stream_events(store: Store, ctx: Context, tickets: list[tuple]) -> Iterator[
     for i in range(0, len(tickets), _BATCH):
         part = tickets[i:i + _BATCH]
         missing = [r[0] for r in part if r[0] not in cache]
-        local = _read_events(store, missing) if missing else {}
+        local = read_event_logs(store, missing) if missing else {}
         for r in part:
             cached = cache.get(r[0])
             yield r, cached if cached is not None else local.get(r[0], [])

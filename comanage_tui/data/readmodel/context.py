@@ -28,6 +28,8 @@ class Context:
     """Event tuples per ticket id, loaded once per context: clocks, trend and workload share them."""
     resolved: dict[tuple, tuple] = field(default_factory=dict, repr=False)
     """Memo of `_resolve`: policy matching per (area, priority, kind, holder)."""
+    stops_fingerprint: str | None = field(default=None, repr=False)
+    """Memo of `stops_cache.fingerprint`."""
     past: PastState | None = field(default=None, repr=False)
     """The organisation, KT and handoffs as of a past moment (`load_context(as_of=…)`); None: today's records.
 

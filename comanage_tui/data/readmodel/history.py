@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from comanage_tui.data.readmodel.clocks import ACTIVE_SINCE, TICKET_COLS, TicketClock, open_ticket_clocks, resolve, stream_events
+from comanage_tui.data.readmodel import stops_cache
 from comanage_tui.data.readmodel.context import DAY, Context
 from comanage_tui.data.readmodel.held_stats import Samples, add_sample
 from comanage_tui.data.sla.attribution import ATTRIBUTION_RULE, verdict_holder
@@ -76,12 +78,58 @@ def replay(
     held_since = held_from if held_from is not None else inf
     window_from = window_start if window_start is not None else inf
     rows_for: dict[tuple, list[ComplianceRow]] = {}  # (clock, verdict holder, area, priority) -> the rows it counts in
-    tickets = store.rows(f"SELECT {TICKET_COLS} FROM tickets t WHERE {ACTIVE_SINCE} ORDER BY t.id", (now, lo, lo, lo))
+
+    def tally(index: int, at: float, until: float, elapsed: float, area: str | None, priority: str,
+              target_at: Callable[[float], float], owner_of: Callable[[float], str]) -> None:
+        """Count one stop: in its trend week (judged at the week's end) and in the window (at `now`)."""
+        if at >= trend_start and index and weeks:
+            i = min(int((at - trend_start) // WEEK), weeks - 1)
+            end = trend_start + (i + 1) * WEEK
+            if until > end:  # still stopped at the week's end (not reopened by then)
+                target = target_at(end)
+                if party is None or owner_of(target) == party:
+                    buckets[i][0 if elapsed <= target else 1] += 1
+        if at >= window_from and until > now:
+            target = target_at(now)
+            owner = owner_of(target)
+            if party is not None and owner != party:
+                return
+            key = (index, owner, area, priority)
+            rows = rows_for.get(key)
+            if rows is None:
+                by = stopped["response" if index == 0 else "resolution"]
+                rows = rows_for[key] = [
+                    _row(by["all"], "all"), _row(by["party"], owner), _row(by["area"], area), _row(by["priority"], priority)]
+            if elapsed <= target:
+                for row in rows:
+                    row.met += 1
+            else:
+                for row in rows:
+                    row.missed += 1
+
+    params = (now, lo, lo, lo)
+    # The stops cache (stops_cache) answers for tickets it holds, when it was filled for this
+    # configuration and nothing else is asked of the walk (held time, samples).
+    cached = held_into is None and samples is None and stops_cache.usable(store, ctx)
+    if cached:
+        with store.reading() as cur:
+            tickets = cur.execute(
+                f"SELECT {TICKET_COLS} FROM tickets t WHERE {ACTIVE_SINCE} AND NOT EXISTS "
+                "(SELECT 1 FROM clock_cache c WHERE c.ticket_id = t.id AND c.replay = 0) ORDER BY t.id", params).fetchall()
+            found = cur.execute(
+                f"SELECT {stops_cache.STOP_COLS} FROM clock_cache_stops s JOIN tickets t ON t.id = s.ticket_id "
+                f"WHERE s.at >= ? AND s.at < ? AND {ACTIVE_SINCE}", (verdicts_from, now, *params))
+            while part := found.fetchmany(5_000):
+                for index, at, until, elapsed, target, owner, area, priority in part:
+                    tally(index, at, inf if until is None else until, elapsed, area, priority,
+                          lambda _t, target=target: target, lambda _t, owner=owner: owner)
+    else:
+        tickets = store.rows(f"SELECT {TICKET_COLS} FROM tickets t WHERE {ACTIVE_SINCE} ORDER BY t.id", params)
     for (_tid, _ref, _title, area_id, priority, kind, _status, holder_id), events in stream_events(store, ctx, tickets):
-        area, _holder, found = resolve(ctx, area_id, priority, kind, holder_id)
-        if found is None or not events or not all(in_range(e[0]) for e in events):
+        area, _holder, found_policy = resolve(ctx, area_id, priority, kind, holder_id)
+        if found_policy is None or not events or not all(in_range(e[0]) for e in events):
             continue  # an out-of-range stored date is labelled in ticket_clocks, never counted here
-        policy, cal = found
+        policy, cal = found_policy
         w = walk(events, policy, now)
         stops = clock_stops(w, cal, held_into, held_since)
         if samples is not None:
@@ -90,34 +138,12 @@ def replay(
         # judged (sla.stopped_state); nearly every ticket keeps one priority, so one target pair.
         targets = targets_at(policy, w, now) if len(w.priorities) < 2 else None
         for stop in stops:
-            at = stop.at
-            if at < verdicts_from or at >= now:
+            if stop.at < verdicts_from or stop.at >= now:
                 continue
             index = 0 if stop.clock == "response" else 1
-            if at >= trend_start and index and weeks:
-                i = min(int((at - trend_start) // WEEK), weeks - 1)
-                end = trend_start + (i + 1) * WEEK
-                if stop.until > end:  # still stopped at the week's end (not reopened by then)
-                    target = (targets or targets_at(policy, w, end))[1]
-                    if party is None or verdict_holder(w, cal, stop, target) == party:
-                        buckets[i][0 if stop.elapsed <= target else 1] += 1
-            if at >= window_from and stop.until > now:
-                target = (targets or targets_at(policy, w, now))[index]
-                owner = verdict_holder(w, cal, stop, target)
-                if party is not None and owner != party:
-                    continue
-                key = (index, owner, area, priority)
-                rows = rows_for.get(key)
-                if rows is None:
-                    by = stopped[stop.clock]
-                    rows = rows_for[key] = [
-                        _row(by["all"], "all"), _row(by["party"], owner), _row(by["area"], area), _row(by["priority"], priority)]
-                if stop.elapsed <= target:
-                    for row in rows:
-                        row.met += 1
-                else:
-                    for row in rows:
-                        row.missed += 1
+            tally(index, stop.at, stop.until, stop.elapsed, area, priority,
+                  lambda t, index=index: (targets or targets_at(policy, w, t))[index],
+                  lambda target, stop=stop: verdict_holder(w, cal, stop, target))
     return out
 
 

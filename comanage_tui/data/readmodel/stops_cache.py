@@ -1,0 +1,197 @@
+"""Cached clock stops: compliance history without walking every event log again.
+
+A compliance figure (`history.replay`: the Overview's week tiles and trend, the review's
+periods) needs, for each ticket active in its window, every stop of both clocks with the
+business time counted, the target it is judged against and the party the verdict belongs
+to. For a ticket whose priority never changed, all of that follows from its event log, its
+own fields and the configuration, so it is kept in `clock_cache_stops` (migration m005):
+
+- **Exact.** SQLite triggers drop a ticket's entry whenever the ticket or any of its events
+  changes, whatever made the change (the dashboard, an import, a sync, a hand-run UPDATE).
+  Everything else a stop depends on (policies, calendars and the holidays package that
+  fills them, area and party keys, this code's version) is in a fingerprint; a context whose
+  fingerprint differs (policies edited, or an as-of context with other keys) ignores the
+  cache entirely.
+- **Never a source of truth.** Figures are identical with the cache dropped, partly filled or
+  stale (tests/data/test_stops_cache.py); `comanage cache drop` loses nothing.
+- **Filled by writers.** `refresh` runs at the end of `demo`, `import`, `sync` and `sla load`,
+  and as `comanage cache rebuild`, one short write transaction per batch of tickets, so
+  other sessions keep writing. Readers use what is there and walk the rest; a ticket whose
+  priority changed is always walked (its target depends on the moment judged).
+
+Stops are stored from a walk of the whole log (up to just after its last event): a stop
+before a moment `now` has the same time, counted business time and verdict holder as in a
+walk up to `now`, and `until` (the restart) is compared with `now` only, never used as a time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any
+
+from comanage_tui import __version__
+from comanage_tui.data.readmodel.clocks import TICKET_COLS, read_event_logs, resolve
+from comanage_tui.data.readmodel.context import Context, load_context
+from comanage_tui.data.sla.attribution import verdict_holder
+from comanage_tui.data.sla.engine import clock_stops, targets_at, walk
+from comanage_tui.data.store import Store
+from comanage_tui.data.timerange import in_range
+
+FORMAT = 1
+"""Bumped when what a cached row means changes; part of the fingerprint."""
+BATCH = 1_000
+"""Tickets per write transaction of `refresh` (about 50 ms each on a 2-core machine)."""
+
+STOP_COLS = "s.clock, s.at, s.until, s.elapsed, s.target, s.owner, s.area, s.priority"
+
+
+def _plain(spec: Any) -> Any:
+    if hasattr(spec, "model_dump"):
+        return spec.model_dump(mode="json")
+    return {k: v for k, v in sorted(vars(spec).items())}
+
+
+def fingerprint(ctx: Context) -> str:
+    """What cached stops depend on besides a ticket and its events, as one hash (memoised on `ctx`)."""
+    if ctx.stops_fingerprint is None:
+        try:
+            holidays_version = metadata.version("holidays")
+        except metadata.PackageNotFoundError:
+            holidays_version = ""
+        data = {
+            "format": FORMAT,
+            "code": __version__,
+            "holidays": holidays_version,
+            "policies": [p.model_dump(mode="json") for p in ctx.policies],
+            "calendars": {name: _plain(cal.spec) for name, cal in sorted(ctx.calendars.items())},
+            "areas": {str(i): a.key for i, a in sorted(ctx.areas.items())},
+            "parties": {str(i): p.key for i, p in sorted(ctx.parties.items())},
+        }
+        text = json.dumps(data, sort_keys=True, default=str)
+        ctx.stops_fingerprint = hashlib.sha256(text.encode()).hexdigest()
+    return ctx.stops_fingerprint
+
+
+def usable(store: Store, ctx: Context) -> bool:
+    """True when the cache was filled for this context's configuration (and the schema has it)."""
+    try:
+        stored = store.scalar("SELECT fingerprint FROM clock_cache_state WHERE id = 1")
+    except Exception:  # noqa: BLE001 - an older schema opened read-only has no cache: walk everything
+        return False
+    return stored is not None and stored == fingerprint(ctx)
+
+
+def ticket_stops(ctx: Context, row: tuple, events: list[tuple]) -> list[tuple] | None:
+    """The rows `clock_cache_stops` keeps for one ticket (`row`: TICKET_COLS), or None when the
+    ticket must be walked each time (its priority changed, or it has no target to judge by).
+
+    Mirrors `history.replay` for one ticket: a ticket it skips (no policy, no events, a time
+    out of range) has no stops here either.
+    """
+    _tid, _ref, _title, area_id, priority, kind, _status, holder_id = row
+    area, _holder, found = resolve(ctx, area_id, priority, kind, holder_id)
+    if found is None or not events or not all(in_range(e[0]) for e in events):
+        return []
+    policy, cal = found
+    horizon = max(e[0] for e in events) + 1
+    w = walk(events, policy, horizon)
+    if len(w.priorities) >= 2:
+        return None
+    try:
+        targets = targets_at(policy, w, horizon)
+    except ValueError:
+        return None
+    out = []
+    for stop in clock_stops(w, cal):
+        index = 0 if stop.clock == "response" else 1
+        target = targets[index]
+        until = None if stop.until == math.inf else stop.until
+        out.append((index, stop.at, until, stop.elapsed, target, verdict_holder(w, cal, stop, target), area, priority))
+    return out
+
+
+@dataclass
+class RefreshResult:
+    computed: int
+    """Tickets whose stops were (re)computed."""
+    reset: bool
+    """True when the cache had been filled for another configuration and every entry was dropped first."""
+
+
+def refresh(store: Store, ctx: Context | None = None, *, batch: int = BATCH,
+            progress: Callable[[int], None] | None = None) -> RefreshResult:
+    """Compute the stops of every ticket without a current entry, a batch per write transaction.
+
+    Each batch reads its tickets and events and writes their stops in one transaction, so a
+    change committed by another session either comes before (and is what gets cached) or
+    after (and its trigger drops the new entry).
+    """
+    ctx = ctx if ctx is not None else load_context(store)
+    fp = fingerprint(ctx)
+    reset = False
+    with store.write() as conn:
+        row = conn.execute("SELECT fingerprint FROM clock_cache_state WHERE id = 1").fetchone()
+        if row is None or row[0] != fp:
+            reset = row is not None
+            conn.execute("DELETE FROM clock_cache_stops")
+            conn.execute("DELETE FROM clock_cache")
+            conn.execute("INSERT INTO clock_cache_state (id, fingerprint) VALUES (1, ?) "
+                         "ON CONFLICT(id) DO UPDATE SET fingerprint = excluded.fingerprint", (fp,))
+    computed = 0
+    after = 0
+    while True:
+        with store.write() as conn:
+            cur = conn.cursor()
+            cur.row_factory = None
+            tickets = cur.execute(
+                f"SELECT {TICKET_COLS} FROM tickets t WHERE t.id > ? AND NOT EXISTS "
+                "(SELECT 1 FROM clock_cache c WHERE c.ticket_id = t.id) ORDER BY t.id LIMIT ?", (after, batch)).fetchall()
+            if not tickets:
+                break
+            events = read_event_logs(store, [t[0] for t in tickets])
+            entries, stops = [], []
+            for t in tickets:
+                found = ticket_stops(ctx, t, events.get(t[0], []))
+                entries.append((t[0], 1 if found is None else 0))
+                stops.extend((t[0], *s) for s in found or ())
+            cur.executemany("INSERT INTO clock_cache (ticket_id, replay) VALUES (?, ?)", entries)
+            cur.executemany("INSERT INTO clock_cache_stops (ticket_id, clock, at, until, elapsed, target, owner, area, priority) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", stops)
+            after = tickets[-1][0]
+        computed += len(tickets)
+        if progress is not None:
+            progress(computed)
+    return RefreshResult(computed, reset)
+
+
+def drop(store: Store) -> None:
+    """Empty the cache (figures do not change; the next replays walk every ticket until `refresh`)."""
+    with store.write() as conn:
+        conn.execute("DELETE FROM clock_cache_stops")
+        conn.execute("DELETE FROM clock_cache")
+        conn.execute("DELETE FROM clock_cache_state")
+
+
+@dataclass
+class Status:
+    tickets: int
+    cached: int
+    walked: int
+    """Cached as "walk each time" (the priority changed)."""
+    stops: int
+    current: bool
+    """The fingerprint matches today's configuration."""
+
+
+def status(store: Store, ctx: Context | None = None) -> Status:
+    ctx = ctx if ctx is not None else load_context(store)
+    with store.reading() as cur:
+        tickets = cur.execute("SELECT count(*) FROM tickets").fetchone()[0]
+        cached, walked = cur.execute("SELECT count(*), coalesce(sum(replay), 0) FROM clock_cache").fetchone()
+        stops = cur.execute("SELECT count(*) FROM clock_cache_stops").fetchone()[0]
+    return Status(tickets, cached, walked, stops, usable(store, ctx))
