@@ -41,7 +41,7 @@ def cache_status(c: Ctx) -> None:
         state = "current"
     click.echo(f"tickets:  {s.tickets:,}")
     click.echo(f"cached:   {s.cached:,} ({s.walked:,} walked each time: their priority changed), {s.stops:,} stops")
-    click.echo(f"missing:  {s.tickets - s.cached:,} (recomputed from their events when needed)")
+    click.echo(f"missing:  {s.tickets - s.cached:,} ({s.dirty:,} created or changed since; all are computed from their events when needed)")
     click.echo(f"state:    {state}")
 
 

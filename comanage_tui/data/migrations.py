@@ -245,46 +245,73 @@ def m004_sync_state(db: Database) -> None:
 
 
 @migrations()
-def m005_clock_cache(db: Database) -> None:
-    """A derived cache of clock stops (readmodel.stops_cache): what compliance history needs without
+def m005_history_at_scale(db: Database) -> None:
+    """What keeps the daily figures flat in years of history.
+
+    A derived cache of clock stops (readmodel.stops_cache): what compliance history needs without
     walking every event log again. Never a source of truth: dropping it changes no figure.
 
     The triggers keep it exact: any change to a ticket or its events removes that ticket's
-    entry (and, by cascade, its stops), whichever code or tool made the change. Policies,
-    calendars and the organisation are covered by the fingerprint in `clock_cache_state`.
+    entry (and, by cascade, its stops) and lists the ticket in `clock_cache_dirty`, as does a
+    new ticket, whichever code or tool made the change. Policies, calendars and the
+    organisation are covered by the fingerprint in `clock_cache_state`.
     """
     db.executescript(
         """
+        -- complete = 0 while a rebuild for this fingerprint is under way: readers walk everything.
         CREATE TABLE clock_cache_state (
             id INTEGER PRIMARY KEY CHECK (id = 1),
-            fingerprint TEXT NOT NULL
+            fingerprint TEXT NOT NULL,
+            complete INTEGER NOT NULL DEFAULT 0
         );
         -- One row per ticket whose stops are cached; replay = 1: its priority changed, walk its events instead.
         CREATE TABLE clock_cache (
             ticket_id INTEGER PRIMARY KEY REFERENCES tickets(id) ON DELETE CASCADE,
             replay INTEGER NOT NULL DEFAULT 0
         );
+        CREATE INDEX idx_clock_cache_replay ON clock_cache(ticket_id) WHERE replay = 1;
+        -- Tickets created, or changed since their entry was written: readers walk these.
+        CREATE TABLE clock_cache_dirty (ticket_id INTEGER PRIMARY KEY);
+        -- Each stop carries its ticket's times (dropped with the entry whenever they change) and
+        -- the table is kept in order of time, so a window's stops are one contiguous range.
         CREATE TABLE clock_cache_stops (
-            ticket_id INTEGER NOT NULL REFERENCES clock_cache(ticket_id) ON DELETE CASCADE,
-            clock INTEGER NOT NULL,
             at INTEGER NOT NULL,
+            ticket_id INTEGER NOT NULL REFERENCES clock_cache(ticket_id) ON DELETE CASCADE,
+            n INTEGER NOT NULL,
+            clock INTEGER NOT NULL,
             until INTEGER,
             elapsed REAL NOT NULL,
             target INTEGER NOT NULL,
             owner TEXT NOT NULL,
             area TEXT,
-            priority TEXT NOT NULL
-        );
-        CREATE INDEX idx_clock_cache_stops_at ON clock_cache_stops(at);
+            priority TEXT NOT NULL,
+            opened_at INTEGER NOT NULL,
+            closed_at INTEGER,
+            resolved_at INTEGER,
+            first_response_at INTEGER,
+            PRIMARY KEY (at, ticket_id, n)
+        ) WITHOUT ROWID;
         CREATE INDEX idx_clock_cache_stops_ticket ON clock_cache_stops(ticket_id);
+        -- Whatever removes an entry (the triggers below, a cascade, a hand-run DELETE) lists its ticket.
+        CREATE TRIGGER clock_cache_entry_delete AFTER DELETE ON clock_cache
+            BEGIN INSERT OR IGNORE INTO clock_cache_dirty (ticket_id) VALUES (OLD.ticket_id); END;
+        CREATE TRIGGER clock_cache_ticket_insert AFTER INSERT ON tickets
+            BEGIN INSERT OR IGNORE INTO clock_cache_dirty (ticket_id) VALUES (NEW.id); END;
+        CREATE TRIGGER clock_cache_ticket_update AFTER UPDATE ON tickets
+            BEGIN DELETE FROM clock_cache WHERE ticket_id IN (OLD.id, NEW.id); END;
         CREATE TRIGGER clock_cache_event_insert AFTER INSERT ON ticket_events
             BEGIN DELETE FROM clock_cache WHERE ticket_id = NEW.ticket_id; END;
         CREATE TRIGGER clock_cache_event_update AFTER UPDATE ON ticket_events
             BEGIN DELETE FROM clock_cache WHERE ticket_id IN (OLD.ticket_id, NEW.ticket_id); END;
         CREATE TRIGGER clock_cache_event_delete AFTER DELETE ON ticket_events
             BEGIN DELETE FROM clock_cache WHERE ticket_id = OLD.ticket_id; END;
-        CREATE TRIGGER clock_cache_ticket_update AFTER UPDATE ON tickets
-            BEGIN DELETE FROM clock_cache WHERE ticket_id IN (OLD.id, NEW.id); END;
+        -- Tickets open at a moment, or active since one (readmodel.clocks.OPEN_AT, ACTIVE_SINCE),
+        -- found through these rather than by reading every ticket ever opened.
+        CREATE INDEX idx_tickets_closed ON tickets(closed_at);
+        CREATE INDEX idx_tickets_resolved ON tickets(resolved_at);
+        CREATE INDEX idx_tickets_responded ON tickets(first_response_at);
+        -- The distinct combinations policies are matched on (readmodel.combos), one probe each.
+        CREATE INDEX idx_tickets_policy_keys ON tickets(area_id, priority, kind, holder_party_id);
         """
     )
 

@@ -72,9 +72,10 @@ def test_figures_are_identical_with_the_cache_dropped_full_and_partly_stale(db: 
 
         # Half the tickets cached: the rest are walked, the sum is the same.
         stops_cache.refresh(store, batch=100)
-        with store.write() as conn:
+        with store.write() as conn:  # entries removed by hand: the database lists their tickets to walk
             conn.execute("DELETE FROM clock_cache WHERE ticket_id % 2 = 0")
         assert 0 < cached_tickets(store) < store.tickets.count()
+        assert store.scalar("SELECT count(*) FROM clock_cache_dirty") == store.tickets.count() - cached_tickets(store)
         assert figures(store) == full
 
 
@@ -139,7 +140,7 @@ def test_cache_commands_report_rebuild_and_drop_without_changing_a_figure(db: Pa
     snap = run("snapshot", "--format", "json")
     assert snap.returncode == 0, snap.stderr
     status = run("cache", "status")
-    assert status.returncode == 0 and "state:    current" in status.stdout and "missing:  0" in status.stdout
+    assert status.returncode == 0 and "state:    current" in status.stdout and "missing:  0 (0 created" in status.stdout
     dropped = run("cache", "drop")
     assert dropped.returncode == 0 and "emptied" in dropped.stdout
     assert "empty: run 'comanage cache rebuild'" in run("cache", "status").stdout
@@ -151,3 +152,35 @@ def test_cache_commands_report_rebuild_and_drop_without_changing_a_figure(db: Pa
     refused = subprocess.run([*comanage_cmd(), "--db", str(db), "--read-only", "cache", "drop"],
                              capture_output=True, text=True, timeout=60)
     assert refused.returncode != 0 and "nothing was done" in refused.stderr
+
+
+def test_a_rebuild_that_stops_half_way_leaves_the_cache_unused_and_the_figures_right(
+        db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with Store(db, clock=lambda: FIXED_NOW, actor="t") as store:
+        expected = figures(store)
+        text = store.sla.dump_toml()
+        store.sla.load_toml(text.replace("resolution_minutes = 480", "resolution_minutes = 300"))
+        changed = figures(store)
+        assert changed != expected
+        real = stops_cache.ticket_stops
+        calls = {"n": 0}
+
+        def failing(ctx, row, events):
+            calls["n"] += 1
+            if calls["n"] > 700:
+                raise OSError("disk full")
+            return real(ctx, row, events)
+
+        monkeypatch.setattr(stops_cache, "ticket_stops", failing)
+        with pytest.raises(OSError):
+            stops_cache.refresh(store, batch=200)
+        assert 0 < cached_tickets(store) < store.tickets.count()  # the first batches were committed ...
+        assert not stops_cache.usable(store, load_context(store))  # ... but nobody reads them yet
+        assert figures(store) == changed
+        monkeypatch.setattr(stops_cache, "ticket_stops", real)
+        half = cached_tickets(store)
+        result = stops_cache.refresh(store)  # carries on where it stopped
+        assert result.computed == store.tickets.count() - half
+        assert stops_cache.usable(store, load_context(store)) and cached_tickets(store) == store.tickets.count()
+        assert store.scalar("SELECT count(*) FROM clock_cache_dirty") == 0
+        assert figures(store) == changed

@@ -24,17 +24,15 @@ from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
 
+from comanage_tui.data.readmodel import candidates
 from comanage_tui.data.text import clean
 from comanage_tui.data.timerange import in_range
 
 OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
 STATE_NAMES = {OK: "OK", WARNING: "WARNING", CRITICAL: "CRITICAL", UNKNOWN: "UNKNOWN"}
-# Same candidates as readmodel.clocks.open_ticket_clocks; "+" keeps SQLite off idx_tickets_opened, which
-# matches nearly every row here and would turn a 20 ms table scan into 100k index lookups.
-_OPEN_AT = "+t.opened_at <= :now AND (t.closed_at IS NULL OR t.closed_at > :now)"
-# Same candidates as readmodel.history.replay (clocks.ACTIVE_SINCE): a clock may have stopped in [start, now).
-_ACTIVE_SINCE = ("+t.opened_at <= :now AND (t.closed_at IS NULL OR t.closed_at >= :start OR t.resolved_at >= :start "
-                 "OR t.first_response_at >= :start)")
+# The read model's candidates (readmodel.candidates), in the named spelling.
+_OPEN_AT = candidates.OPEN_AT_NAMED
+_ACTIVE_SINCE = candidates.ACTIVE_SINCE_NAMED
 
 
 @dataclass
@@ -150,12 +148,12 @@ def _evaluate(conn: sqlite3.Connection, now: int, result: CheckResult, *, held: 
                     for at, ref, name, holder, bh in breaches[:5]]
 
     # Tickets no policy covers, counted as readmodel.coverage does: one match per combination.
-    for area_id, priority, kind, holder_id, n, n_open in conn.execute(
-            "SELECT t.area_id, t.priority, t.kind, t.holder_party_id, count(*), sum(t.closed_at IS NULL OR t.closed_at > :now) "
-            "FROM tickets t WHERE +t.opened_at <= :now GROUP BY 1, 2, 3, 4", params):
+    for combo in candidates.policy_combinations(conn):
+        area_id, priority, kind, holder_id = combo
         if covering(area_id, priority, kind, keys.get(holder_id, "?")) is None:
+            n, n_open = candidates.count_combination(conn, combo, now)
             result.uncovered_total += n
-            result.uncovered_open += n_open or 0
+            result.uncovered_open += n_open
     if held:
         _held_time(conn, now, result, covering, calendars, keys)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from comanage_tui.data.readmodel import candidates
 from comanage_tui.data.readmodel.context import Context
 from comanage_tui.data.readmodel.figures import OPEN_STATES
 from comanage_tui.data.sla.calendar import BusinessCalendar
@@ -20,11 +21,8 @@ from comanage_tui.data.timerange import in_range
 
 NO_POLICY = "(no matching policy)"
 INVALID_DATE = "(a stored date outside 1970-2200)"  # shown instead of clocks; see data/timerange.py
-# Tickets that can have a clock stop, or run, in [start, now): opened by `now` and not closed
-# before `start`. Closing sets closed_at; resolving or reopening clears it, so a ticket resolved
-# in the window and reopened since is still a candidate (its stop then is a verdict of that week).
-ACTIVE_SINCE = ("+t.opened_at <= ? AND (t.closed_at IS NULL OR t.closed_at >= ? OR t.resolved_at >= ? "
-                "OR t.first_response_at >= ?)")
+# Which tickets a computation needs (readmodel.candidates): ACTIVE_SINCE takes (now, start, start, start).
+ACTIVE_SINCE = candidates.ACTIVE_SINCE
 
 
 @dataclass(slots=True)
@@ -193,11 +191,10 @@ def resolve(ctx: Context, area_id: int | None, priority: str, kind: str, holder_
 def open_ticket_clocks(store: Store, ctx: Context, now: float) -> list[TicketClock]:
     """Tickets with a clock still open at `now`, soonest due first.
 
-    Candidates are chosen so a past `now` works too: opened by then and not closed by then.
-    ("+" keeps SQLite off idx_tickets_opened, which matches nearly every ticket for a recent
-    `now`: a table scan is 4x faster then and costs ~20 ms at 100k tickets when it is not.)
+    Candidates are chosen so a past `now` works too: opened by then and not closed by then
+    (candidates.OPEN_AT).
     """
-    rows = ticket_clocks(store, ctx, "+t.opened_at <= ? AND (t.closed_at IS NULL OR t.closed_at > ?)", (now, now), now)
+    rows = ticket_clocks(store, ctx, candidates.OPEN_AT, (now, now), now)
     rows = [r for r in rows if r.open_clocks]
     rows.sort(key=lambda r: (r.next_due, r.ticket_id))
     return rows

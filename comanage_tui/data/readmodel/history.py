@@ -7,8 +7,8 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from comanage_tui.data.readmodel.clocks import ACTIVE_SINCE, TICKET_COLS, TicketClock, open_ticket_clocks, resolve, stream_events
 from comanage_tui.data.readmodel import stops_cache
+from comanage_tui.data.readmodel.clocks import ACTIVE_SINCE, TICKET_COLS, TicketClock, open_ticket_clocks, resolve, stream_events
 from comanage_tui.data.readmodel.context import DAY, Context
 from comanage_tui.data.readmodel.held_stats import Samples, add_sample
 from comanage_tui.data.sla.attribution import ATTRIBUTION_RULE, verdict_holder
@@ -80,18 +80,25 @@ def replay(
     rows_for: dict[tuple, list[ComplianceRow]] = {}  # (clock, verdict holder, area, priority) -> the rows it counts in
 
     def tally(index: int, at: float, until: float, elapsed: float, area: str | None, priority: str,
-              target_at: Callable[[float], float], owner_of: Callable[[float], str]) -> None:
-        """Count one stop: in its trend week (judged at the week's end) and in the window (at `now`)."""
+              target: float | None, owner: str | None, target_at: Callable[[float], float] | None = None,
+              owner_of: Callable[[float], str] | None = None) -> None:
+        """Count one stop: in its trend week (judged at the week's end) and in the window (at `now`).
+
+        A cached stop brings its `target` and `owner`; a walked one brings `target_at` (the target
+        in force at a moment) and `owner_of` (the verdict holder against a target), asked only when needed.
+        """
         if at >= trend_start and index and weeks:
             i = min(int((at - trend_start) // WEEK), weeks - 1)
             end = trend_start + (i + 1) * WEEK
             if until > end:  # still stopped at the week's end (not reopened by then)
-                target = target_at(end)
-                if party is None or owner_of(target) == party:
-                    buckets[i][0 if elapsed <= target else 1] += 1
+                t = target if target is not None else target_at(end)
+                if party is None or (owner if owner is not None else owner_of(t)) == party:
+                    buckets[i][0 if elapsed <= t else 1] += 1
         if at >= window_from and until > now:
-            target = target_at(now)
-            owner = owner_of(target)
+            if target is None:
+                target = target_at(now)
+            if owner is None:
+                owner = owner_of(target)
             if party is not None and owner != party:
                 return
             key = (index, owner, area, priority)
@@ -114,15 +121,12 @@ def replay(
     if cached:
         with store.reading() as cur:
             tickets = cur.execute(
-                f"SELECT {TICKET_COLS} FROM tickets t WHERE {ACTIVE_SINCE} AND NOT EXISTS "
-                "(SELECT 1 FROM clock_cache c WHERE c.ticket_id = t.id AND c.replay = 0) ORDER BY t.id", params).fetchall()
-            found = cur.execute(
-                f"SELECT {stops_cache.STOP_COLS} FROM clock_cache_stops s JOIN tickets t ON t.id = s.ticket_id "
-                f"WHERE s.at >= ? AND s.at < ? AND {ACTIVE_SINCE}", (verdicts_from, now, *params))
+                f"SELECT {TICKET_COLS} FROM tickets t WHERE {stops_cache.uncached_where()} AND {ACTIVE_SINCE} "
+                "ORDER BY t.id", params).fetchall()
+            found = cur.execute(stops_cache.WINDOW_STOPS, (verdicts_from, now, now, lo, lo, lo))
             while part := found.fetchmany(5_000):
                 for index, at, until, elapsed, target, owner, area, priority in part:
-                    tally(index, at, inf if until is None else until, elapsed, area, priority,
-                          lambda _t, target=target: target, lambda _t, owner=owner: owner)
+                    tally(index, at, inf if until is None else until, elapsed, area, priority, target, owner)
     else:
         tickets = store.rows(f"SELECT {TICKET_COLS} FROM tickets t WHERE {ACTIVE_SINCE} ORDER BY t.id", params)
     for (_tid, _ref, _title, area_id, priority, kind, _status, holder_id), events in stream_events(store, ctx, tickets):
@@ -141,9 +145,9 @@ def replay(
             if stop.at < verdicts_from or stop.at >= now:
                 continue
             index = 0 if stop.clock == "response" else 1
-            tally(index, stop.at, stop.until, stop.elapsed, area, priority,
-                  lambda t, index=index: (targets or targets_at(policy, w, t))[index],
-                  lambda target, stop=stop: verdict_holder(w, cal, stop, target))
+            tally(index, stop.at, stop.until, stop.elapsed, area, priority, None, None,
+                  lambda t, i=index, ts=targets, p=policy, w=w: (ts or targets_at(p, w, t))[i],
+                  lambda target, s=stop, w=w, cal=cal: verdict_holder(w, cal, s, target))
     return out
 
 

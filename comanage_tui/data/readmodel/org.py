@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from comanage_tui.data.models import Area, Handoff, Party
+from comanage_tui.data.readmodel import candidates
 from comanage_tui.data.readmodel.context import DAY, Context
 from comanage_tui.data.readmodel.history import Replay, replay
 from comanage_tui.data.sla.engine import Clock, ack_clock
@@ -118,8 +119,8 @@ def workload(store: Store, ctx: Context, now: float, window_days: int = 30, *, r
     """
     start = now - window_days * DAY
     open_counts = dict(store.query(
-        "SELECT holder_party_id, count(*) FROM tickets WHERE opened_at <= ? AND (closed_at IS NULL OR closed_at > ?) "
-        "AND (resolved_at IS NULL OR resolved_at > ?) GROUP BY 1", (now, now, now)))
+        f"SELECT t.holder_party_id, count(*) FROM tickets t WHERE {candidates.OPEN_AT} "
+        "AND (t.resolved_at IS NULL OR t.resolved_at > ?) GROUP BY 1", (now, now, now)))
     logged = dict(store.query(
         "SELECT holder_party_id, sum(hours_spent) FROM tickets WHERE resolved_at >= ? AND resolved_at <= ? GROUP BY 1", (start, now)))
     # The running time of every ticket active in the window, clipped to the window, per holder.

@@ -80,8 +80,8 @@ def fingerprint(ctx: Context) -> str:
 def usable(store: Store, ctx: Context) -> bool:
     """True when the cache was filled for this context's configuration (and the schema has it)."""
     try:
-        stored = store.scalar("SELECT fingerprint FROM clock_cache_state WHERE id = 1")
-    except Exception:  # noqa: BLE001 - an older schema opened read-only has no cache: walk everything
+        stored = store.scalar("SELECT fingerprint FROM clock_cache_state WHERE id = 1 AND complete = 1")
+    except Exception:
         return False
     return stored is not None and stored == fingerprint(ctx)
 
@@ -125,23 +125,26 @@ class RefreshResult:
 
 def refresh(store: Store, ctx: Context | None = None, *, batch: int = BATCH,
             progress: Callable[[int], None] | None = None) -> RefreshResult:
-    """Compute the stops of every ticket without a current entry, a batch per write transaction.
+    """Compute the stops of every ticket without an entry, a batch per write transaction.
 
-    Each batch reads its tickets and events and writes their stops in one transaction, so a
-    change committed by another session either comes before (and is what gets cached) or
-    after (and its trigger drops the new entry).
+    The promise readers rely on (`usable`): while `clock_cache_state` holds a complete
+    fingerprint, every ticket has an entry or is listed in `clock_cache_dirty`. The triggers
+    keep it for changes; here, a new configuration first empties the cache and records its
+    fingerprint as incomplete (readers walk everything meanwhile), and marks it complete once
+    every ticket has been computed. A rebuild that stopped half way (killed, disk full) goes
+    on from where it was at the next refresh for the same configuration. Each batch reads its
+    tickets and events and writes their stops in one transaction, so a change committed by
+    another session either comes before (and is what gets cached) or after (and its trigger
+    drops the new entry again).
     """
     ctx = ctx if ctx is not None else load_context(store)
     fp = fingerprint(ctx)
-    reset = False
     with store.write() as conn:
         row = conn.execute("SELECT fingerprint FROM clock_cache_state WHERE id = 1").fetchone()
+        reset = row is not None and row[0] != fp
         if row is None or row[0] != fp:
-            reset = row is not None
-            conn.execute("DELETE FROM clock_cache_stops")
-            conn.execute("DELETE FROM clock_cache")
-            conn.execute("INSERT INTO clock_cache_state (id, fingerprint) VALUES (1, ?) "
-                         "ON CONFLICT(id) DO UPDATE SET fingerprint = excluded.fingerprint", (fp,))
+            _empty(conn)
+            conn.execute("INSERT INTO clock_cache_state (id, fingerprint, complete) VALUES (1, ?, 0)", (fp,))
     computed = 0
     after = 0
     while True:
@@ -149,32 +152,57 @@ def refresh(store: Store, ctx: Context | None = None, *, batch: int = BATCH,
             cur = conn.cursor()
             cur.row_factory = None
             tickets = cur.execute(
-                f"SELECT {TICKET_COLS} FROM tickets t WHERE t.id > ? AND NOT EXISTS "
-                "(SELECT 1 FROM clock_cache c WHERE c.ticket_id = t.id) ORDER BY t.id LIMIT ?", (after, batch)).fetchall()
+                f"SELECT {TICKET_COLS}, t.opened_at, t.closed_at, t.resolved_at, t.first_response_at FROM tickets t "
+                "WHERE t.id > ? AND NOT EXISTS (SELECT 1 FROM clock_cache c WHERE c.ticket_id = t.id) "
+                "ORDER BY t.id LIMIT ?", (after, batch)).fetchall()
             if not tickets:
+                # Every ticket has an entry, or was changed since its batch and is listed dirty.
+                cur.execute("DELETE FROM clock_cache_dirty WHERE ticket_id NOT IN (SELECT id FROM tickets)")
+                cur.execute("UPDATE clock_cache_state SET complete = 1 WHERE id = 1 AND fingerprint = ?", (fp,))
                 break
-            events = read_event_logs(store, [t[0] for t in tickets])
+            ids = [t[0] for t in tickets]
+            events = read_event_logs(store, ids)
             entries, stops = [], []
             for t in tickets:
-                found = ticket_stops(ctx, t, events.get(t[0], []))
+                found = ticket_stops(ctx, t[:8], events.get(t[0], []))
                 entries.append((t[0], 1 if found is None else 0))
-                stops.extend((t[0], *s) for s in found or ())
+                stops.extend((s[1], t[0], n, s[0], *s[2:], *t[8:]) for n, s in enumerate(found or ()))
             cur.executemany("INSERT INTO clock_cache (ticket_id, replay) VALUES (?, ?)", entries)
-            cur.executemany("INSERT INTO clock_cache_stops (ticket_id, clock, at, until, elapsed, target, owner, area, priority) "
-                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", stops)
-            after = tickets[-1][0]
+            cur.executemany("INSERT INTO clock_cache_stops (at, ticket_id, n, clock, until, elapsed, target, owner, area, "
+                            "priority, opened_at, closed_at, resolved_at, first_response_at) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", stops)
+            marks = ",".join("?" * len(ids))
+            cur.execute(f"DELETE FROM clock_cache_dirty WHERE ticket_id IN ({marks})", ids)
+            after = ids[-1]
         computed += len(tickets)
         if progress is not None:
             progress(computed)
     return RefreshResult(computed, reset)
 
 
+def _empty(conn) -> None:
+    conn.execute("DELETE FROM clock_cache_state")  # first: no reader trusts what follows
+    conn.execute("DELETE FROM clock_cache_stops")
+    conn.execute("DELETE FROM clock_cache")  # lists every ticket dirty (the entry trigger) ...
+    conn.execute("DELETE FROM clock_cache_dirty")  # ... which means nothing without a state row
+
+
 def drop(store: Store) -> None:
     """Empty the cache (figures do not change; the next replays walk every ticket until `refresh`)."""
     with store.write() as conn:
-        conn.execute("DELETE FROM clock_cache_stops")
-        conn.execute("DELETE FROM clock_cache")
-        conn.execute("DELETE FROM clock_cache_state")
+        _empty(conn)
+
+
+def uncached_where() -> str:
+    """SQL condition on alias `t`: the tickets a reader must walk while the cache is usable."""
+    return ("t.id IN (SELECT ticket_id FROM clock_cache_dirty "
+            "UNION ALL SELECT ticket_id FROM clock_cache INDEXED BY idx_clock_cache_replay WHERE replay = 1)")
+
+
+# The stops of [start, now) whose ticket is a candidate (candidates.ACTIVE_SINCE, on the ticket
+# times each stop carries). Parameters: start, now, now, start, start, start.
+WINDOW_STOPS = (f"SELECT {STOP_COLS} FROM clock_cache_stops s WHERE s.at >= ? AND s.at < ? AND s.opened_at <= ? "
+                "AND (s.closed_at IS NULL OR s.closed_at >= ? OR s.resolved_at >= ? OR s.first_response_at >= ?)")
 
 
 @dataclass
@@ -184,6 +212,8 @@ class Status:
     walked: int
     """Cached as "walk each time" (the priority changed)."""
     stops: int
+    dirty: int
+    """Tickets created or changed since they were computed (walked until the next refresh)."""
     current: bool
     """The fingerprint matches today's configuration."""
 
@@ -194,4 +224,5 @@ def status(store: Store, ctx: Context | None = None) -> Status:
         tickets = cur.execute("SELECT count(*) FROM tickets").fetchone()[0]
         cached, walked = cur.execute("SELECT count(*), coalesce(sum(replay), 0) FROM clock_cache").fetchone()
         stops = cur.execute("SELECT count(*) FROM clock_cache_stops").fetchone()[0]
-    return Status(tickets, cached, walked, stops, usable(store, ctx))
+        dirty = cur.execute("SELECT count(*) FROM clock_cache_dirty").fetchone()[0]
+    return Status(tickets, cached, walked, stops, dirty, usable(store, ctx))
