@@ -32,7 +32,7 @@ from comanage_tui.data.sync.config import load_source
 from comanage_tui.data.sync.credentials import credentials
 from comanage_tui.data.sync.engine import run_sync
 from comanage_tui.data.sync.http import HttpClient
-from comanage_tui.data.sync.source import build_source
+from comanage_tui.data.sync.kinds import build_source
 
 
 def peak_kib():

@@ -151,9 +151,9 @@ def init(c: Ctx) -> None:
 @click.pass_obj
 def info(c: Ctx) -> None:
     """Where the database is, its schema version and how much is in it."""
+    from comanage_tui.config import export_dir
     from comanage_tui.data.db import applied_migrations
     from comanage_tui.data.text import clean
-    from comanage_tui.locations import export_dir
 
     store = c.store(read_only=True)  # describing a file (a backup, say) never rolls back or migrates it
     try:

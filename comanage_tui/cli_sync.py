@@ -90,7 +90,7 @@ def sync_cmd(c: Ctx, source: str | None, dry_run: bool, full: bool, skip_bad_row
     from comanage_tui.data.sync.credentials import credentials
     from comanage_tui.data.sync.engine import SyncRefused, run_sync
     from comanage_tui.data.sync.http import HttpClient
-    from comanage_tui.data.sync.source import build_source
+    from comanage_tui.data.sync.kinds import build_source
     from comanage_tui.data.text import clean
 
     files = source_files(source)

@@ -23,7 +23,7 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from comanage_tui.locations import APP_NAME
+from comanage_tui.locations import APP_NAME, EXPORT_DIR_ENV, data_dir
 
 CONFIG_ENV = "COMANAGE_CONFIG"
 MAX_BYTES = 64_000  # a settings file is a few lines; anything larger is not ours
@@ -98,3 +98,18 @@ def save_theme(theme: str, path: Path | None = None) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(dumps(replace(current, theme=theme)), encoding="utf-8")
     os.replace(tmp, path)
+
+
+def export_dir() -> Path:
+    """Default folder for snapshots: `$COMANAGE_EXPORT_DIR`, the settings file's `export_dir`,
+    the documents folder, or the data dir."""
+    override = os.environ.get(EXPORT_DIR_ENV)
+    if override:
+        return Path(override).expanduser()
+    configured = load().export_dir
+    if configured:
+        return Path(configured).expanduser()
+    import platformdirs
+
+    docs = platformdirs.user_documents_path()
+    return docs if docs.is_dir() else data_dir() / "snapshots"

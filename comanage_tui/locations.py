@@ -26,23 +26,6 @@ def default_db_path() -> Path:
     return data_dir() / "comanage.db"
 
 
-def export_dir() -> Path:
-    """Default folder for snapshots: `$COMANAGE_EXPORT_DIR`, the settings file's `export_dir`,
-    the documents folder, or the data dir."""
-    override = os.environ.get(EXPORT_DIR_ENV)
-    if override:
-        return Path(override).expanduser()
-    from comanage_tui.config import load  # here: locations must stay free of imports at load time
-
-    configured = load().export_dir
-    if configured:
-        return Path(configured).expanduser()
-    import platformdirs
-
-    docs = platformdirs.user_documents_path()
-    return docs if docs.is_dir() else data_dir() / "snapshots"
-
-
 def sources_dir() -> Path:
     """Where `comanage sync` finds its source files (NAME.toml): `$COMANAGE_SOURCES`, else `<user config dir>/sources`."""
     override = os.environ.get(SOURCES_ENV)

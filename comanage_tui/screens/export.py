@@ -19,8 +19,8 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
+from comanage_tui.config import export_dir
 from comanage_tui.data.snapshot.write import EXTENSIONS
-from comanage_tui.locations import export_dir
 from comanage_tui.ui_errors import describe
 from comanage_tui.widgets.fields import FieldInput, TickBox
 from comanage_tui.widgets.safe import clean

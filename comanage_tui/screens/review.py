@@ -78,8 +78,8 @@ class ReviewExportScreen(ExportScreen):
         self.period = period
 
     def suggested_path(self, fmt: str) -> Path:
+        from comanage_tui.config import export_dir
         from comanage_tui.data.review.write import EXTENSIONS
-        from comanage_tui.locations import export_dir
 
         return export_dir() / f"comanage-review-{self.period.label}{EXTENSIONS[fmt]}"
 

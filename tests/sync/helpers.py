@@ -10,8 +10,8 @@ from comanage_tui.data.sync.config import load_source
 from comanage_tui.data.sync.credentials import credentials
 from comanage_tui.data.sync.engine import run_sync
 from comanage_tui.data.sync.http import HttpClient
+from comanage_tui.data.sync.kinds import build_source
 from comanage_tui.data.sync.report import SyncReport
-from comanage_tui.data.sync.source import build_source
 from tests.conftest import FIXED_NOW
 
 REPO = Path(__file__).resolve().parents[2]

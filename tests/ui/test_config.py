@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from comanage_tui.config import config_path, load, save_theme
+from comanage_tui.config import config_path, export_dir, load, save_theme
 from comanage_tui.data.models import HandoffState
-from comanage_tui.locations import export_dir
 from tests.cli.test_cli import comanage_cmd
 from tests.ui.test_forms import open_app, open_store, press, settle
 

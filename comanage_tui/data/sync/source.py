@@ -109,14 +109,3 @@ def header_of(mapping: ImportMapping) -> list[str]:
             if field_name and field_name not in names:
                 names.append(field_name)
     return names
-
-
-def build_source(config: SourceConfig, http: HttpClient, mapping: ImportMapping) -> Source:
-    """The Source of `config.kind` (each kind's module loads only when used)."""
-    if config.kind == "servicenow":
-        from comanage_tui.data.sync.servicenow import ServiceNowSource
-
-        return ServiceNowSource(config, http, mapping)
-    from comanage_tui.data.sync.jira import JiraSource
-
-    return JiraSource(config, http, mapping)
