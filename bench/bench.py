@@ -1,6 +1,9 @@
 """comanage benchmarks: build a 100k-ticket demo database once, print one table of figures.
 
-Usage: python bench/bench.py [--tickets N] [--weeks W] [--keep DIR] [--busy] [--only NAME ...]
+Usage: python bench/bench.py [--tickets N] [--weeks W] [--keep DIR | --db FILE] [--busy] [--only NAME ...]
+
+`--db FILE` measures an existing demo database (e.g. the 1M-ticket one, which takes minutes
+to build) instead of building one; it must have been written with `--now 2026-11-23T08:30:00Z`.
 
 The machine is small and noisy: where a goal is a ratio, both sides are measured in the
 same run. Figures are printed, never asserted; the closing notes quote them.
@@ -49,6 +52,22 @@ def bench_foundation(db: Path, tickets: int, weeks: int | None = None) -> list[t
         ("clock-stops cache filled (comanage cache rebuild)", f"{cache:.1f} s ({cached:,} tickets)"),
         ("database size", f"{db.stat().st_size / 1e6:.1f} MB"),
         ("open store + overview counts", f"{opened * 1000:.0f} ms ({open_n:,} open tickets)"),
+    ]
+
+
+def existing_database(db: Path) -> list[tuple[str, str]]:
+    from comanage_tui.data.readmodel import stops_cache
+    from comanage_tui.data.store import Store
+
+    with Store(db, read_only=True) as store:
+        counts = store.counts()
+        first, last = store.rows("SELECT min(opened_at), max(opened_at) FROM tickets")[0]
+        cache = stops_cache.status(store)
+    weeks = (last - first) / (7 * 86_400) if first is not None else 0
+    return [
+        (f"database (existing), {counts['tickets']:,} tickets over {weeks:.0f} weeks", f"{counts['ticket_events']:,} events, {counts['handoffs']:,} handoffs"),
+        ("clock-stops cache", f"{cache.cached:,} of {cache.tickets:,} tickets, {'current' if cache.current else 'NOT current'}"),
+        ("database size", f"{db.stat().st_size / 1e6:.1f} MB"),
     ]
 
 
@@ -111,16 +130,22 @@ def main() -> None:
     ap.add_argument("--tickets", type=int, default=100_000)
     ap.add_argument("--weeks", type=int, default=None, help="history over this many weeks (e.g. 1M tickets over 260)")
     ap.add_argument("--keep", type=Path, help="folder for the database (kept afterwards)")
+    ap.add_argument("--db", type=Path, help="measure this existing demo database instead of building one")
     ap.add_argument("--busy", action="store_true", help="pty figures again with one core kept busy")
     ap.add_argument("--only", nargs="*", choices=[k for k in SECTIONS if k != "foundation"])
     args = ap.parse_args()
     _bytecode()
-    folder = args.keep or Path(tempfile.mkdtemp(prefix="comanage-bench-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    db = folder / "bench.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
-    rows = bench_foundation(db, args.tickets, args.weeks)
+    if args.db is not None:
+        db = args.db.resolve()
+        folder = Path(tempfile.mkdtemp(prefix="comanage-bench-"))
+        rows = existing_database(db)
+    else:
+        folder = args.keep or Path(tempfile.mkdtemp(prefix="comanage-bench-"))
+        folder.mkdir(parents=True, exist_ok=True)
+        db = folder / "bench.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        rows = bench_foundation(db, args.tickets, args.weeks)
     for name, section in SECTIONS.items():
         if section is None or (args.only and name not in args.only):
             continue

@@ -32,7 +32,6 @@ from comanage_tui.widgets.states import percent, toned, trend_arrow
 if TYPE_CHECKING:  # the read model loads in the worker, so the first frame does not wait for it
     from comanage_tui.data.readmodel.dashboard import Attention, NowFigures
 
-WEEK = 7 * 86_400
 TREND_MIN_SECONDS = 30.0  # live refresh recomputes the slow trend at most this often
 TILES = ("res", "resp", "breached", "risk", "handoffs", "waiting", "kt", "raci")
 ATTENTION_COLUMNS = [
@@ -136,25 +135,22 @@ class OverviewScreen(ComanageScreen):
         if worker.is_cancelled:
             return
         self.post_message(NowLoaded(figures))
-        current = dashboard.week_compliance(store, ctx, now, figures.clocks)
-        if worker.is_cancelled:
-            return
-        self.post_message(ComplianceLoaded("current", *current))
-        if not history:
+        if not history:  # a live refresh: this week's tiles only (the trend at most every 30 s)
+            current = dashboard.week_compliance(store, ctx, now, figures.clocks)
+            if not worker.is_cancelled:
+                self.post_message(ComplianceLoaded("current", *current))
             return
         del figures
-        # ctx.events holds the open tickets' event logs read above; the history steps stream
-        # theirs a batch at a time, so emptying it keeps the peak near one batch's worth.
+        # ctx.events holds the open tickets' event logs read above; the replay streams theirs a
+        # batch at a time, so emptying it keeps the peak near one batch's worth.
         ctx.events.clear()
-        before = dashboard.week_compliance(store, ctx, now - WEEK)
+        # One replay: each week judged as of its own end, the last two are the tiles.
+        past = dashboard.history(store, ctx, now)
         if worker.is_cancelled:
             return
-        self.post_message(ComplianceLoaded("previous", *before))
-        # Each week judged as of its own end, so the last two bars equal the tiles.
-        weeks = dashboard.trend(store, ctx, now)
-        if worker.is_cancelled:
-            return
-        self.post_message(TrendLoaded(weeks))
+        self.post_message(ComplianceLoaded("current", *past.current))
+        self.post_message(ComplianceLoaded("previous", *past.previous))
+        self.post_message(TrendLoaded(past.weeks))
 
     def on_now_loaded(self, message: NowLoaded) -> None:
         f = self.figures = message.figures

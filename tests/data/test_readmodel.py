@@ -168,6 +168,14 @@ def test_a_weeks_compliance_is_judged_at_the_weeks_end(org: Store) -> None:
     # The same as computing every clock afresh as of each week's end.
     for start, _pct, closed in trend:
         assert closed == sum(c.name == "resolution" for _r, c in rclocks.stopped_clocks(org, ctx, start, start + 7 * context.DAY))
+    # The Overview takes both tiles and the trend from one replay: the same figures, both clocks.
+    from comanage_tui.data.readmodel import dashboard
+
+    one = dashboard.history(org, ctx, NOW, weeks=3)
+    assert one.weeks == trend
+    assert one.current == dashboard.week_compliance(org, ctx, NOW)
+    assert one.current == (50.0, pytest.approx(200 / 3))  # responses: A and C in time, B late
+    assert one.previous == dashboard.week_compliance(org, ctx, NOW - 7 * context.DAY)
     # A past `now` shifts the weeks and ignores what came after it: as of Sunday, the week to
     # Nov 8 still holds F's and G's first stops, and the week to Sunday F's second (missed); A came later.
     assert [(p, n) for _s, p, n in history.weekly_trend(org, ctx, at(15, 12), weeks=2)] == [(100.0, 2), (0.0, 1)]

@@ -184,3 +184,16 @@ def test_a_rebuild_that_stops_half_way_leaves_the_cache_unused_and_the_figures_r
         assert stops_cache.usable(store, load_context(store)) and cached_tickets(store) == store.tickets.count()
         assert store.scalar("SELECT count(*) FROM clock_cache_dirty") == 0
         assert figures(store) == changed
+
+
+def test_the_overviews_one_replay_gives_the_week_tiles_of_week_compliance(db: Path) -> None:
+    from comanage_tui.data.readmodel import dashboard
+
+    with Store(db, read_only=True) as store:
+        for now in MOMENTS:
+            ctx = load_context(store)
+            one = dashboard.history(store, ctx, now)
+            assert one.current == dashboard.week_compliance(store, ctx, now)
+            assert one.previous == dashboard.week_compliance(store, ctx, now - 7 * DAY)
+            assert one.weeks == dashboard.trend(store, ctx, now)
+            assert None not in one.current + one.previous

@@ -23,7 +23,7 @@ from comanage_tui.data.readmodel.figures import (
     left_text,
 )
 from comanage_tui.data.readmodel.freshness import SourceFreshness, header_text, source_freshness
-from comanage_tui.data.readmodel.history import Compliance, compliance_in_window, weekly_trend
+from comanage_tui.data.readmodel.history import Compliance, Replay, compliance_in_window, replay, weekly_trend
 from comanage_tui.data.readmodel.org import AreaSplit, HandoffStatus, handoff_statuses, raci_split
 from comanage_tui.data.sla.engine import ClockState
 from comanage_tui.data.store import Store
@@ -125,10 +125,32 @@ def week_compliance(store: Store, ctx: Context, end: float, clocks: list[TicketC
     return compliance_pair(compliance_in_window(store, ctx, end - WEEK, end, clocks))
 
 
-def trend(store: Store, ctx: Context, now: float, weeks: int = TREND_WEEKS) -> list[tuple[float, float | None, int]]:
+def trend(store: Store, ctx: Context, now: float, weeks: int = TREND_WEEKS,
+          replayed: Replay | None = None) -> list[tuple[float, float | None, int]]:
     """The chart's weeks, oldest first: `history.weekly_trend`, the snapshot's trend too, so the
     two always agree and the last two bars equal the compliance tiles."""
-    return weekly_trend(store, ctx, now, weeks)
+    return weekly_trend(store, ctx, now, weeks, replayed=replayed)
+
+
+@dataclass(frozen=True)
+class History:
+    """The Overview's history from one replay: this week's and the previous week's tiles, the trend."""
+
+    current: tuple[float | None, float | None]
+    previous: tuple[float | None, float | None]
+    weeks: list[tuple[float, float | None, int]]
+
+
+def history(store: Store, ctx: Context, now: float, weeks: int = TREND_WEEKS) -> History:
+    """One replay for the tiles and the trend: a week tile is `week_compliance` over [end - 7 days,
+    end) judged at `end`, which is what each trend week counts, so the last two weeks of the
+    replay are the two tiles (tests/data/test_readmodel.py compares them with `week_compliance`)."""
+    r = replay(store, ctx, now, weeks=weeks)
+
+    def pair(i: int) -> tuple[float | None, float | None]:
+        return tuple(m * 100 / (m + x) if m + x else None for m, x in (r.weeks[i], r.weeks_response[i]))
+
+    return History(pair(-1), pair(-2) if weeks > 1 else (None, None), trend(store, ctx, now, weeks, replayed=r))
 
 
 def kpis(clocks: list[TicketClock], eob: float, handoffs: list[HandoffStatus], internal: set[str],

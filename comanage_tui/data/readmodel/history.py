@@ -37,6 +37,8 @@ class Replay:
     held: dict[str, float]
     """Business seconds per holder (party key) of running time in [held_from, now)."""
     held_samples: Samples | None = None
+    weeks_response: list[list[int]] = dataclasses.field(default_factory=list)
+    """[met, missed] response clocks per week, as `weeks` counts resolution clocks."""
     """With `held_stats`: per priority and party, the resolution time each ticket that stopped in
     [window_start, now) was held (held_stats.add_sample)."""
 
@@ -48,8 +50,9 @@ def replay(
     """Walk every ticket active since the earliest of the starts once, and count what is asked for.
 
     - `window_start`: met/missed of clocks that stopped in [window_start, now), as of `now`;
-    - `weeks`: met/missed of resolution clocks per week of the `weeks` weeks before `now`, each
-      week [end - 7 days, end) judged as of its own `end` (see `weekly_trend` for why);
+    - `weeks`: met/missed of resolution (and, in `weeks_response`, response) clocks per week of
+      the `weeks` weeks before `now`, each week [end - 7 days, end) judged as of its own `end`
+      (see `weekly_trend` for why): the last two are the windows of the Overview's week tiles;
     - `held_from`: business seconds each party held a running ticket in [held_from, now).
     - `held_stats` (needs `window_start`): the samples of `held_stats.HELD_RULE`.
 
@@ -69,9 +72,10 @@ def replay(
     stopped: dict[str, dict[str, dict[str, ComplianceRow]]] = {
         name: {g: {} for g in ("all", *_GROUPINGS)} for name in ("response", "resolution")}
     buckets = [[0, 0] for _ in range(weeks)]
+    response_buckets = [[0, 0] for _ in range(weeks)]
     held: dict[str, float] = {}
     samples: Samples | None = {} if held_stats and window_start is not None else None
-    out = Replay(now, window_start, stopped, trend_start, buckets, held_from, held, samples)
+    out = Replay(now, window_start, stopped, trend_start, buckets, held_from, held, samples, response_buckets)
     if lo == inf:
         return out
     held_into = held if held_from is not None else None
@@ -79,54 +83,60 @@ def replay(
     window_from = window_start if window_start is not None else inf
     rows_for: dict[tuple, list[ComplianceRow]] = {}  # (clock, verdict holder, area, priority) -> the rows it counts in
 
-    def tally(index: int, at: float, until: float, elapsed: float, area: str | None, priority: str,
-              target: float | None, owner: str | None, target_at: Callable[[float], float] | None = None,
-              owner_of: Callable[[float], str] | None = None) -> None:
-        """Count one stop: in its trend week (judged at the week's end) and in the window (at `now`).
+    def count_window(index: int, owner: str, area: str | None, priority: str, met: int, missed: int) -> None:
+        """Add verdicts of stops in the window, judged at `now`, to every grouping they count in."""
+        key = (index, owner, area, priority)
+        rows = rows_for.get(key)
+        if rows is None:
+            by = stopped["response" if index == 0 else "resolution"]
+            rows = rows_for[key] = [
+                _row(by["all"], "all"), _row(by["party"], owner), _row(by["area"], area), _row(by["priority"], priority)]
+        for row in rows:
+            row.met += met
+            row.missed += missed
 
-        A cached stop brings its `target` and `owner`; a walked one brings `target_at` (the target
-        in force at a moment) and `owner_of` (the verdict holder against a target), asked only when needed.
+    def tally(index: int, at: float, until: float, elapsed: float, area: str | None, priority: str,
+              target_at: Callable[[float], float], owner_of: Callable[[float], str]) -> None:
+        """Count one walked stop: in its trend week (judged at the week's end) and in the window (at `now`).
+
+        `target_at` gives the target in force at a moment, `owner_of` the verdict holder against a
+        target; each is asked only when needed. The cached stops are counted the same way in SQL
+        (stops_cache.TREND_COUNTS, WINDOW_COUNTS).
         """
-        if at >= trend_start and index and weeks:
+        if at >= trend_start and weeks:
             i = min(int((at - trend_start) // WEEK), weeks - 1)
             end = trend_start + (i + 1) * WEEK
             if until > end:  # still stopped at the week's end (not reopened by then)
-                t = target if target is not None else target_at(end)
-                if party is None or (owner if owner is not None else owner_of(t)) == party:
-                    buckets[i][0 if elapsed <= t else 1] += 1
+                target = target_at(end)
+                if party is None or owner_of(target) == party:
+                    (buckets if index else response_buckets)[i][0 if elapsed <= target else 1] += 1
         if at >= window_from and until > now:
-            if target is None:
-                target = target_at(now)
-            if owner is None:
-                owner = owner_of(target)
-            if party is not None and owner != party:
-                return
-            key = (index, owner, area, priority)
-            rows = rows_for.get(key)
-            if rows is None:
-                by = stopped["response" if index == 0 else "resolution"]
-                rows = rows_for[key] = [
-                    _row(by["all"], "all"), _row(by["party"], owner), _row(by["area"], area), _row(by["priority"], priority)]
-            if elapsed <= target:
-                for row in rows:
-                    row.met += 1
-            else:
-                for row in rows:
-                    row.missed += 1
+            target = target_at(now)
+            owner = owner_of(target)
+            if party is None or owner == party:
+                count_window(index, owner, area, priority, *((1, 0) if elapsed <= target else (0, 1)))
 
     params = (now, lo, lo, lo)
     # The stops cache (stops_cache) answers for tickets it holds, when it was filled for this
-    # configuration and nothing else is asked of the walk (held time, samples).
+    # configuration and nothing else is asked of the walk (held time, samples): its stops are
+    # counted by SQLite, grouped, and only the other tickets are walked here.
     cached = held_into is None and samples is None and stops_cache.usable(store, ctx)
     if cached:
         with store.reading() as cur:
             tickets = cur.execute(
                 f"SELECT {TICKET_COLS} FROM tickets t WHERE {stops_cache.uncached_where()} AND {ACTIVE_SINCE} "
                 "ORDER BY t.id", params).fetchall()
-            found = cur.execute(stops_cache.WINDOW_STOPS, (verdicts_from, now, now, lo, lo, lo))
-            while part := found.fetchmany(5_000):
-                for index, at, until, elapsed, target, owner, area, priority in part:
-                    tally(index, at, inf if until is None else until, elapsed, area, priority, target, owner)
+            mine = {"now": now, "lo": lo, "party": party}
+            if weeks:
+                sql = stops_cache.TREND_COUNTS.format(party="" if party is None else "AND s.owner = :party")
+                for index, i, met, missed in cur.execute(sql, {**mine, "start": trend_start, "week": WEEK}):
+                    bucket = (buckets if index else response_buckets)[min(i, weeks - 1)]
+                    bucket[0] += met
+                    bucket[1] += missed
+            if window_start is not None:
+                sql = stops_cache.WINDOW_COUNTS.format(party="" if party is None else "AND s.owner = :party")
+                for index, owner, area, priority, met, missed in cur.execute(sql, {**mine, "start": window_start}):
+                    count_window(index, owner, area, priority, met, missed)
     else:
         tickets = store.rows(f"SELECT {TICKET_COLS} FROM tickets t WHERE {ACTIVE_SINCE} ORDER BY t.id", params)
     for (_tid, _ref, _title, area_id, priority, kind, _status, holder_id), events in stream_events(store, ctx, tickets):
@@ -145,7 +155,7 @@ def replay(
             if stop.at < verdicts_from or stop.at >= now:
                 continue
             index = 0 if stop.clock == "response" else 1
-            tally(index, stop.at, stop.until, stop.elapsed, area, priority, None, None,
+            tally(index, stop.at, stop.until, stop.elapsed, area, priority,
                   lambda t, i=index, ts=targets, p=policy, w=w: (ts or targets_at(p, w, t))[i],
                   lambda target, s=stop, w=w, cal=cal: verdict_holder(w, cal, s, target))
     return out

@@ -47,8 +47,6 @@ FORMAT = 1
 BATCH = 1_000
 """Tickets per write transaction of `refresh` (about 50 ms each on a 2-core machine)."""
 
-STOP_COLS = "s.clock, s.at, s.until, s.elapsed, s.target, s.owner, s.area, s.priority"
-
 
 def _plain(spec: Any) -> Any:
     if hasattr(spec, "model_dump"):
@@ -199,10 +197,25 @@ def uncached_where() -> str:
             "UNION ALL SELECT ticket_id FROM clock_cache INDEXED BY idx_clock_cache_replay WHERE replay = 1)")
 
 
-# The stops of [start, now) whose ticket is a candidate (candidates.ACTIVE_SINCE, on the ticket
-# times each stop carries). Parameters: start, now, now, start, start, start.
-WINDOW_STOPS = (f"SELECT {STOP_COLS} FROM clock_cache_stops s WHERE s.at >= ? AND s.at < ? AND s.opened_at <= ? "
-                "AND (s.closed_at IS NULL OR s.closed_at >= ? OR s.resolved_at >= ? OR s.first_response_at >= ?)")
+# Cached stops whose ticket is a candidate at `now` since `lo` (candidates.ACTIVE_SINCE, on the
+# ticket times each stop carries). `history.replay` counts them with these two grouped queries,
+# as its `tally` counts a walked stop: {party} is "" or "AND s.owner = :party".
+_CANDIDATE = ("s.at < :now AND s.opened_at <= :now AND (s.closed_at IS NULL OR s.closed_at >= :lo "
+              "OR s.resolved_at >= :lo OR s.first_response_at >= :lo)")
+_WEEK_OF = "CAST((s.at - :start) / :week AS INTEGER)"
+
+TREND_COUNTS = (
+    f"SELECT s.clock, {_WEEK_OF} AS i, sum(s.elapsed <= s.target), sum(s.elapsed > s.target) "
+    f"FROM clock_cache_stops s WHERE s.at >= :start AND {_CANDIDATE} "
+    f"AND (s.until IS NULL OR s.until > :start + ({_WEEK_OF} + 1) * :week) {{party}} GROUP BY 1, 2")
+"""Met and missed per clock and week from :start (week i = [start + i weeks, start + i + 1 weeks)),
+judged at each week's end: still stopped then."""
+
+WINDOW_COUNTS = (
+    "SELECT s.clock, s.owner, s.area, s.priority, sum(s.elapsed <= s.target), sum(s.elapsed > s.target) "
+    f"FROM clock_cache_stops s WHERE s.at >= :start AND {_CANDIDATE} "
+    "AND (s.until IS NULL OR s.until > :now) {party} GROUP BY 1, 2, 3, 4")
+"""Met and missed per clock, verdict holder, area and priority of stops in [:start, :now), judged at :now."""
 
 
 @dataclass
