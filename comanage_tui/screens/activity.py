@@ -16,11 +16,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from comanage_tui.data.readmodel.activity import PAGE, Change, changes, count, zone
 from comanage_tui.data.store import Store
 from comanage_tui.screens.listing import ListingScreen, Row, list_bindings, make_table
+from comanage_tui.widgets.footer import KeyFooter
 from comanage_tui.widgets.safe import text
 
 COLUMNS = [("When", "when", 11), ("Who", "who", 12), ("Kind", "kind", 8), ("What", "what", None)]
@@ -70,7 +71,7 @@ class ActivityScreen(ListingScreen):
         yield from self.list_head("filter: text in who, what, kind or when")
         yield make_table("act-table", COLUMNS, cursor_type="row", zebra_stripes=True)
         yield Static(id="act-preview")
-        yield Footer()
+        yield KeyFooter()
 
     # -- loading ------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from comanage_tui.data.errors import ComanageError
 from comanage_tui.data.models import Handoff, HandoffIn, HandoffState, HandoffUpdate, Party, Person
@@ -26,6 +26,7 @@ from comanage_tui.data.sla.explain import format_duration
 from comanage_tui.data.store import Store
 from comanage_tui.screens.listing import ListingScreen, Row, count, list_bindings, make_table
 from comanage_tui.screens.undo import UndoEntry
+from comanage_tui.widgets.footer import KeyFooter
 from comanage_tui.widgets.form import FormField, FormScreen, InfoScreen, PromptScreen, Submit
 from comanage_tui.widgets.safe import clean, text
 from comanage_tui.widgets.states import handoff_label, toned
@@ -139,7 +140,7 @@ class HandoffsScreen(ListingScreen):
         yield from self.list_head("filter: text in route, state, ticket or summary")
         yield make_table("ho-table", COLUMNS, cursor_type="row", zebra_stripes=True)
         yield Static(id="ho-preview")
-        yield Footer()
+        yield KeyFooter()
 
     # -- loading ------------------------------------------------------------------
 

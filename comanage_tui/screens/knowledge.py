@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import ContentSwitcher, DataTable, Footer, Static
+from textual.widgets import ContentSwitcher, DataTable, Static
 
 from comanage_tui.data.models import Area, CapabilitiesIn, KtDirection, KtItem, KtItemIn, KtItemUpdate, KtKind, KtStatus, Person
 from comanage_tui.data.readmodel.context import local_today
@@ -26,6 +26,7 @@ from comanage_tui.data.readmodel.kt import Coverage, kt_coverage
 from comanage_tui.data.store import Store
 from comanage_tui.screens.listing import ListingScreen, Row, count, list_bindings, make_table, plural
 from comanage_tui.screens.undo import UndoEntry
+from comanage_tui.widgets.footer import KeyFooter
 from comanage_tui.widgets.form import FormField, FormScreen, InfoScreen, Submit
 from comanage_tui.widgets.safe import clean, text
 
@@ -113,7 +114,7 @@ class KnowledgeScreen(ListingScreen):
             yield make_table("kt-backlog", BACKLOG_COLS, cursor_type="row", zebra_stripes=True)
             yield make_table("kt-coverage", COVERAGE_COLS, cursor_type="row", zebra_stripes=True)
         yield Static(id="kt-preview")
-        yield Footer()
+        yield KeyFooter()
 
     # -- loading ------------------------------------------------------------------
 

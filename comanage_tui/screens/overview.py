@@ -21,10 +21,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid
 from textual.message import Message
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from comanage_tui.screens.base import ComanageScreen
+from comanage_tui.widgets.footer import KeyFooter
 from comanage_tui.widgets.paged_table import Column, ListSource, PagedTable, Row, Sort
 from comanage_tui.widgets.safe import clean
 from comanage_tui.widgets.states import percent, toned, trend_arrow
@@ -102,7 +103,7 @@ class OverviewScreen(ComanageScreen):
         yield Static("Attention today", id="attention-title", classes="section-title")
         yield PagedTable(ATTENTION_COLUMNS, None, sort=Sort("state"), id="attention")
         yield Static("Compliance trend: computing…", id="trend")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#attention", PagedTable).focus()

@@ -20,10 +20,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from comanage_tui.screens.base import ComanageScreen
 from comanage_tui.screens.export import ExportScreen
+from comanage_tui.widgets.footer import KeyFooter
 from comanage_tui.widgets.safe import clean
 
 if TYPE_CHECKING:  # loaded in the worker
@@ -118,7 +119,7 @@ class ReviewScreen(ComanageScreen):
         yield Static("Review: computing…", id="review-period", markup=False)
         with VerticalScroll(id="review-body"):
             yield Static("", id="review-content")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         super().on_mount()

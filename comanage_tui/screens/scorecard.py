@@ -17,9 +17,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from comanage_tui.screens.base import ComanageScreen
+from comanage_tui.widgets.footer import KeyFooter
 from comanage_tui.widgets.safe import clean, text
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ class ScorecardScreen(ComanageScreen):
         yield Static("Loading…", id="card-picker")
         with VerticalScroll(id="card-body"):
             yield Static("Computing the scorecard…", id="card-text")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#card-body").focus()

@@ -14,12 +14,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from comanage_tui.data.models import Priority
 from comanage_tui.screens.base import ComanageScreen
 from comanage_tui.screens.filter_line import FilterLine
 from comanage_tui.widgets.fields import FieldInput
+from comanage_tui.widgets.footer import KeyFooter
 from comanage_tui.widgets.paged_table import Column, ListSource, PagedTable, Row, Sort
 from comanage_tui.widgets.safe import clean, text
 from comanage_tui.widgets.states import CLOCK_ORDER, clock_label
@@ -205,7 +206,7 @@ class SlaScreen(FilterLine, ComanageScreen):
         yield Static("Computing the open clocks…", id="sla-status", classes="status-line")
         yield PagedTable(COLUMNS, None, query=SlaFilter(), sort=Sort("due"), id="clocks")
         yield Static("", id="sla-ola", classes="status-line")  # the highlighted ticket's OLA hop
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.table.focus()

@@ -17,13 +17,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.coordinate import Coordinate
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from comanage_tui.data.models import AreaIn, Criticality, Party
 from comanage_tui.data.readmodel.org import TIME_FREED_RULE, AreaSplit, Workload, raci_split, time_freed_hours, workload
 from comanage_tui.data.store import Store
 from comanage_tui.screens.listing import ListingScreen, count, flex_width, list_bindings, make_table, plural
 from comanage_tui.screens.undo import UndoEntry
+from comanage_tui.widgets.footer import KeyFooter
 from comanage_tui.widgets.form import FormField, FormScreen, InfoScreen, Submit
 from comanage_tui.widgets.list_table import ListTable
 from comanage_tui.widgets.safe import clean, text
@@ -110,7 +111,7 @@ class SplitScreen(ListingScreen):
         load.can_focus = False  # read-only figures: Tab should not stop here
         yield load
         yield Static(id="split-freed")
-        yield Footer()
+        yield KeyFooter()
 
     # -- loading ------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from comanage_tui.data.errors import NotFound
 from comanage_tui.data.models import Handoff, Ticket, TicketEvent
@@ -24,6 +24,7 @@ from comanage_tui.data.sla.engine import Clock, Event
 from comanage_tui.data.sla.explain import Explanation, exact_duration, explain, format_duration, held_text
 from comanage_tui.screens.base import ComanageScreen
 from comanage_tui.screens.ticket_actions import Lookups, TicketActions, load_lookups
+from comanage_tui.widgets.footer import KeyFooter
 from comanage_tui.widgets.safe import clean, text
 from comanage_tui.widgets.states import clock_label, handoff_label, status_label, tone_style
 
@@ -80,7 +81,7 @@ class TicketDetailScreen(TicketActions, ComanageScreen):
             yield Static(id="detail-timeline")
             yield Static(id="detail-events")
             yield Static(id="detail-handoffs")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#detail-body").focus()

@@ -14,7 +14,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from comanage_tui.data.models import Priority
 from comanage_tui.data.repos.tickets import TicketQuery
@@ -23,6 +23,7 @@ from comanage_tui.screens.filter_line import FilterLine
 from comanage_tui.screens.ticket_actions import Lookups, TicketActions, load_lookups
 from comanage_tui.screens.ticket_source import TicketSource
 from comanage_tui.widgets.fields import FieldInput
+from comanage_tui.widgets.footer import KeyFooter
 from comanage_tui.widgets.paged_table import Column, PagedTable, Sort
 from comanage_tui.widgets.safe import clean
 
@@ -99,7 +100,7 @@ class TicketsScreen(FilterLine, TicketActions, ComanageScreen):
         self.source = TicketSource(self.comanage.store, lambda: self.comanage.reader)
         yield PagedTable(COLUMNS, self.source, query=TicketQuery(), sort=Sort("opened", True),
                          id="tickets")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.table.focus()
