@@ -20,8 +20,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import asdict, dataclass, field
-from itertools import groupby
-from operator import itemgetter
 from pathlib import Path
 
 from comanage_tui.data.readmodel import candidates
@@ -85,7 +83,7 @@ def _evaluate(conn: sqlite3.Connection, now: int, result: CheckResult, *, held: 
     # and `stored_spec`/`stored_policy` read them as plain objects (importing pydantic costs ~0.1 s).
     from comanage_tui.data.readmodel.figures import ClockCounts, end_of_business
     from comanage_tui.data.sla.calendar import BusinessCalendar, stored_spec
-    from comanage_tui.data.sla.engine import ClockState, ack_clock, compute_clocks, match_policy, stored_policy, walk
+    from comanage_tui.data.sla.engine import ClockState, ack_clock, clocks_of_walk, match_policy, stored_policy, walk
 
     parties = conn.execute("SELECT id, key, kind, calendar FROM parties ORDER BY kind = 'partner', name").fetchall()
     keys = {pid: key for pid, key, _k, _c in parties}
@@ -137,7 +135,7 @@ def _evaluate(conn: sqlite3.Connection, now: int, result: CheckResult, *, held: 
         if not _may_alarm(w, priorities, policy, cal, now, before_eob[policy.calendar]):
             continue
         result.replayed += 1
-        clocks = compute_clocks(evs, policy, cal, now)
+        clocks = clocks_of_walk(w, policy, cal, now)  # compute_clocks, without walking the log again
         for c in (clocks.response, clocks.resolution):
             counts.add(c, eob)
             if c.state == ClockState.BREACHED:
@@ -178,9 +176,17 @@ def _events(conn: sqlite3.Connection, ids: list[int]) -> dict[int, list[tuple]]:
     events: dict[int, list[tuple]] = {}
     for i in range(0, len(ids), 500):
         part = ids[i:i + 500]
-        cur = conn.execute(f"SELECT e.ticket_id, e.at, e.kind, e.status, e.party_id, e.person_id, e.priority FROM ticket_events e "
-                           f"WHERE e.ticket_id IN ({','.join('?' * len(part))}) ORDER BY e.ticket_id, e.seq", part)
-        events.update({tid: [r[1:] for r in rows] for tid, rows in groupby(cur, key=itemgetter(0))})
+        marks = ",".join("?" * len(part))
+        # How many rows each log has, then the rows as SQLite builds them: each log is a slice
+        # (as readmodel.clocks.read_event_logs), not every row rebuilt without its ticket id.
+        counts = conn.execute(f"SELECT ticket_id, count(*) FROM ticket_events WHERE ticket_id IN ({marks}) "
+                              "GROUP BY ticket_id ORDER BY ticket_id", part).fetchall()
+        rows = conn.execute(f"SELECT e.at, e.kind, e.status, e.party_id, e.person_id, e.priority FROM ticket_events e "
+                            f"WHERE e.ticket_id IN ({marks}) ORDER BY e.ticket_id, e.seq", part).fetchall()
+        at = 0
+        for tid, n in counts:
+            events[tid] = rows[at:at + n]
+            at += n
     return events
 
 
@@ -258,6 +264,9 @@ def run_check(db: Path, now: int, *, warn_at_risk: bool = False, held: bool = Fa
         result.error = str(exc)
         return result
     try:
+        # One read transaction: tickets, their event logs and the handoffs are one state of the
+        # file however often a writer commits meanwhile (the logs are sliced by their counts).
+        conn.execute("BEGIN")
         _freshness(conn, now, result)
         _evaluate(conn, now, result, held=held)
     except sqlite3.DatabaseError as exc:
@@ -270,6 +279,8 @@ def run_check(db: Path, now: int, *, warn_at_risk: bool = False, held: bool = Fa
         result.error = f"cannot evaluate {clean(db)}: {clean(str(exc))}"
         return result
     finally:
+        if conn.in_transaction:
+            conn.execute("COMMIT")
         conn.close()
     if result.breached:
         result.code = CRITICAL

@@ -215,7 +215,11 @@ def compute_clocks(events: Sequence[Event], policy: SlaPolicy, calendar: Busines
     """
     if not events:
         raise ValueError("empty event log: a ticket needs at least its 'opened' event")
-    w = walk(events, policy, now)
+    return clocks_of_walk(walk(events, policy, now), policy, calendar, now)
+
+
+def clocks_of_walk(w: Walk, policy: SlaPolicy, calendar: BusinessCalendar, now: float) -> TicketClocks:
+    """`compute_clocks` for a ticket already walked up to ``now`` with ``policy`` (one walk, not two)."""
     resp_target, res_target = _targets(policy, w.priority)
     bs = calendar.business_seconds
     resp_el = res_el = 0
