@@ -114,3 +114,27 @@ def test_the_review_shows_ola_compliance_per_party_as_ola_compliance_counts_it(h
     assert rows == {k: r.percent for k, r in direct.items() if r.met + r.missed}
     assert rows == {"internal": 100.0, "msp": 0.0}
     assert review.sla.ola_note.startswith("OLA compliance % = met / (met + missed)")
+
+
+def test_the_snapshots_ola_count_from_its_replay_equals_ola_compliance(tmp_path) -> None:
+    """The snapshot counts OLA hops from the walks of its one replay (OlaCounter): the same figures."""
+    from comanage_tui.data.demo import DemoOptions, write_demo_file
+    from comanage_tui.data.readmodel import history
+    from comanage_tui.data.readmodel.context import load_context
+    from comanage_tui.data.readmodel.ola import OlaCounter, load_olas, ola_compliance
+    from comanage_tui.data.store import Store
+    from tests.conftest import FIXED_NOW
+
+    db = tmp_path / "demo.db"
+    write_demo_file(db, DemoOptions(seed=3, tickets=900, now=FIXED_NOW, weeks=16))
+    with Store(db, read_only=True) as store:
+        olas = load_olas(store)
+        assert olas, "the demo has OLAs"
+        for end, days in ((FIXED_NOW, 30), (FIXED_NOW - 20 * 86_400, 7)):
+            ctx = load_context(store)
+            counter = OlaCounter(store, ctx, end - days * 86_400, end, olas)
+            history.replay(store, ctx, end, window_start=end - 30 * 86_400, weeks=12, held_from=end - 30 * 86_400,
+                           held_stats=True, on_walk=counter.visit)
+            expected = ola_compliance(store, load_context(store), end - days * 86_400, end, olas)
+            assert counter.out == expected
+            assert sum(r.met + r.missed for r in expected.by_party.values()) > 0

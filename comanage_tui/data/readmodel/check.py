@@ -24,7 +24,7 @@ from pathlib import Path
 
 from comanage_tui.data.readmodel import candidates
 from comanage_tui.data.text import clean
-from comanage_tui.data.timerange import in_range
+from comanage_tui.data.timerange import in_range, times_in_range
 
 OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
 STATE_NAMES = {OK: "OK", WARNING: "WARNING", CRITICAL: "CRITICAL", UNKNOWN: "UNKNOWN"}
@@ -121,7 +121,7 @@ def _evaluate(conn: sqlite3.Connection, now: int, result: CheckResult, *, held: 
         evs = events.get(tid)
         if not evs:
             continue
-        if not all(in_range(e[0]) for e in evs):
+        if not times_in_range(evs):
             result.invalid_dates += 1  # said in the line; replaying it would fail or take minutes
             continue
         cal = calendars[policy.calendar]
@@ -205,7 +205,7 @@ def _held_time(conn: sqlite3.Connection, now: int, result: CheckResult, covering
         for tid, area_id, priority, kind, holder_id in part:
             policy = covering(area_id, priority, kind, keys.get(holder_id, "?"))
             evs = events.get(tid)
-            if policy is None or not evs or not all(in_range(e[0]) for e in evs):
+            if policy is None or not evs or not times_in_range(evs):
                 continue
             add_sample(samples, walk(evs, policy, now), calendars[policy.calendar], priority, start, now)
     # Holders are party ids here: back to keys before summing up, so rows sort as the read model's do.

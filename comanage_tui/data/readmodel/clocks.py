@@ -17,7 +17,7 @@ from comanage_tui.data.sla.calendar import BusinessCalendar
 from comanage_tui.data.sla.engine import Clock, ClockState, compute_clocks, match_policy
 from comanage_tui.data.sla.policy import SlaPolicy
 from comanage_tui.data.store import Store
-from comanage_tui.data.timerange import in_range
+from comanage_tui.data.timerange import times_in_range
 
 NO_POLICY = "(no matching policy)"
 INVALID_DATE = "(a stored date outside 1970-2200)"  # shown instead of clocks; see data/timerange.py
@@ -164,7 +164,7 @@ def ticket_clocks(store: Store, ctx: Context, where: str, params: list | tuple, 
             out.append(TicketClock(tid, ref, title, area, priority, kind, status, holder, NO_POLICY, None, None))
             continue
         policy, calendar = found
-        if not all(in_range(e[0]) for e in events[tid]):  # hand-edited or old data: skipped, labelled, not fatal
+        if not times_in_range(events[tid]):  # hand-edited or old data: skipped, labelled, not fatal
             out.append(TicketClock(tid, ref, title, area, priority, kind, status, holder, INVALID_DATE, None, None))
             continue
         clocks = compute_clocks(events[tid], policy, calendar, now)

@@ -12,10 +12,11 @@ from comanage_tui.data.readmodel.clocks import ACTIVE_SINCE, TICKET_COLS, Ticket
 from comanage_tui.data.readmodel.context import DAY, Context
 from comanage_tui.data.readmodel.held_stats import Samples, add_sample
 from comanage_tui.data.sla.attribution import ATTRIBUTION_RULE, verdict_holder
-from comanage_tui.data.sla.engine import ClockState, clock_stops, targets_at, walk
+from comanage_tui.data.sla.engine import ClockState, Walk, clock_stops, targets_at, walk
 from comanage_tui.data.sla.explain import COMPLIANCE_RULE, ComplianceRow
+from comanage_tui.data.sla.policy import SlaPolicy
 from comanage_tui.data.store import Store
-from comanage_tui.data.timerange import in_range
+from comanage_tui.data.timerange import times_in_range
 
 WEEK = 7 * DAY
 _GROUPINGS = ("party", "area", "priority")
@@ -46,6 +47,7 @@ class Replay:
 def replay(
     store: Store, ctx: Context, now: float, *, window_start: float | None = None, weeks: int = 0,
     held_from: float | None = None, party: str | None = None, held_stats: bool = False,
+    on_walk: Callable[[tuple, list, SlaPolicy, Walk], None] | None = None,
 ) -> Replay:
     """Walk every ticket active since the earliest of the starts once, and count what is asked for.
 
@@ -55,6 +57,9 @@ def replay(
       (see `weekly_trend` for why): the last two are the windows of the Overview's week tiles;
     - `held_from`: business seconds each party held a running ticket in [held_from, now).
     - `held_stats` (needs `window_start`): the samples of `held_stats.HELD_RULE`.
+    - `on_walk(ticket row, events, policy, walk)` sees every ticket walked, so another count
+      (the snapshot's OLA compliance, `ola.OlaCounter`) needs no walk of its own; with it, no
+      ticket is taken from the stops cache.
 
     `party` keeps only the verdicts that belong to that party (held time covers everyone).
     A verdict belongs to the party that held the ticket when the clock stopped (met) or ran
@@ -120,7 +125,7 @@ def replay(
     # The stops cache (stops_cache) answers for tickets it holds, when it was filled for this
     # configuration and nothing else is asked of the walk (held time, samples): its stops are
     # counted by SQLite, grouped, and only the other tickets are walked here.
-    cached = held_into is None and samples is None and stops_cache.usable(store, ctx)
+    cached = held_into is None and samples is None and on_walk is None and stops_cache.usable(store, ctx)
     if cached:
         with store.reading() as cur:
             tickets = cur.execute(
@@ -139,12 +144,15 @@ def replay(
                     count_window(index, owner, area, priority, met, missed)
     else:
         tickets = store.rows(f"SELECT {TICKET_COLS} FROM tickets t WHERE {ACTIVE_SINCE} ORDER BY t.id", params)
-    for (_tid, _ref, _title, area_id, priority, kind, _status, holder_id), events in stream_events(store, ctx, tickets):
+    for ticket, events in stream_events(store, ctx, tickets):
+        _tid, _ref, _title, area_id, priority, kind, _status, holder_id = ticket
         area, _holder, found_policy = resolve(ctx, area_id, priority, kind, holder_id)
-        if found_policy is None or not events or not all(in_range(e[0]) for e in events):
+        if found_policy is None or not events or not times_in_range(events):
             continue  # an out-of-range stored date is labelled in ticket_clocks, never counted here
         policy, cal = found_policy
         w = walk(events, policy, now)
+        if on_walk is not None:
+            on_walk(ticket, events, policy, w)
         stops = clock_stops(w, cal, held_into, held_since)
         if samples is not None:
             add_sample(samples, w, cal, priority, window_start, now, party)

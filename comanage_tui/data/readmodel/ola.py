@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from comanage_tui.data.readmodel.clocks import ACTIVE_SINCE, TICKET_COLS, TicketClock, resolve, stream_events
 from comanage_tui.data.readmodel.context import Context
 from comanage_tui.data.readmodel.figures import hm
-from comanage_tui.data.sla.engine import ClockState, Event
-from comanage_tui.data.sla.ola import Hop, ola_hops
+from comanage_tui.data.sla.engine import ClockState, Event, walk
+from comanage_tui.data.sla.ola import Hop, hops_of_walk, ola_hops
 from comanage_tui.data.sla.ola_spec import OlaSpec
+from comanage_tui.data.sla.policy import SlaPolicy
 from comanage_tui.data.store import Store
-from comanage_tui.data.timerange import in_range
+from comanage_tui.data.timerange import times_in_range
 
 OLA_RULE = (
     "OLA compliance % = met / (met + missed) over hops that ended (passed on or resolved) within the window, "
@@ -116,16 +117,38 @@ def ola_compliance(store: Store, ctx: Context, start: float, end: float, olas: d
     has. Events are read a batch of tickets at a time; only counters are kept.
     """
     olas = load_olas(store) if olas is None else olas
-    out = OlaCompliance(start, end, OLA_RULE)
+    counter = OlaCounter(store, ctx, start, end, olas)
     tickets = store.rows(f"SELECT {TICKET_COLS} FROM tickets t WHERE {ACTIVE_SINCE} ORDER BY t.id", (end, start, start, start))
-    for (_tid, _ref, _title, area_id, priority, kind, _status, holder_id), events in stream_events(store, ctx, tickets):
+    for row, events in stream_events(store, ctx, tickets):
+        _tid, _ref, _title, area_id, priority, kind, _status, holder_id = row
         _area, _holder, found = resolve(ctx, area_id, priority, kind, holder_id)
-        if found is None or not events or not all(in_range(e[0]) for e in events):
+        if found is None or not events or not times_in_range(events):
             continue
-        for hop in ola_hops(events, found[0], olas, ctx.calendars, end):
+        counter.visit(row, events, found[0], walk(events, found[0], end))
+    return counter.out
+
+
+class OlaCounter:
+    """`ola_compliance` counted from walks made elsewhere: `history.replay(..., on_walk=counter.visit)`
+    walks each ticket once for the snapshot's compliance, trend, held time and OLAs alike.
+
+    `visit` gets every ticket the replay walks at `end` (its candidates may reach further back
+    than `start`); only the candidates of [start, end) count, as `ola_compliance` selects them.
+    """
+
+    def __init__(self, store: Store, ctx: Context, start: float, end: float, olas: dict[str, OlaSpec]):
+        self.out = OlaCompliance(start, end, OLA_RULE)
+        self.start, self.end, self.olas, self.calendars = start, end, olas, ctx.calendars
+        self.candidates = {r[0] for r in store.rows(f"SELECT t.id FROM tickets t WHERE {ACTIVE_SINCE}",
+                                                    (end, start, start, start))}
+
+    def visit(self, row: tuple, events: list[tuple], policy: SlaPolicy, w) -> None:
+        if row[0] not in self.candidates:
+            return
+        start, end = self.start, self.end
+        for hop in hops_of_walk(w, events, policy, self.olas, self.calendars, end):
             if hop.is_open or (hop.end is not None and start <= hop.end < end):
-                _count(out, hop)
-    return out
+                _count(self.out, hop)
 
 
 def _count(out: OlaCompliance, hop: Hop) -> None:

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 
 from comanage_tui.data.models import Area, KtItem, KtStatus, Party, PartyKind
 from comanage_tui.data.readmodel.context import DAY, Context, local_today
-from comanage_tui.data.readmodel.held import held_in_window
+from comanage_tui.data.readmodel.held import HeldWindow, held_in_window
 from comanage_tui.data.readmodel.held_stats import HELD_RULE
 from comanage_tui.data.readmodel.history import Compliance, compliance_in_window
-from comanage_tui.data.readmodel.ola import OLA_RULE, OlaRow, load_olas, ola_compliance
+from comanage_tui.data.readmodel.ola import OLA_RULE, OlaCompliance, OlaRow, load_olas, ola_compliance
 from comanage_tui.data.readmodel.org import handoff_statuses, raci_split
 from comanage_tui.data.sla.engine import ClockState
 from comanage_tui.data.store import Store
@@ -127,10 +127,13 @@ def default_window(now: float, days: int = DEFAULT_DAYS) -> tuple[float, float]:
 
 
 def party_scorecards(store: Store, ctx: Context, start: float, end: float, parties: Sequence[str] | None = None, *,
-                     compliance: Compliance | None = None) -> list[Scorecard]:
+                     compliance: Compliance | None = None, held: HeldWindow | None = None,
+                     ola: OlaCompliance | None = None) -> list[Scorecard]:
     """Scorecards of `parties` (keys; default every party, internal first) over [start, end), from one pass each source.
 
-    `compliance` may carry `compliance_in_window` over the same window (unscoped) when the caller has it.
+    `compliance` may carry `compliance_in_window` over the same window (unscoped), and `held`
+    `held_in_window` over it (unscoped), and `ola` `ola_compliance` over it, when the caller has
+    them (the snapshot does, from its one replay).
 
     Raises:
         ValueError: `start` is not before `end`, or a key is not a party.
@@ -145,8 +148,12 @@ def party_scorecards(store: Store, ctx: Context, start: float, end: float, parti
     comp = compliance if compliance is not None else compliance_in_window(store, ctx, start, end)
     if (comp.start, comp.end) != (start, end):
         raise ValueError(f"compliance covers [{comp.start}, {comp.end}), not [{start}, {end})")
-    olas = ola_compliance(store, ctx, start, end, load_olas(store))
-    held = held_in_window(store, ctx, start, end).rows
+    if ola is not None and (ola.start, ola.end) != (start, end):
+        raise ValueError(f"OLA compliance covers [{ola.start}, {ola.end}), not [{start}, {end})")
+    olas = ola if ola is not None else ola_compliance(store, ctx, start, end, load_olas(store))
+    if held is not None and (held.start, held.end) != (start, end):
+        raise ValueError(f"held time covers [{held.start}, {held.end}), not [{start}, {end})")
+    held_rows = (held if held is not None else held_in_window(store, ctx, start, end)).rows
     statuses = [s for s in handoff_statuses(store, ctx, end, open_only=False) if start <= s.handoff.requested_at < end]
     splits = raci_split(store, ctx, end, window_days=(end - start) / DAY)
     kt = _kt_by_party(store, ctx, end)
@@ -161,7 +168,7 @@ def party_scorecards(store: Store, ctx: Context, start: float, end: float, parti
             party=by_key[key], start=start, end=end, sla=sla, ola=olas.party(key),
             ola_by_priority=[ola_prio[p] for p in sorted(ola_prio)],
             held=[Held(r.priority, r.tickets, r.median_minutes * 60, r.p90_minutes * 60)
-                  for r in sorted(held, key=lambda r: _rank(r.priority)) if r.party == key],
+                  for r in sorted(held_rows, key=lambda r: _rank(r.priority)) if r.party == key],
             handoffs=_handoffs(key, statuses),
             kt=kt.get(key, Knowledge()),
             areas=[AreaRole(s.area, s.letters[key], dict(sorted(s.drift.items())), s.recent_tickets)

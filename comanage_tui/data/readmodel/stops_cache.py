@@ -40,7 +40,7 @@ from comanage_tui.data.readmodel.context import Context, load_context
 from comanage_tui.data.sla.attribution import verdict_holder
 from comanage_tui.data.sla.engine import clock_stops, targets_at, walk
 from comanage_tui.data.store import Store
-from comanage_tui.data.timerange import in_range
+from comanage_tui.data.timerange import times_in_range
 
 FORMAT = 1
 """Bumped when what a cached row means changes; part of the fingerprint."""
@@ -93,7 +93,7 @@ def ticket_stops(ctx: Context, row: tuple, events: list[tuple]) -> list[tuple] |
     """
     _tid, _ref, _title, area_id, priority, kind, _status, holder_id = row
     area, _holder, found = resolve(ctx, area_id, priority, kind, holder_id)
-    if found is None or not events or not all(in_range(e[0]) for e in events):
+    if found is None or not events or not times_in_range(events):
         return []
     policy, cal = found
     horizon = max(e[0] for e in events) + 1

@@ -94,7 +94,14 @@ def ola_hops(
     """Every hop of the ticket up to ``now``, oldest first, each with its OLA clock (see the module docstring)."""
     if not events:
         return []
-    w = walk(events, policy, now)
+    return hops_of_walk(walk(events, policy, now), events, policy, olas, calendars, now)
+
+
+def hops_of_walk(
+    w, events: Sequence[Event], policy: SlaPolicy, olas: Mapping[str, OlaSpec],
+    calendars: Mapping[str, BusinessCalendar], now: float,
+) -> list[Hop]:
+    """`ola_hops` for a ticket already walked up to ``now`` with ``policy`` (`w`, an engine Walk)."""
     spans: list[list[Any]] = []  # [party, start, end, ended, next party, running pieces [(s, e)]]
     cur: list[Any] | None = None
     for s, e, phase, holder, _status, _resp in w.segments:

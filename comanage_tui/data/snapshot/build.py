@@ -19,6 +19,7 @@ from comanage_tui.data.readmodel import coverage as RCov
 from comanage_tui.data.readmodel import held as RHeld
 from comanage_tui.data.readmodel import history as RH
 from comanage_tui.data.readmodel import kt as RK
+from comanage_tui.data.readmodel import ola as ROla
 from comanage_tui.data.readmodel import org as RO
 from comanage_tui.data.readmodel import scorecard as RS
 from comanage_tui.data.readmodel.figures import count_clocks
@@ -102,9 +103,11 @@ def build_snapshot(store: Store, opts: SnapshotOptions) -> Snapshot:
 
     open_rows = RC.open_ticket_clocks(store, ctx, now)
     open_rows_scope = [r for r in open_rows if RC.concerns(r, opts.party)] if opts.party else open_rows
-    # One walk per ticket serves the 30-day compliance, the 12-week trend and the workload.
+    # One walk per ticket serves the 30-day compliance, the 12-week trend, the workload, the
+    # time held and the parties' OLA compliance.
+    olas = ROla.OlaCounter(store, ctx, now - WINDOW_DAYS * DAY, now, ROla.load_olas(store))
     replayed = RH.replay(store, ctx, now, window_start=now - WINDOW_DAYS * DAY, weeks=TREND_WEEKS,
-                        held_from=now - WINDOW_DAYS * DAY, party=opts.party, held_stats=True)
+                        held_from=now - WINDOW_DAYS * DAY, party=opts.party, held_stats=True, on_walk=olas.visit)
     window = RH.compliance_in_window(store, ctx, now - WINDOW_DAYS * DAY, now, open_rows=open_rows_scope, replayed=replayed,
                                      party=opts.party)
     snap_compliance = _compliance_model(window, b.iso)
@@ -114,8 +117,8 @@ def build_snapshot(store: Store, opts: SnapshotOptions) -> Snapshot:
     handoffs = b.handoff_rows()
     raci = b.raci_rows()
     workload, freed = b.workload_rows(replayed)
-    held_time = _held_model(RHeld.held_in_window(store, ctx, now - WINDOW_DAYS * DAY, now, replayed=replayed,
-                                                 party=opts.party))
+    held_window = RHeld.held_in_window(store, ctx, now - WINDOW_DAYS * DAY, now, replayed=replayed, party=opts.party)
+    held_time = _held_model(held_window)
     knowledge = b.knowledge(raci)
     # The same counting rules as the Overview and `check` (readmodel.figures).
     counts = count_clocks((c for r in open_rows_scope for c in r.open_clocks), RX.end_of_business_today(ctx, now))
@@ -145,7 +148,8 @@ def build_snapshot(store: Store, opts: SnapshotOptions) -> Snapshot:
     )
     # Each party's scorecard over the same window (all parties' verdicts: the scoped replay above keeps one party's).
     cards = RS.party_scorecards(store, ctx, now - WINDOW_DAYS * DAY, now, [opts.party] if opts.party else None,
-                                compliance=None if opts.party else window)
+                                compliance=None if opts.party else window, held=None if opts.party else held_window,
+                                ola=olas.out)
     snap = Snapshot(
         generated_at=b.iso(now), as_of=b.iso(now), timezone=getattr(zone, "key", "UTC"), scope=opts.party,
         include_notes=opts.include_notes,

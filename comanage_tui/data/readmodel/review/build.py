@@ -30,7 +30,7 @@ from comanage_tui.data.sla.engine import STOPPED, ClockState, clock_stops, compu
 from comanage_tui.data.sla.estimates import Estimates
 from comanage_tui.data.store import Store
 from comanage_tui.data.text import UNSAFE
-from comanage_tui.data.timerange import in_range
+from comanage_tui.data.timerange import times_in_range
 
 DAY = 86_400
 PRIORITIES = ("P1", "P2", "P3", "P4")
@@ -97,7 +97,7 @@ def ticket_figures(store: Store, ctx: RX.Context, start: int, end: int, estimate
     for row, events in stream_events(store, ctx, tickets):
         _tid, _ref, _title, area_id, priority, kind, _status, holder_id, hours_spent = row
         area, holder, found = resolve(ctx, area_id, priority, kind, holder_id)
-        if found is None or not events or not all(in_range(e[0]) for e in events):
+        if found is None or not events or not times_in_range(events):
             continue  # no policy, or a stored date the calendar cannot walk (labelled on the ticket screens)
         policy, cal = found
         area_key = area or NO_AREA
