@@ -151,9 +151,10 @@ class HandoffsScreen(ListingScreen):
     def fetch(self, store: Store, now: int, open_only: bool) -> HandoffsLoaded:
         """The handoffs (open and returned ones unless closed are shown) and the names the forms offer."""
         ctx = self.read_context(store, now)
-        statuses = handoff_statuses(store, ctx, now, open_only=False)
-        if open_only:  # a returned handoff waits on its sender: it stays in the default list
-            statuses = [s for s in statuses if s.handoff.state.is_open or s.handoff.state == HandoffState.RETURNED]
+        # A returned handoff waits on its sender: it stays in the default list. Only these are
+        # read by default; years of accepted handoffs are read when the closed ones are shown.
+        states = (HandoffState.REQUESTED, HandoffState.ACKNOWLEDGED, HandoffState.RETURNED) if open_only else None
+        statuses = handoff_statuses(store, ctx, now, open_only=False, states=states)
         return HandoffsLoaded(statuses, list(ctx.parties.values()), ctx.people(store))
 
     def on_handoffs_loaded(self, message: HandoffsLoaded) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -63,13 +64,20 @@ class Context:
     def people(self, store: Store) -> list[Person]:
         return list(self.past.people) if self.past is not None else store.org.people()
 
-    def handoffs(self, store: Store, *, open_only: bool, open_at: float | None = None) -> list[Handoff]:
-        """Oldest request first. As of a past moment: those requested by then, in the state they had then."""
+    def handoffs(self, store: Store, *, open_only: bool, open_at: float | None = None,
+                 states: Sequence[str] | None = None, requested_from: float | None = None) -> list[Handoff]:
+        """Oldest request first. As of a past moment: those requested by then, in the state they had then.
+
+        `states` and `requested_from` narrow the list (in SQL for today's records): a screen or a
+        window that needs a few handoffs does not read every handoff ever made.
+        """
         if self.past is not None:
-            return self.past.handoffs(store, open_only=open_only or open_at is not None)
+            listed = self.past.handoffs(store, open_only=open_only or open_at is not None)
+            return [h for h in listed if (states is None or h.state in states)
+                    and (requested_from is None or h.requested_at >= requested_from)]
         if open_at is not None:
-            return store.handoffs.list(open_only=False, open_at=open_at, limit=100_000)
-        return store.handoffs.list(open_only=open_only, limit=100_000)
+            return store.handoffs.list(open_only=False, open_at=open_at, limit=-1, states=states, requested_from=requested_from)
+        return store.handoffs.list(open_only=open_only, limit=-1, states=states, requested_from=requested_from)
 
 
 def load_context(store: Store, as_of: int | None = None) -> Context:

@@ -154,7 +154,8 @@ def party_scorecards(store: Store, ctx: Context, start: float, end: float, parti
     if held is not None and (held.start, held.end) != (start, end):
         raise ValueError(f"held time covers [{held.start}, {held.end}), not [{start}, {end})")
     held_rows = (held if held is not None else held_in_window(store, ctx, start, end)).rows
-    statuses = [s for s in handoff_statuses(store, ctx, end, open_only=False) if start <= s.handoff.requested_at < end]
+    statuses = [s for s in handoff_statuses(store, ctx, end, open_only=False, requested_from=start)
+                if start <= s.handoff.requested_at < end]
     splits = raci_split(store, ctx, end, window_days=(end - start) / DAY)
     kt = _kt_by_party(store, ctx, end)
     out = []

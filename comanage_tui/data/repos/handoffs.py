@@ -7,7 +7,7 @@ and the handoff never disagree about who holds it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from comanage_tui.data.errors import InvalidInput, NotFound
@@ -39,11 +39,19 @@ class HandoffRepo(Repo):
         return Handoff.model_validate(dict(row))
 
     def list(self, *, open_only: bool = True, ticket_id: int | None = None, limit: int = 1000,
-             open_at: float | None = None) -> list[Handoff]:
-        """Oldest request first. `open_at`: only those open at that moment (requested by then, not closed by then)."""
+             open_at: float | None = None, states: Sequence[str] | None = None,
+             requested_from: float | None = None) -> list[Handoff]:
+        """Oldest request first. `open_at`: only those open at that moment (requested by then, not closed by then);
+        `states`: only those in these states; `requested_from`: only those requested then or later."""
         clauses, params = [], []
         if open_only:
             clauses.append("h.state IN ('requested', 'acknowledged')")
+        if states is not None:
+            clauses.append(f"h.state IN ({','.join('?' * len(states))})")
+            params += list(states)
+        if requested_from is not None:
+            clauses.append("h.requested_at >= ?")
+            params.append(requested_from)
         if open_at is not None:
             clauses.append("h.requested_at <= ? AND (h.closed_at IS NULL OR h.closed_at > ?)")
             params += [open_at, open_at]

@@ -179,7 +179,7 @@ class HandoffCounts:
 def handoff_counts(store: Store, ctx: RX.Context, start: int, end: int) -> dict[str, HandoffCounts]:
     """"all" and per direction ("from → to"): handoffs requested in [start, end), judged at `end`."""
     out: dict[str, HandoffCounts] = defaultdict(HandoffCounts)
-    for s in RO.handoff_statuses(store, ctx, end, open_only=False):
+    for s in RO.handoff_statuses(store, ctx, end, open_only=False, requested_from=start):
         h = s.handoff
         if not start <= h.requested_at < end:
             continue
