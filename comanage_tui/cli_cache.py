@@ -16,18 +16,13 @@ def cache_group() -> None:
     """
 
 
-def _existing(c: Ctx) -> None:
-    if not c.db.exists():
-        fail(f"no database at {c.db}; create the demo with 'comanage demo' or point --db at yours")
-
-
 @cache_group.command("status")
 @click.pass_obj
 def cache_status(c: Ctx) -> None:
     """How many tickets have their stops cached, and whether the cache matches today's policies."""
     from comanage_tui.data.readmodel import stops_cache
 
-    _existing(c)
+    c.require_db()
     store = c.store(read_only=True)
     try:
         s = stops_cache.status(store)
@@ -55,7 +50,7 @@ def cache_rebuild(c: Ctx, full: bool) -> None:
     from comanage_tui.data.errors import ComanageError
     from comanage_tui.data.readmodel import stops_cache
 
-    _existing(c)
+    c.require_db()
     started = time.perf_counter()
     store = c.store()
     try:
@@ -77,7 +72,7 @@ def cache_drop(c: Ctx) -> None:
     from comanage_tui.data.errors import ComanageError
     from comanage_tui.data.readmodel import stops_cache
 
-    _existing(c)
+    c.require_db()
     store = c.store()
     try:
         stops_cache.drop(store)

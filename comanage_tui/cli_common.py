@@ -45,6 +45,11 @@ class Ctx:
             return explicit
         return self.moment if self.moment is not None else int(time.time())
 
+    def require_db(self) -> None:
+        """Stop with one line when the database file does not exist (commands that only read it)."""
+        if not self.db.exists():
+            fail(f"no database at {self.db}; create the demo with 'comanage demo' or point --db at yours")
+
     def store(self, *, create: bool = False, read_only: bool | None = None):  # returns a Store (imported when used)
         """Open the Store, turning any ComanageError into a one-line message and exit code 1."""
         from comanage_tui.data.errors import ComanageError

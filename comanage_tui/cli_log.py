@@ -32,8 +32,7 @@ def log_cmd(c: Ctx, since: str | None, actor: str | None, kind: str | None, limi
     from comanage_tui.data.readmodel import activity
     from comanage_tui.data.text import clean
 
-    if not c.db.exists():
-        fail(f"no database at {c.db}; create the demo with 'comanage demo' or point --db at yours")
+    c.require_db()
     store = c.store(read_only=True)
     try:
         start = None if since is None else activity.parse_since(since, c.now())

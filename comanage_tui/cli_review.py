@@ -39,8 +39,7 @@ def review_cmd(c: Ctx, quarter_text: str | None, month_text: str | None, date_fr
     from comanage_tui.data.review.write import render_text, write_review
     from comanage_tui.data.text import clean
 
-    if not c.db.exists():
-        fail(f"no database at {c.db}; create the demo with 'comanage demo' or point --db at yours")
+    c.require_db()
     store = c.store(read_only=True)
     try:
         cal = load_context(store).internal_calendar()

@@ -34,8 +34,7 @@ def scorecard_cmd(c: Ctx, party: str, start_text: str | None, end_text: str | No
     from comanage_tui.data.errors import ComanageError
     from comanage_tui.data.snapshot.scorecard_doc import build_scorecard, render_scorecard, write_scorecard
 
-    if not c.db.exists():
-        fail(f"no database at {c.db}; create the demo with 'comanage demo' or point --db at yours")
+    c.require_db()
     store = c.store(read_only=True)
     try:
         card = build_scorecard(store, party, start, end)

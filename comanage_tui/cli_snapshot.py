@@ -48,8 +48,7 @@ def snapshot_cmd(c: Ctx, fmt: str, out: str | None, as_of: str | None, since: Pa
     from comanage_tui.data.text import clean
     from comanage_tui.data.timerange import RANGE_TEXT, refs_with_invalid_dates
 
-    if not c.db.exists():
-        fail(f"no database at {c.db}; create the demo with 'comanage demo' or point --db at yours")
+    c.require_db()
     try:
         previous = load_previous(since) if since is not None else None
     except ComanageError as exc:

@@ -132,7 +132,7 @@ def test_the_snapshots_ola_count_from_its_replay_equals_ola_compliance(tmp_path)
         assert olas, "the demo has OLAs"
         for end, days in ((FIXED_NOW, 30), (FIXED_NOW - 20 * 86_400, 7)):
             ctx = load_context(store)
-            counter = OlaCounter(store, ctx, end - days * 86_400, end, olas)
+            counter = OlaCounter.for_window(store, ctx, end - days * 86_400, end, olas)
             history.replay(store, ctx, end, window_start=end - 30 * 86_400, weeks=12, held_from=end - 30 * 86_400,
                            held_stats=True, on_walk=counter.visit)
             expected = ola_compliance(store, load_context(store), end - days * 86_400, end, olas)

@@ -7,6 +7,8 @@ and _responded (migration m005) they cost what the window holds: on a million ti
 260 weeks, the open tickets are found in 5 ms instead of 180 ms. (For a moment years back,
 the lookups match most tickets and are somewhat slower than a scan; that is the rare case.)
 
+`event_logs` reads tickets' events for both.
+
 Each comes in two spellings with the same meaning: positional (`?`, the read model's) and
 named (`:now`, `:start`, `comanage check`'s); tests/data/test_candidates.py keeps them equal.
 """
@@ -69,3 +71,25 @@ def count_combination(conn, combo: tuple, now: float) -> tuple[int, int]:
         "WHERE area_id IS ? AND priority = ? AND kind = ? AND holder_party_id = ? AND opened_at <= ?",
         (now, *combo, now)).fetchone()
     return n, n_open or 0
+
+
+def event_logs(cur, ids: list[int], columns: str, source: str) -> dict[int, list[tuple]]:
+    """Event logs of `ids` (a few hundred at most), each the rows `SELECT {columns} {source}` gives
+    for it in `seq` order (`source` names ticket_events as `e`); `cur`: a cursor or connection
+    inside one read transaction.
+
+    SQLite builds the tuples; how many belong to each ticket comes from a count, so each log is
+    a slice of the rows rather than every row rebuilt in Python without its ticket id. The read
+    model (`clocks.read_event_logs`) and `check` both read events this way.
+    """
+    marks = ",".join("?" * len(ids))
+    counts = cur.execute(f"SELECT ticket_id, count(*) FROM ticket_events WHERE ticket_id IN ({marks}) "
+                         "GROUP BY ticket_id ORDER BY ticket_id", ids).fetchall()
+    rows = cur.execute(f"SELECT {columns} {source} WHERE e.ticket_id IN ({marks}) ORDER BY e.ticket_id, e.seq",
+                       ids).fetchall()
+    out: dict[int, list[tuple]] = {}
+    at = 0
+    for tid, n in counts:
+        out[tid] = rows[at:at + n]
+        at += n
+    return out

@@ -175,18 +175,8 @@ def _events(conn: sqlite3.Connection, ids: list[int]) -> dict[int, list[tuple]]:
     (not a subquery, which would scan the tickets table a second time), 500 at a time."""
     events: dict[int, list[tuple]] = {}
     for i in range(0, len(ids), 500):
-        part = ids[i:i + 500]
-        marks = ",".join("?" * len(part))
-        # How many rows each log has, then the rows as SQLite builds them: each log is a slice
-        # (as readmodel.clocks.read_event_logs), not every row rebuilt without its ticket id.
-        counts = conn.execute(f"SELECT ticket_id, count(*) FROM ticket_events WHERE ticket_id IN ({marks}) "
-                              "GROUP BY ticket_id ORDER BY ticket_id", part).fetchall()
-        rows = conn.execute(f"SELECT e.at, e.kind, e.status, e.party_id, e.person_id, e.priority FROM ticket_events e "
-                            f"WHERE e.ticket_id IN ({marks}) ORDER BY e.ticket_id, e.seq", part).fetchall()
-        at = 0
-        for tid, n in counts:
-            events[tid] = rows[at:at + n]
-            at += n
+        events.update(candidates.event_logs(conn, ids[i:i + 500], "e.at, e.kind, e.status, e.party_id, e.person_id, e.priority",
+                                            "FROM ticket_events e"))
     return events
 
 

@@ -81,24 +81,10 @@ _BATCH = 500  # tickets per read of events: SQLite walks idx_events_ticket for a
 
 
 def read_event_logs(store: Store, ids: list[int]) -> dict[int, list[tuple]]:
-    """Event logs of `ids` (at most a few hundred) as the plain tuples `sla.walk` unpacks.
-
-    SQLite builds the `(at, kind, status, party key, person id, priority)` tuples; how many
-    belong to each ticket comes from a count in the same read transaction, so each log is a
-    slice of the rows rather than every row rebuilt in Python without its ticket id.
-    """
-    marks = ",".join("?" * len(ids))
+    """Event logs of `ids` (at most a few hundred) as the plain tuples `sla.walk` unpacks:
+    `(at, kind, status, party key, person id, priority)`, read in one transaction (candidates.event_logs)."""
     with store.reading() as cur:
-        counts = cur.execute(f"SELECT ticket_id, count(*) FROM ticket_events WHERE ticket_id IN ({marks}) "
-                             "GROUP BY ticket_id ORDER BY ticket_id", ids).fetchall()
-        rows = cur.execute(f"SELECT {_EVENT_COLS} {_EVENT_FROM} WHERE e.ticket_id IN ({marks}) "
-                           "ORDER BY e.ticket_id, e.seq", ids).fetchall()
-    out: dict[int, list[tuple]] = {}
-    i = 0
-    for tid, n in counts:
-        out[tid] = rows[i:i + n]
-        i += n
-    return out
+        return candidates.event_logs(cur, ids, _EVENT_COLS, _EVENT_FROM)
 
 
 def _load(store: Store, ctx: Context, where: str, params: list | tuple) -> tuple[list, dict[int, list[tuple]]]:

@@ -12,7 +12,8 @@ from comanage_tui.data.readmodel.clocks import ACTIVE_SINCE, TICKET_COLS, Ticket
 from comanage_tui.data.readmodel.context import DAY, Context
 from comanage_tui.data.readmodel.held_stats import Samples, add_sample
 from comanage_tui.data.sla.attribution import ATTRIBUTION_RULE, verdict_holder
-from comanage_tui.data.sla.engine import ClockState, Walk, clock_stops, targets_at, walk
+from comanage_tui.data.sla.calendar import BusinessCalendar
+from comanage_tui.data.sla.engine import ClockState, Stop, Walk, clock_stops, targets_at, walk
 from comanage_tui.data.sla.explain import COMPLIANCE_RULE, ComplianceRow
 from comanage_tui.data.sla.policy import SlaPolicy
 from comanage_tui.data.store import Store
@@ -38,10 +39,10 @@ class Replay:
     held: dict[str, float]
     """Business seconds per holder (party key) of running time in [held_from, now)."""
     held_samples: Samples | None = None
-    weeks_response: list[list[int]] = dataclasses.field(default_factory=list)
-    """[met, missed] response clocks per week, as `weeks` counts resolution clocks."""
     """With `held_stats`: per priority and party, the resolution time each ticket that stopped in
     [window_start, now) was held (held_stats.add_sample)."""
+    weeks_response: list[list[int]] = dataclasses.field(default_factory=list)
+    """[met, missed] response clocks per week, as `weeks` counts resolution clocks."""
 
 
 def replay(
@@ -100,24 +101,27 @@ def replay(
             row.met += met
             row.missed += missed
 
-    def tally(index: int, at: float, until: float, elapsed: float, area: str | None, priority: str,
-              target_at: Callable[[float], float], owner_of: Callable[[float], str]) -> None:
+    def tally(stop: Stop, area: str | None, priority: str, w: Walk, policy: SlaPolicy, cal: BusinessCalendar,
+              targets: tuple[int, int] | None) -> None:
         """Count one walked stop: in its trend week (judged at the week's end) and in the window (at `now`).
 
-        `target_at` gives the target in force at a moment, `owner_of` the verdict holder against a
-        target; each is asked only when needed. The cached stops are counted the same way in SQL
+        A verdict is met when the elapsed time is within the target in force at the moment judged
+        (sla.stopped_state); `targets` is that pair when the ticket kept one priority. The verdict
+        holder is found only when needed. The cached stops are counted the same way in SQL
         (stops_cache.TREND_COUNTS, WINDOW_COUNTS).
         """
+        at, until, elapsed = stop.at, stop.until, stop.elapsed
+        index = 0 if stop.clock == "response" else 1
         if at >= trend_start and weeks:
             i = min(int((at - trend_start) // WEEK), weeks - 1)
             end = trend_start + (i + 1) * WEEK
             if until > end:  # still stopped at the week's end (not reopened by then)
-                target = target_at(end)
-                if party is None or owner_of(target) == party:
+                target = (targets or targets_at(policy, w, end))[index]
+                if party is None or verdict_holder(w, cal, stop, target) == party:
                     (buckets if index else response_buckets)[i][0 if elapsed <= target else 1] += 1
         if at >= window_from and until > now:
-            target = target_at(now)
-            owner = owner_of(target)
+            target = (targets or targets_at(policy, w, now))[index]
+            owner = verdict_holder(w, cal, stop, target)
             if party is None or owner == party:
                 count_window(index, owner, area, priority, *((1, 0) if elapsed <= target else (0, 1)))
 
@@ -129,18 +133,19 @@ def replay(
     if cached:
         with store.reading() as cur:
             tickets = cur.execute(
-                f"SELECT {TICKET_COLS} FROM tickets t WHERE {stops_cache.uncached_where()} AND {ACTIVE_SINCE} "
+                f"SELECT {TICKET_COLS} FROM tickets t WHERE {stops_cache.UNCACHED} AND {ACTIVE_SINCE} "
                 "ORDER BY t.id", params).fetchall()
             mine = {"now": now, "lo": lo, "party": party}
+            only = "" if party is None else "AND s.owner = :party"
             if weeks:
-                sql = stops_cache.TREND_COUNTS.format(party="" if party is None else "AND s.owner = :party")
-                for index, i, met, missed in cur.execute(sql, {**mine, "start": trend_start, "week": WEEK}):
+                for index, i, met, missed in cur.execute(stops_cache.TREND_COUNTS.format(party=only),
+                                                         {**mine, "start": trend_start, "week": WEEK}):
                     bucket = (buckets if index else response_buckets)[min(i, weeks - 1)]
                     bucket[0] += met
                     bucket[1] += missed
             if window_start is not None:
-                sql = stops_cache.WINDOW_COUNTS.format(party="" if party is None else "AND s.owner = :party")
-                for index, owner, area, priority, met, missed in cur.execute(sql, {**mine, "start": window_start}):
+                for index, owner, area, priority, met, missed in cur.execute(stops_cache.WINDOW_COUNTS.format(party=only),
+                                                                             {**mine, "start": window_start}):
                     count_window(index, owner, area, priority, met, missed)
     else:
         tickets = store.rows(f"SELECT {TICKET_COLS} FROM tickets t WHERE {ACTIVE_SINCE} ORDER BY t.id", params)
@@ -156,16 +161,11 @@ def replay(
         stops = clock_stops(w, cal, held_into, held_since)
         if samples is not None:
             add_sample(samples, w, cal, priority, window_start, now, party)
-        # A verdict is met when the elapsed time is within the target in force at the moment
-        # judged (sla.stopped_state); nearly every ticket keeps one priority, so one target pair.
+        # Nearly every ticket keeps one priority, so one target pair serves every moment judged.
         targets = targets_at(policy, w, now) if len(w.priorities) < 2 else None
         for stop in stops:
-            if stop.at < verdicts_from or stop.at >= now:
-                continue
-            index = 0 if stop.clock == "response" else 1
-            tally(index, stop.at, stop.until, stop.elapsed, area, priority,
-                  lambda t, i=index, ts=targets, p=policy, w=w: (ts or targets_at(p, w, t))[i],
-                  lambda target, s=stop, w=w, cal=cal: verdict_holder(w, cal, s, target))
+            if verdicts_from <= stop.at < now:
+                tally(stop, area, priority, w, policy, cal, targets)
     return out
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from comanage_tui.data.readmodel.clocks import ACTIVE_SINCE, TICKET_COLS, TicketClock, resolve, stream_events
 from comanage_tui.data.readmodel.context import Context
 from comanage_tui.data.readmodel.figures import hm
-from comanage_tui.data.sla.engine import ClockState, Event, walk
+from comanage_tui.data.sla.engine import ClockState, Event, Walk, walk
 from comanage_tui.data.sla.ola import Hop, hops_of_walk, ola_hops
 from comanage_tui.data.sla.ola_spec import OlaSpec
 from comanage_tui.data.sla.policy import SlaPolicy
@@ -117,8 +117,8 @@ def ola_compliance(store: Store, ctx: Context, start: float, end: float, olas: d
     has. Events are read a batch of tickets at a time; only counters are kept.
     """
     olas = load_olas(store) if olas is None else olas
-    counter = OlaCounter(store, ctx, start, end, olas)
     tickets = store.rows(f"SELECT {TICKET_COLS} FROM tickets t WHERE {ACTIVE_SINCE} ORDER BY t.id", (end, start, start, start))
+    counter = OlaCounter(ctx, start, end, olas, {r[0] for r in tickets})
     for row, events in stream_events(store, ctx, tickets):
         _tid, _ref, _title, area_id, priority, kind, _status, holder_id = row
         _area, _holder, found = resolve(ctx, area_id, priority, kind, holder_id)
@@ -136,13 +136,18 @@ class OlaCounter:
     than `start`); only the candidates of [start, end) count, as `ola_compliance` selects them.
     """
 
-    def __init__(self, store: Store, ctx: Context, start: float, end: float, olas: dict[str, OlaSpec]):
+    def __init__(self, ctx: Context, start: float, end: float, olas: dict[str, OlaSpec], candidates: set[int]):
         self.out = OlaCompliance(start, end, OLA_RULE)
         self.start, self.end, self.olas, self.calendars = start, end, olas, ctx.calendars
-        self.candidates = {r[0] for r in store.rows(f"SELECT t.id FROM tickets t WHERE {ACTIVE_SINCE}",
-                                                    (end, start, start, start))}
+        self.candidates = candidates
 
-    def visit(self, row: tuple, events: list[tuple], policy: SlaPolicy, w) -> None:
+    @classmethod
+    def for_window(cls, store: Store, ctx: Context, start: float, end: float, olas: dict[str, OlaSpec]) -> OlaCounter:
+        """A counter for [start, end) whose candidates are read here (for a replay that walks more tickets)."""
+        ids = {r[0] for r in store.rows(f"SELECT t.id FROM tickets t WHERE {ACTIVE_SINCE}", (end, start, start, start))}
+        return cls(ctx, start, end, olas, ids)
+
+    def visit(self, row: tuple, events: list[tuple], policy: SlaPolicy, w: Walk) -> None:
         if row[0] not in self.candidates:
             return
         start, end = self.start, self.end

@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
@@ -79,7 +80,7 @@ def usable(store: Store, ctx: Context) -> bool:
     """True when the cache was filled for this context's configuration (and the schema has it)."""
     try:
         stored = store.scalar("SELECT fingerprint FROM clock_cache_state WHERE id = 1 AND complete = 1")
-    except Exception:
+    except sqlite3.OperationalError:  # an older schema opened read-only has no cache: walk everything
         return False
     return stored is not None and stored == fingerprint(ctx)
 
@@ -191,10 +192,9 @@ def drop(store: Store) -> None:
         _empty(conn)
 
 
-def uncached_where() -> str:
-    """SQL condition on alias `t`: the tickets a reader must walk while the cache is usable."""
-    return ("t.id IN (SELECT ticket_id FROM clock_cache_dirty "
+UNCACHED = ("t.id IN (SELECT ticket_id FROM clock_cache_dirty "
             "UNION ALL SELECT ticket_id FROM clock_cache INDEXED BY idx_clock_cache_replay WHERE replay = 1)")
+"""SQL condition on alias `t`: the tickets a reader must walk while the cache is usable."""
 
 
 # Cached stops whose ticket is a candidate at `now` since `lo` (candidates.ACTIVE_SINCE, on the
