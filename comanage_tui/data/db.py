@@ -13,7 +13,8 @@ from comanage_tui.data.errors import DatabaseProblem
 MIGRATION_SET = "comanage"
 # The migrations this code knows, in order (tests assert it matches migrations.py). Kept
 # as plain names so opening an up-to-date database needs no sqlite-utils import.
-SCHEMA = ("m001_core_schema", "m002_query_indexes", "m003_olas", "m004_sync_state", "m005_history_at_scale")
+SCHEMA = ("m001_core_schema", "m002_query_indexes", "m003_olas", "m004_sync_state", "m005_history_at_scale",
+          "m006_review_at_scale")
 
 
 def known_migrations() -> list[str]:

@@ -316,6 +316,50 @@ def m005_history_at_scale(db: Database) -> None:
     )
 
 
+@migrations()
+def m006_review_at_scale(db: Database) -> None:
+    """What the period review and OLA compliance need from each ticket, in the clock-stops cache.
+
+    Per ticket (`clock_cache`): when it opened, the party and priority it opened with, and for
+    each clock when it ran out, who held it then, and from when it is over its target
+    (`sla.engine.exceeding`); per stop, who held the ticket just before it; per hop, its OLA
+    clock (`clock_cache_hops`). Derived like the rest of the cache: its entries are emptied
+    here and refilled by the next refresh (`comanage cache rebuild`, or any import or sync).
+    """
+    db.executescript(
+        """
+        DELETE FROM clock_cache_state;
+        DELETE FROM clock_cache_stops;
+        DELETE FROM clock_cache;
+        DELETE FROM clock_cache_dirty;
+        -- opened NULL: the ticket counts in no figure (no policy, no events, or a date out of range).
+        ALTER TABLE clock_cache ADD COLUMN opened INTEGER;
+        ALTER TABLE clock_cache ADD COLUMN first_party TEXT;
+        ALTER TABLE clock_cache ADD COLUMN first_priority TEXT;
+        ALTER TABLE clock_cache ADD COLUMN response_ran_out REAL;
+        ALTER TABLE clock_cache ADD COLUMN response_exceeded REAL;
+        ALTER TABLE clock_cache ADD COLUMN response_breach_holder TEXT;
+        ALTER TABLE clock_cache ADD COLUMN resolution_ran_out REAL;
+        ALTER TABLE clock_cache ADD COLUMN resolution_exceeded REAL;
+        ALTER TABLE clock_cache ADD COLUMN resolution_breach_holder TEXT;
+        ALTER TABLE clock_cache_stops ADD COLUMN held_by TEXT;
+        -- ended_at NULL: the hop is still open after the ticket's last event; target NULL: no OLA clock.
+        CREATE TABLE clock_cache_hops (
+            ticket_id INTEGER NOT NULL REFERENCES clock_cache(ticket_id) ON DELETE CASCADE,
+            n INTEGER NOT NULL,
+            party TEXT NOT NULL,
+            started_at INTEGER NOT NULL,
+            ended_at INTEGER,
+            priority TEXT,
+            target REAL,
+            elapsed REAL NOT NULL,
+            exceeded REAL,
+            PRIMARY KEY (ticket_id, n)
+        ) WITHOUT ROWID;
+        """
+    )
+
+
 def known_migrations() -> list[str]:
     """Names of the migrations this version of the code knows, in order."""
     return [m.name for m in migrations._migrations]  # sqlite-utils exposes no public list

@@ -57,7 +57,7 @@ def test_db_comes_from_environment_variable(tmp_path: Path) -> None:
     db = tmp_path / "env.db"
     assert run("init", env={"COMANAGE_DB": str(db)}).returncode == 0
     info = run("info", env={"COMANAGE_DB": str(db)})
-    assert info.returncode == 0 and str(db) in info.stdout and "m005_history_at_scale" in info.stdout
+    assert info.returncode == 0 and str(db) in info.stdout and "m006_review_at_scale" in info.stdout
 
 
 def test_missing_database_is_a_one_line_error(tmp_path: Path) -> None:

@@ -49,7 +49,14 @@ def test_the_index_forms_select_what_the_plain_conditions_do(db: Path, back_days
                 return [r[0] for r in conn.execute(f"SELECT t.id FROM tickets t WHERE {where} ORDER BY t.id", params)]
 
             assert ids(candidates.ACTIVE_SINCE_NAMED) == ids(PLAIN_ACTIVE_SINCE)
+            rows = conn.execute(f"SELECT t.id, {candidates.TIMES} FROM tickets t ORDER BY t.id").fetchall()
+            assert [r[0] for r in rows if candidates.active_since(r[1:], now, params["start"])] == ids(PLAIN_ACTIVE_SINCE)
             assert ids(candidates.OPEN_AT_NAMED) == ids(PLAIN_OPEN_AT)
+            positional = (params["now"], params["start"], params["start"], params["start"])
+            assert [r[0] for r in conn.execute(f"SELECT t.id FROM tickets t WHERE {candidates.ACTIVE_SINCE_PLAIN} "
+                                               "ORDER BY t.id", positional)] == ids(PLAIN_ACTIVE_SINCE)
+            assert [r[0] for r in conn.execute(f"SELECT t.id FROM tickets t WHERE {candidates.OPEN_AT_PLAIN} ORDER BY t.id",
+                                               (now, now))] == ids(PLAIN_OPEN_AT)
             assert ids(PLAIN_OPEN_AT), "an empty selection would prove nothing"
     finally:
         conn.close()

@@ -3,6 +3,7 @@ computed for another configuration, and the triggers keep it exact whatever chan
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 import subprocess
 from pathlib import Path
@@ -12,6 +13,9 @@ import pytest
 from comanage_tui.data.demo import DemoOptions, write_demo_file
 from comanage_tui.data.readmodel import history, stops_cache
 from comanage_tui.data.readmodel.context import load_context
+from comanage_tui.data.readmodel.ola import ola_compliance
+from comanage_tui.data.readmodel.review.build import TicketFigures, build_review, ticket_figures
+from comanage_tui.data.readmodel.review.period import quarter
 from comanage_tui.data.store import Store
 from tests.cli.test_cli import comanage_cmd
 from tests.conftest import FIXED_NOW
@@ -50,7 +54,18 @@ def figures(store: Store) -> list:
             out.append(history.compliance_in_window(store, ctx, now - 30 * DAY, now, party=party))
             out.append(history.weekly_trend(store, ctx, now, 12, party=party))
         out.append(history.weekly_trend(store, ctx, now, 20))
+        for days in (1, 7, 30, 91):  # the review's ticket figures and OLA compliance, over the same windows
+            out.append(_review_figures(ticket_figures(store, ctx, now - days * DAY, now)))
+            out.append(ola_compliance(store, ctx, now - days * DAY, now))
+    # A whole review (2026Q3 against 2026Q2): every figure it shows, as its JSON gives them.
+    out.append(build_review(store, quarter(dt.date(2026, 8, 1))).model_dump(mode="json"))
     return out
+
+
+def _review_figures(f: TicketFigures) -> TicketFigures:
+    """Order-free: the walked tickets come before the cached ones, so each list of times is sorted."""
+    f.resolve_seconds = {prio: sorted(values) for prio, values in f.resolve_seconds.items() if values}
+    return f
 
 
 def cached_tickets(store: Store) -> int:
@@ -69,6 +84,13 @@ def test_figures_are_identical_with_the_cache_dropped_full_and_partly_stale(db: 
         # Every verdict window must have found stops: an empty comparison would prove nothing.
         assert sum(c.overall["resolution"].met + c.overall["resolution"].missed for c in full
                    if isinstance(c, history.Compliance)) > 1_000
+        # ... nor a review window without breaches, resolutions, backlog or OLA verdicts.
+        tickets = [f for f in full if isinstance(f, TicketFigures)]
+        assert sum(f.breaches["all"] for f in tickets) > 100 and sum(f.backlog["all"] for f in tickets) > 100
+        assert sum(len(v) for f in tickets for v in f.resolve_seconds.values()) > 1_000
+        olas = [o for o in full if not isinstance(o, (list, dict, TicketFigures, history.Compliance))]
+        assert sum(r.met + r.missed for o in olas for r in o.by_party.values()) > 1_000
+        assert sum(r.breached for o in olas for r in o.by_party.values()) > 10
 
         # Half the tickets cached: the rest are walked, the sum is the same.
         stops_cache.refresh(store, batch=100)
@@ -162,7 +184,7 @@ def test_a_rebuild_that_stops_half_way_leaves_the_cache_unused_and_the_figures_r
         store.sla.load_toml(text.replace("resolution_minutes = 480", "resolution_minutes = 300"))
         changed = figures(store)
         assert changed != expected
-        real = stops_cache.ticket_stops
+        real = stops_cache.ticket_entry
         calls = {"n": 0}
 
         def failing(ctx, row, events):
@@ -171,13 +193,13 @@ def test_a_rebuild_that_stops_half_way_leaves_the_cache_unused_and_the_figures_r
                 raise OSError("disk full")
             return real(ctx, row, events)
 
-        monkeypatch.setattr(stops_cache, "ticket_stops", failing)
+        monkeypatch.setattr(stops_cache, "ticket_entry", failing)
         with pytest.raises(OSError):
             stops_cache.refresh(store, batch=200)
         assert 0 < cached_tickets(store) < store.tickets.count()  # the first batches were committed ...
         assert not stops_cache.usable(store, load_context(store))  # ... but nobody reads them yet
         assert figures(store) == changed
-        monkeypatch.setattr(stops_cache, "ticket_stops", real)
+        monkeypatch.setattr(stops_cache, "ticket_entry", real)
         half = cached_tickets(store)
         result = stops_cache.refresh(store)  # carries on where it stopped
         assert result.computed == store.tickets.count() - half

@@ -11,6 +11,7 @@ from comanage_tui.data.models import Area, Handoff, KtItem, Party, Person
 from comanage_tui.data.readmodel.figures import end_of_business
 from comanage_tui.data.readmodel.past import PastState, state_as_of
 from comanage_tui.data.sla.calendar import BusinessCalendar
+from comanage_tui.data.sla.ola_spec import OlaSpec
 from comanage_tui.data.sla.policy import SlaPolicy
 from comanage_tui.data.store import Store
 
@@ -25,6 +26,8 @@ class Context:
     calendars: dict[str, BusinessCalendar]
     parties: dict[int, Party]
     areas: dict[int, Area]
+    olas: dict[str, OlaSpec] = field(default_factory=dict)
+    """The OLAs by party key (what `readmodel.ola.load_olas` reads)."""
     events: dict[int, list[tuple]] = field(default_factory=dict, repr=False)
     """Event tuples per ticket id, loaded once per context: clocks, trend and workload share them."""
     resolved: dict[tuple, tuple] = field(default_factory=dict, repr=False)
@@ -85,13 +88,19 @@ def load_context(store: Store, as_of: int | None = None) -> Context:
     if as_of is not None:
         past = state_as_of(store, as_of)
         return Context(policies=store.sla.policies(), calendars=store.sla.calendar_map(),
-                       parties=past.parties, areas=past.areas, past=past)
+                       parties=past.parties, areas=past.areas, olas=load_olas(store), past=past)
     return Context(
         policies=store.sla.policies(),
         calendars=store.sla.calendar_map(),
         parties={p.id: p for p in store.org.parties()},
         areas={a.id: a for a in store.org.areas()},
+        olas=load_olas(store),
     )
+
+
+def load_olas(store: Store) -> dict[str, OlaSpec]:
+    """The OLAs by party key."""
+    return {o.party: o for o in store.sla.olas()}
 
 
 def local_today(ctx: Context, now: float) -> dt.date:

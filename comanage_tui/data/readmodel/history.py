@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from comanage_tui.data.readmodel import stops_cache
-from comanage_tui.data.readmodel.clocks import ACTIVE_SINCE, TICKET_COLS, TicketClock, open_ticket_clocks, resolve, stream_events
+from comanage_tui.data.readmodel.clocks import (
+    ACTIVE_SINCE,
+    TICKET_COLS,
+    TicketClock,
+    open_ticket_clocks,
+    resolve,
+    stream_events,
+    ticket_clocks,
+)
 from comanage_tui.data.readmodel.context import DAY, Context
 from comanage_tui.data.readmodel.held_stats import Samples, add_sample
 from comanage_tui.data.sla.attribution import ATTRIBUTION_RULE, verdict_holder
@@ -133,7 +141,7 @@ def replay(
     if cached:
         with store.reading() as cur:
             tickets = cur.execute(
-                f"SELECT {TICKET_COLS} FROM tickets t WHERE {stops_cache.UNCACHED} AND {ACTIVE_SINCE} "
+                f"SELECT {TICKET_COLS} FROM tickets t WHERE {stops_cache.UNCACHED_ACTIVE_SINCE} "
                 "ORDER BY t.id", params).fetchall()
             mine = {"now": now, "lo": lo, "party": party}
             only = "" if party is None else "AND s.owner = :party"
@@ -202,20 +210,16 @@ def compliance_in_window(
     r = replay(store, ctx, end, window_start=start, party=party) if replayed is None else replayed
     if (r.now, r.window_start) != (end, start):
         raise ValueError(f"replay covers [{r.window_start}, {r.now}), not [{start}, {end})")
-    open_rows = open_ticket_clocks(store, ctx, end) if open_rows is None else open_rows
     groups = {name: {g: {k: dataclasses.replace(row) for k, row in rows.items()} for g, rows in by.items()}
               for name, by in r.stopped.items()}
-    for t in open_rows:
-        for c in t.open_clocks:
-            # In flight: the party holding the ticket now; once breached, the one that held it when it ran out.
-            owner = t.owner(c)
-            if party is not None and owner != party:
-                continue
-            by = groups[c.name]
-            for row in (_row(by["all"], "all"), _row(by["party"], owner), _row(by["area"], t.area),
-                        _row(by["priority"], t.priority)):
-                row.in_flight += 1
-                row.breached += c.state == ClockState.BREACHED
+    # In flight: the party holding the ticket now; once breached, the one that held it when it ran out.
+    for name, owner, area, priority, breached in _in_flight(store, ctx, end, open_rows):
+        if party is not None and owner != party:
+            continue
+        by = groups[name]
+        for row in (_row(by["all"], "all"), _row(by["party"], owner), _row(by["area"], area), _row(by["priority"], priority)):
+            row.in_flight += 1
+            row.breached += breached
     overall = {}
     by_grouping: dict[str, dict[str, list[ComplianceRow]]] = {}
     for name, by in groups.items():
@@ -226,6 +230,21 @@ def compliance_in_window(
         overall[name] = by["all"].get("all") or ComplianceRow("all", 0, 0, 0, 0, None)
         by_grouping[name] = {g: [by[g][k] for k in sorted(by[g])] for g in _GROUPINGS}
     return Compliance(start, end, f"{COMPLIANCE_RULE} {ATTRIBUTION_RULE}", overall, by_grouping)
+
+
+def _in_flight(store: Store, ctx: Context, now: float,
+               open_rows: list[TicketClock] | None) -> Iterator[tuple[str, str, str | None, str, bool]]:
+    """(clock, owner, area, priority, breached) of every clock open at `now`: from `open_rows`
+    when given, else from the stops cache for the tickets it holds and computed for the rest."""
+    if open_rows is None:
+        if stops_cache.usable(store, ctx):
+            yield from stops_cache.in_flight(store, ctx, now)
+            open_rows = ticket_clocks(store, ctx, stops_cache.UNCACHED_OPEN_AT, (now, now), now)
+        else:
+            open_rows = open_ticket_clocks(store, ctx, now)
+    for t in open_rows:
+        for c in t.open_clocks:
+            yield c.name, t.owner(c), t.area, t.priority, c.state == ClockState.BREACHED
 
 
 def weekly_trend(

@@ -6,11 +6,13 @@ statuses), so tickets no policy covers have no OLA clocks, as they have no SLA c
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+from comanage_tui.data.readmodel import stops_cache
+from comanage_tui.data.readmodel.candidates import TIMES, active_since
 from comanage_tui.data.readmodel.clocks import ACTIVE_SINCE, TICKET_COLS, TicketClock, resolve, stream_events
-from comanage_tui.data.readmodel.context import Context
+from comanage_tui.data.readmodel.context import Context, load_olas
 from comanage_tui.data.readmodel.figures import hm
 from comanage_tui.data.sla.engine import ClockState, Event, Walk, walk
 from comanage_tui.data.sla.ola import Hop, hops_of_walk, ola_hops
@@ -24,11 +26,6 @@ OLA_RULE = (
     "each credited to the party that held the ticket on that hop and judged on its own OLA calendar; hops still "
     "open at the window's end are in flight; hops of a party with no OLA target for the priority are counted apart."
 )
-
-
-def load_olas(store: Store) -> dict[str, OlaSpec]:
-    """The OLAs by party key."""
-    return {o.party: o for o in store.sla.olas()}
 
 
 def ticket_ola_hops(store: Store, ticket_id: int, now: float) -> list[Hop]:
@@ -82,16 +79,17 @@ class OlaRow:
         judged = self.met + self.missed
         return self.met * 100 / judged if judged else None
 
-    def add(self, hop: Hop) -> None:
-        if hop.state is None:
+    def add(self, state: ClockState | None) -> None:
+        """Count one hop in this state (None: no OLA clock)."""
+        if state is None:
             self.without_target += 1
-        elif hop.state == ClockState.MET:
+        elif state == ClockState.MET:
             self.met += 1
-        elif hop.state == ClockState.MISSED:
+        elif state == ClockState.MISSED:
             self.missed += 1
         else:
             self.in_flight += 1
-            self.breached += hop.state == ClockState.BREACHED
+            self.breached += state == ClockState.BREACHED
 
 
 @dataclass
@@ -110,22 +108,67 @@ class OlaCompliance:
 
 
 def ola_compliance(store: Store, ctx: Context, start: float, end: float, olas: dict[str, OlaSpec] | None = None) -> OlaCompliance:
-    """Hops that ended in [start, end) and hops open at `end`, per party and priority: one walk per ticket.
+    """Hops that ended in [start, end) and hops open at `end`, per party and priority."""
+    return ola_compliances(store, ctx, [(start, end)], olas)[0]
 
-    Candidates are the tickets a clock could stop or run for in the window (`ACTIVE_SINCE`,
+
+def ola_compliances(store: Store, ctx: Context, windows: Sequence[tuple[float, float]],
+                    olas: dict[str, OlaSpec] | None = None) -> list[OlaCompliance]:
+    """`ola_compliance` of each window, from one read of the tickets any of them needs.
+
+    Candidates are the tickets a clock could stop or run for in a window (`ACTIVE_SINCE`,
     as for SLA compliance): a hop ends at a stop or a reassignment, which an active ticket
-    has. Events are read a batch of tickets at a time; only counters are kept.
+    has. The hops the stops cache holds (when it was filled with these OLAs) are counted from
+    it; the other tickets are walked, their events read a batch of tickets at a time.
     """
-    olas = load_olas(store) if olas is None else olas
-    tickets = store.rows(f"SELECT {TICKET_COLS} FROM tickets t WHERE {ACTIVE_SINCE} ORDER BY t.id", (end, start, start, start))
-    counter = OlaCounter(ctx, start, end, olas, {r[0] for r in tickets})
+    olas = ctx.olas if olas is None else olas
+    lo, hi = min(start for start, _ in windows), max(end for _, end in windows)
+    cached = olas == ctx.olas and stops_cache.usable(store, ctx)
+    params = (hi, lo, lo, lo)  # every window's candidates are among these
+    where = stops_cache.UNCACHED_ACTIVE_SINCE if cached else ACTIVE_SINCE
+    tickets = store.rows(f"SELECT {TICKET_COLS}, {TIMES} FROM tickets t WHERE {where} ORDER BY t.id", params)
+    counters = [OlaCounter(ctx, start, end, olas, {r[0] for r in tickets if active_since(r[8:], end, start)})
+                for start, end in windows]
     for row, events in stream_events(store, ctx, tickets):
-        _tid, _ref, _title, area_id, priority, kind, _status, holder_id = row
+        _tid, _ref, _title, area_id, priority, kind, _status, holder_id = row[:8]
         _area, _holder, found = resolve(ctx, area_id, priority, kind, holder_id)
         if found is None or not events or not times_in_range(events):
             continue
-        counter.visit(row, events, found[0], walk(events, found[0], end))
-    return counter.out
+        for counter in counters:
+            if row[0] in counter.candidates:
+                counter.visit(row, events, found[0], walk(events, found[0], counter.end))
+    if cached:
+        with store.reading() as cur:
+            hops = cur.execute(_CACHED_HOPS, (*params, lo, hi)).fetchall()
+        for counter in counters:
+            for party, priority, state in cached_hop_states(hops, counter.start, counter.end):
+                _count_state(counter.out, party, priority, state)
+    return [counter.out for counter in counters]
+
+
+_CACHED_HOPS = (
+    f"SELECT {TIMES}, h.party, h.priority, h.target, h.elapsed, h.exceeded, h.started_at, h.ended_at FROM tickets t "
+    "JOIN clock_cache c ON c.ticket_id = t.id JOIN clock_cache_hops h ON h.ticket_id = t.id "
+    f"WHERE {ACTIVE_SINCE} AND {stops_cache.CACHED} AND (h.ended_at IS NULL OR h.ended_at >= ?) AND h.started_at < ?")
+"""The cached hops of the candidates of [lo, hi) (ACTIVE_SINCE's parameters, then lo, hi) that any window in it may count."""
+
+
+def cached_hop_states(hops: list[tuple], start: float, end: float) -> Iterator[tuple[str, str | None, ClockState | None]]:
+    """(party, priority, state at `end`) of each cached hop (`_CACHED_HOPS` rows) `OlaCounter` counts
+    in [start, end): a candidate's hop that ended in it (met or missed), or is open at its end
+    (breached once over its target, else running: only "in flight" is counted of the rest)."""
+    for *times, party, priority, target, elapsed, exceeded, started_at, ended_at in hops:
+        if ended_at is not None and ended_at <= end:
+            if ended_at < start or ended_at == end:
+                continue  # ended before the window, or as it closed (neither in it nor open at its end)
+            state = None if target is None else ClockState.MET if elapsed <= target else ClockState.MISSED
+        elif started_at < end:
+            state = None if target is None else ClockState.BREACHED if exceeded is not None and end > exceeded \
+                else ClockState.RUNNING
+        else:
+            continue
+        if active_since(times, end, start):
+            yield party, priority, state
 
 
 class OlaCounter:
@@ -157,16 +200,20 @@ class OlaCounter:
 
 
 def _count(out: OlaCompliance, hop: Hop) -> None:
-    row = out.by_party.get(hop.party)
+    _count_state(out, hop.party, hop.priority, hop.state)
+
+
+def _count_state(out: OlaCompliance, party: str, priority: str | None, state: ClockState | None) -> None:
+    row = out.by_party.get(party)
     if row is None:
-        row = out.by_party[hop.party] = OlaRow(hop.party)
-    row.add(hop)
-    prio = hop.priority or "(none)"
-    rows = out.by_priority.setdefault(hop.party, {})
+        row = out.by_party[party] = OlaRow(party)
+    row.add(state)
+    prio = priority or "(none)"
+    rows = out.by_priority.setdefault(party, {})
     by_prio = rows.get(prio)
     if by_prio is None:
         by_prio = rows[prio] = OlaRow(prio)
-    by_prio.add(hop)
+    by_prio.add(state)
 
 
 def left_seconds(hop: Hop) -> float | None:

@@ -31,17 +31,19 @@ class HandoffStatus:
 
 def handoff_statuses(store: Store, ctx: Context, now: float, *, open_only: bool = True,
                      open_at_now: bool = False, states: Sequence[str] | None = None,
-                     requested_from: float | None = None) -> list[HandoffStatus]:
+                     requested_from: float | None = None, listed: Sequence[Handoff] | None = None) -> list[HandoffStatus]:
     """Handoffs requested by `now` with their acknowledgement clocks, longest waiting first.
 
     `open_only`: those open today; `open_at_now`: those open at `now` (not closed by then),
     which is what a past `now` asks for; `states`, `requested_from`: only those (Context.handoffs).
+    `listed`: judge these handoffs instead (read once by a caller that judges them at several moments).
     """
     out = []
     fallback = ctx.internal_calendar()
     by_key = {p.key: p for p in ctx.parties.values()}
-    listed = ctx.handoffs(store, open_only=open_only, open_at=now if open_at_now else None, states=states,
-                          requested_from=requested_from)
+    if listed is None:
+        listed = ctx.handoffs(store, open_only=open_only, open_at=now if open_at_now else None, states=states,
+                              requested_from=requested_from)
     for h in listed:
         if h.requested_at > now or not (in_range(h.requested_at) and in_range(h.acknowledged_at) and in_range(h.closed_at)):
             continue  # not yet requested, or a hand-edited time the calendar cannot walk

@@ -30,20 +30,23 @@ import hashlib
 import json
 import math
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
+from itertools import takewhile
 from typing import Any
 
 from comanage_tui import __version__
+from comanage_tui.data.readmodel.candidates import ACTIVE_SINCE_PLAIN, OPEN_AT, OPEN_AT_PLAIN
 from comanage_tui.data.readmodel.clocks import TICKET_COLS, read_event_logs, resolve
 from comanage_tui.data.readmodel.context import Context, load_context
 from comanage_tui.data.sla.attribution import verdict_holder
-from comanage_tui.data.sla.engine import clock_stops, targets_at, walk
+from comanage_tui.data.sla.engine import RUNNING, Walk, clock_stops, exceeding, holder_before, targets_at, walk
+from comanage_tui.data.sla.ola import Hop, hops_of_walk
 from comanage_tui.data.store import Store
 from comanage_tui.data.timerange import times_in_range
 
-FORMAT = 1
+FORMAT = 2
 """Bumped when what a cached row means changes; part of the fingerprint."""
 BATCH = 1_000
 """Tickets per write transaction of `refresh` (about 50 ms each on a 2-core machine)."""
@@ -70,6 +73,7 @@ def fingerprint(ctx: Context) -> str:
             "calendars": {name: _plain(cal.spec) for name, cal in sorted(ctx.calendars.items())},
             "areas": {str(i): a.key for i, a in sorted(ctx.areas.items())},
             "parties": {str(i): p.key for i, p in sorted(ctx.parties.items())},
+            "olas": {key: o.model_dump(mode="json") for key, o in sorted(ctx.olas.items())},
         }
         text = json.dumps(data, sort_keys=True, default=str)
         ctx.stops_fingerprint = hashlib.sha256(text.encode()).hexdigest()
@@ -85,33 +89,84 @@ def usable(store: Store, ctx: Context) -> bool:
     return stored is not None and stored == fingerprint(ctx)
 
 
-def ticket_stops(ctx: Context, row: tuple, events: list[tuple]) -> list[tuple] | None:
-    """The rows `clock_cache_stops` keeps for one ticket (`row`: TICKET_COLS), or None when the
-    ticket must be walked each time (its priority changed, or it has no target to judge by).
+@dataclass
+class Entry:
+    """What the cache keeps for one ticket whose priority never changed (see `ticket_entry`)."""
 
-    Mirrors `history.replay` for one ticket: a ticket it skips (no policy, no events, a time
-    out of range) has no stops here either.
+    summary: tuple | None
+    """`clock_cache`'s columns from `opened` on (SUMMARY_COLS); None: the ticket counts in no figure."""
+    stops: list[tuple]
+    """(clock, at, until, elapsed, target, owner, area, priority, held_by) per stop of either clock."""
+    hops: list[tuple]
+    """(n, party, started_at, ended_at, priority, target, elapsed, exceeded) per hop (OLA clocks)."""
+
+
+SUMMARY_COLS = ("opened", "first_party", "first_priority", "response_ran_out", "response_exceeded",
+                "response_breach_holder", "resolution_ran_out", "resolution_exceeded", "resolution_breach_holder")
+_NOT_COUNTED = Entry(None, [], [])
+
+
+def ticket_entry(ctx: Context, row: tuple, events: list[tuple]) -> Entry | None:
+    """What `clock_cache` keeps for one ticket (`row`: TICKET_COLS), or None when the ticket must
+    be walked each time (its priority changed, it opened without one, or it has no target).
+
+    Mirrors the readers for one ticket: a ticket they skip (no policy, no events, a time out
+    of range) counts nowhere here either. The walk goes just past the last event; a clock or
+    hop still running then is taken to run on (`sla.engine.exceeding`), which is what a walk
+    up to any later moment sees, since a new event drops the entry.
     """
     _tid, _ref, _title, area_id, priority, kind, _status, holder_id = row
-    area, _holder, found = resolve(ctx, area_id, priority, kind, holder_id)
+    area, holder, found = resolve(ctx, area_id, priority, kind, holder_id)
     if found is None or not events or not times_in_range(events):
-        return []
+        return _NOT_COUNTED
     policy, cal = found
     horizon = max(e[0] for e in events) + 1
     w = walk(events, policy, horizon)
-    if len(w.priorities) >= 2:
-        return None
+    if len(w.priorities) >= 2 or (w.priorities and w.priorities[0][0] != w.opened):
+        return None  # the target, or the priority a ticket counts under, depends on the moment judged
     try:
         targets = targets_at(policy, w, horizon)
     except ValueError:
         return None
-    out = []
+    first_priority = w.priorities[0][1] if w.priorities else priority
+    stops = []
     for stop in clock_stops(w, cal):
         index = 0 if stop.clock == "response" else 1
         target = targets[index]
         until = None if stop.until == math.inf else stop.until
-        out.append((index, stop.at, until, stop.elapsed, target, verdict_holder(w, cal, stop, target), area, priority))
+        stops.append((index, stop.at, until, stop.elapsed, target, verdict_holder(w, cal, stop, target), area, priority,
+                      holder_before(w, stop.at, events)))
+    running = _running_on(w)
+    response = list(takewhile(lambda p: p[3], running))  # the response clock runs until it stops, never again
+    breaches: list = []
+    for index, pieces in enumerate((response, running)):
+        found_breach = exceeding([p[:3] for p in pieces], targets[index], cal)
+        breaches.extend(found_breach if found_breach is not None else (None, None, None))
+    first_party = next((e[3] for e in events if e[3] is not None), holder)
+    summary = (w.opened, first_party, first_priority, *breaches)
+    hops = [_hop_row(h, running, ctx) for h in hops_of_walk(w, events, policy, ctx.olas, ctx.calendars, horizon)]
+    return Entry(summary, stops, hops)
+
+
+def _running_on(w: Walk) -> list[tuple]:
+    """The walk's running segments as (start, end, holder, response open), the last one taken to run on
+    (end `math.inf`) when the ticket is still running after its last event."""
+    out = [(s, e, holder, resp) for s, e, phase, holder, _status, resp in w.segments if phase == RUNNING]
+    if out and w.segments and w.phase == RUNNING and out[-1][0] == w.segments[-1][0]:
+        s, _e, holder, resp = out[-1]
+        out[-1] = (s, math.inf, holder, resp)
     return out
+
+
+def _hop_row(h: Hop, segments: list[tuple], ctx: Context) -> tuple:
+    exceeded = None
+    if h.state is not None:
+        cal = ctx.calendars[h.calendar]
+        until = math.inf if h.end is None else h.end
+        pieces = [(s, e, holder) for s, e, holder, _resp in segments if h.start <= s < until]
+        found = exceeding(pieces, h.target_seconds, cal)
+        exceeded = found[1] if found is not None else None
+    return (h.index, h.party, h.start, h.end, h.priority, h.target_seconds, h.elapsed_seconds, exceeded)
 
 
 @dataclass
@@ -161,15 +216,18 @@ def refresh(store: Store, ctx: Context | None = None, *, batch: int = BATCH,
                 break
             ids = [t[0] for t in tickets]
             events = read_event_logs(store, ids)
-            entries, stops = [], []
+            entries, stops, hops = [], [], []
             for t in tickets:
-                found = ticket_stops(ctx, t[:8], events.get(t[0], []))
-                entries.append((t[0], 1 if found is None else 0))
-                stops.extend((s[1], t[0], n, s[0], *s[2:], *t[8:]) for n, s in enumerate(found or ()))
-            cur.executemany("INSERT INTO clock_cache (ticket_id, replay) VALUES (?, ?)", entries)
-            cur.executemany("INSERT INTO clock_cache_stops (at, ticket_id, n, clock, until, elapsed, target, owner, area, "
-                            "priority, opened_at, closed_at, resolved_at, first_response_at) "
-                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", stops)
+                entry = ticket_entry(ctx, t[:8], events.get(t[0], []))
+                if entry is None:
+                    entries.append((t[0], 1, *(None,) * len(SUMMARY_COLS)))
+                    continue
+                entries.append((t[0], 0, *(entry.summary or (None,) * len(SUMMARY_COLS))))
+                stops.extend((s[1], t[0], n, s[0], *s[2:], *t[8:]) for n, s in enumerate(entry.stops))
+                hops.extend((t[0], *h) for h in entry.hops)
+            cur.executemany(_INSERT_ENTRY, entries)
+            cur.executemany(_INSERT_STOP, stops)
+            cur.executemany(_INSERT_HOP, hops)
             marks = ",".join("?" * len(ids))
             cur.execute(f"DELETE FROM clock_cache_dirty WHERE ticket_id IN ({marks})", ids)
             after = ids[-1]
@@ -179,9 +237,18 @@ def refresh(store: Store, ctx: Context | None = None, *, batch: int = BATCH,
     return RefreshResult(computed, reset)
 
 
+_INSERT_ENTRY = (f"INSERT INTO clock_cache (ticket_id, replay, {', '.join(SUMMARY_COLS)}) "
+                 f"VALUES ({', '.join('?' * (2 + len(SUMMARY_COLS)))})")
+_INSERT_STOP = ("INSERT INTO clock_cache_stops (at, ticket_id, n, clock, until, elapsed, target, owner, area, priority, "
+                "held_by, opened_at, closed_at, resolved_at, first_response_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_INSERT_HOP = ("INSERT INTO clock_cache_hops (ticket_id, n, party, started_at, ended_at, priority, target, elapsed, exceeded) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
 def _empty(conn) -> None:
     conn.execute("DELETE FROM clock_cache_state")  # first: no reader trusts what follows
     conn.execute("DELETE FROM clock_cache_stops")
+    conn.execute("DELETE FROM clock_cache_hops")
     conn.execute("DELETE FROM clock_cache")  # lists every ticket dirty (the entry trigger) ...
     conn.execute("DELETE FROM clock_cache_dirty")  # ... which means nothing without a state row
 
@@ -195,6 +262,11 @@ def drop(store: Store) -> None:
 UNCACHED = ("t.id IN (SELECT ticket_id FROM clock_cache_dirty "
             "UNION ALL SELECT ticket_id FROM clock_cache INDEXED BY idx_clock_cache_replay WHERE replay = 1)")
 """SQL condition on alias `t`: the tickets a reader must walk while the cache is usable."""
+UNCACHED_ACTIVE_SINCE = f"{UNCACHED} AND {ACTIVE_SINCE_PLAIN}"
+UNCACHED_OPEN_AT = f"{UNCACHED} AND {OPEN_AT_PLAIN}"
+"""ACTIVE_SINCE and OPEN_AT (same parameters) among the uncached tickets, found from those (a few) first."""
+CACHED = "c.replay = 0 AND t.id NOT IN (SELECT ticket_id FROM clock_cache_dirty)"
+"""SQL condition on `t` joined with its `clock_cache` entry `c`: the tickets read from the cache (not UNCACHED)."""
 
 
 # Cached stops whose ticket is a candidate at `now` since `lo` (candidates.ACTIVE_SINCE, on the
@@ -216,6 +288,32 @@ WINDOW_COUNTS = (
     f"FROM clock_cache_stops s WHERE s.at >= :start AND {_CANDIDATE} "
     "AND (s.until IS NULL OR s.until > :now) {party} GROUP BY 1, 2, 3, 4")
 """Met and missed per clock, verdict holder, area and priority of stops in [:start, :now), judged at :now."""
+
+
+def in_flight(store: Store, ctx: Context, now: float) -> Iterator[tuple[str, str, str | None, str, bool]]:
+    """(clock, owner, area, priority, breached) of each clock open at `now` of the cached tickets
+    open then (candidates.OPEN_AT): what `history.compliance_in_window` counts in flight from
+    `clocks.open_ticket_clocks` rows, read from the cache (a response clock is open until its
+    stop; the resolution clock while no stop holds at `now`). The owner is the breach holder
+    once breached, else the holder today (`TicketClock.owner`); priority and area are the ticket's.
+    """
+    with store.reading() as cur:
+        rows = cur.execute(
+            "SELECT t.area_id, t.priority, t.kind, t.holder_party_id, c.response_exceeded, c.response_breach_holder, "
+            "c.resolution_exceeded, c.resolution_breach_holder, "
+            "(SELECT s.at FROM clock_cache_stops s WHERE s.ticket_id = t.id AND s.clock = 0), "
+            "EXISTS (SELECT 1 FROM clock_cache_stops s WHERE s.ticket_id = t.id AND s.clock = 1 AND s.at <= ? "
+            "AND (s.until IS NULL OR s.until > ?)) "
+            f"FROM tickets t JOIN clock_cache c ON c.ticket_id = t.id WHERE {OPEN_AT} AND {CACHED} AND c.opened IS NOT NULL",
+            (now, now, now, now)).fetchall()
+    for area_id, priority, kind, holder_id, r_exceeded, r_holder, s_exceeded, s_holder, responded, stopped in rows:
+        area, holder, _found = resolve(ctx, area_id, priority, kind, holder_id)
+        if responded is None or responded > now:
+            breached = r_exceeded is not None and now > r_exceeded
+            yield "response", r_holder if breached else holder, area, priority, breached
+        if not stopped:
+            breached = s_exceeded is not None and now > s_exceeded
+            yield "resolution", s_holder if breached else holder, area, priority, breached
 
 
 @dataclass

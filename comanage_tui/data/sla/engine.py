@@ -310,6 +310,55 @@ def holder_at(w: Walk, t: float) -> str:
     return w.holder  # at ``now`` itself, or after the last event
 
 
+def holder_before(w: Walk, t: float, events: Sequence[Event]) -> str:
+    """The party holding the ticket just before ``t`` (the running or paused segment ending at ``t``),
+    or the party it opened with when nothing came before (resolved the instant it opened).
+
+    The review credits a resolution to this party; unlike ``holder_at``, a reassignment
+    recorded with the stop does not count.
+    """
+    holder = None
+    for s, _e, _phase, h, _status, _resp in w.segments:
+        if s < t:
+            holder = h
+        else:
+            break
+    if holder is None:
+        holder = next((e[3] for e in events if e[3] is not None), "?")
+    return holder
+
+
+def exceeding(pieces: Sequence[tuple[float, float, str]], target: float,
+              calendar: BusinessCalendar) -> tuple[float, float, str] | None:
+    """When a clock counting business time over ``pieces`` runs out, and from when it is over its target.
+
+    ``pieces``: the (start, end, holder) stretches in which the clock runs, oldest first; the
+    last may end at ``math.inf`` (running on with no further event). Returns ``(ran_out,
+    exceeded, holder)``: ``ran_out`` is the instant the elapsed time first reached ``target``
+    (``compute_clocks``'s ``breached_at``) and ``holder`` held the ticket then (its
+    ``breach_holder``); as of any moment ``t``, the elapsed time is over the target exactly
+    when ``t > exceeded`` (later than ``ran_out`` when the target is reached at a close of
+    business or a pause: the clock is only breached once it runs again). None when the
+    clock never goes over its target.
+
+    What the stops cache keeps so that "breached as of ``t``" needs no walk at any ``t``.
+    """
+    bs, add = calendar.business_seconds, calendar.add_business_seconds
+    acc = 0
+    ran = None
+    for s, e, holder in pieces:
+        b = math.inf if e == math.inf else bs(s, e)
+        if ran is None and acc + b >= target:
+            ran = (add(s, target - acc), holder)
+        if acc + b > target:
+            reached = add(s, target - acc)
+            if reached == math.inf or ran[0] == math.inf:
+                return None  # the calendar never opens again
+            return ran[0], calendar.next_open(reached), ran[1]
+        acc += b
+    return None
+
+
 class Stop(NamedTuple):
     """One stop of a clock, found in a walk: what a compliance verdict is made of."""
 

@@ -11,22 +11,28 @@ import datetime as dt
 import math
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
+from comanage_tui.data.models import Handoff
 from comanage_tui.data.readmodel import clocks as RC
 from comanage_tui.data.readmodel import context as RX
 from comanage_tui.data.readmodel import history as RH
 from comanage_tui.data.readmodel import kt as RK
 from comanage_tui.data.readmodel import ola as RL
 from comanage_tui.data.readmodel import org as RO
+from comanage_tui.data.readmodel import stops_cache
+from comanage_tui.data.readmodel.candidates import TIMES, active_since
 from comanage_tui.data.readmodel.clocks import ACTIVE_SINCE, TICKET_COLS, resolve, stream_events
 from comanage_tui.data.readmodel.past import state_as_of
 from comanage_tui.data.readmodel.review import audit as RA
 from comanage_tui.data.readmodel.review import model as M
 from comanage_tui.data.readmodel.review.period import Period
 from comanage_tui.data.sla.attribution import ATTRIBUTION_RULE
-from comanage_tui.data.sla.engine import STOPPED, ClockState, clock_stops, compute_clocks, priority_at, walk
+from comanage_tui.data.sla.engine import STOPPED, ClockState, clock_stops, compute_clocks, holder_before, priority_at, walk
 from comanage_tui.data.sla.estimates import Estimates
 from comanage_tui.data.store import Store
 from comanage_tui.data.text import UNSAFE
@@ -85,79 +91,144 @@ class TicketFigures:
     unestimated: int = 0
 
 
-def ticket_figures(store: Store, ctx: RX.Context, start: int, end: int, estimates: Estimates | None = None) -> TicketFigures:
-    """Volume, backlog, time to resolve, breaches and partner hours of [start, end): one walk per ticket at `end`."""
-    estimates = estimates or Estimates()
-    out = TicketFigures()
-    kinds = {p.key: p.kind for p in ctx.parties.values()}
-    rec_n = est_n = 0
-    rec_h = est_h = 0.0
-    tickets = store.rows(f"SELECT {TICKET_COLS}, t.hours_spent FROM tickets t WHERE {ACTIVE_SINCE} ORDER BY t.id",
-                         (end, start, start, start))
-    for row, events in stream_events(store, ctx, tickets):
-        _tid, _ref, _title, area_id, priority, kind, _status, holder_id, hours_spent = row
-        area, holder, found = resolve(ctx, area_id, priority, kind, holder_id)
-        if found is None or not events or not times_in_range(events):
-            continue  # no policy, or a stored date the calendar cannot walk (labelled on the ticket screens)
-        policy, cal = found
+class _Tally:
+    """Counts the facts of one ticket into TicketFigures; a walked and a cached ticket give the same facts."""
+
+    def __init__(self, ctx: RX.Context, start: int, end: int, estimates: Estimates):
+        self.out, self.start, self.end, self.estimates = TicketFigures(), start, end, estimates
+        self.kinds = {p.key: p.kind for p in ctx.parties.values()}
+        self.rec_n = self.est_n = 0
+        self.rec_h = self.est_h = 0.0
+
+    def ticket(self, area: str | None, hours_spent: float | None, opened: float, first_party: str, first_priority: str,
+               resolved: tuple[str, str, float] | None, open_at_end: bool, breach_holders: list[str]) -> None:
+        """One ticket opened before `end`. `resolved`: (priority, party, business seconds) of its last
+        resolution in the period; `breach_holders`: who held it when each clock that ran out in the period did."""
+        out, start, end = self.out, self.start, self.end
         area_key = area or NO_AREA
-        w = walk(events, policy, end)
-        opened = w.opened
-        if opened is None or opened >= end:
-            continue
         if opened >= start:
-            first_party = next((e[3] for e in events if e[3] is not None), holder)
-            first_priority = w.priorities[0][1] if w.priorities else priority
             for key in (("all", "all"), ("priority", first_priority), ("party", first_party), ("area", area_key)):
                 out.opened[key] += 1
             out.area_tickets[area_key] += 1
-        stops = [s for s in clock_stops(w, cal) if s.clock == "resolution" and start <= s.at < end] \
-            if any(start <= at < end for at, _until in w.stops) else []  # business time only when needed
-        if stops:
-            stop = stops[-1]
-            prio = priority_at(w, stop.at) or priority
-            party = _holder_at(w, stop.at, events)
+        if resolved is not None:
+            prio, party, elapsed = resolved
             for key in (("all", "all"), ("priority", prio), ("party", party), ("area", area_key)):
                 out.resolved[key] += 1
-            out.resolve_seconds[prio].append(stop.elapsed)
-            if kinds.get(party) == "partner":
+            out.resolve_seconds[prio].append(elapsed)
+            if self.kinds.get(party) == "partner":
                 out.partner_resolved += 1
                 if hours_spent and hours_spent > 0:
-                    rec_n, rec_h = rec_n + 1, rec_h + hours_spent
+                    self.rec_n, self.rec_h = self.rec_n + 1, self.rec_h + hours_spent
                 else:
-                    guess = estimates.for_ticket(prio, area)
+                    guess = self.estimates.for_ticket(prio, area)
                     if guess is None:
                         out.unestimated += 1
                     else:
-                        est_n, est_h = est_n + 1, est_h + guess
-        if w.phase != STOPPED:
+                        self.est_n, self.est_h = self.est_n + 1, self.est_h + guess
+        if open_at_end:
             age = (end - opened) // DAY
             bucket = next(name for name, lo, hi in AGE_BUCKETS if lo <= age <= hi)
             out.backlog[bucket] += 1
             out.backlog["all"] += 1
-        if w.phase == STOPPED and w.resolution_stop < start:
-            continue  # stopped before the period and not reopened since: every breach it had came earlier
+        for holder in breach_holders:
+            out.breaches[holder] += 1
+            out.breaches["all"] += 1
+            out.area_breaches[area_key] += 1
+
+    def done(self) -> TicketFigures:
+        self.out.recorded = (self.rec_n, round(self.rec_h, 4))
+        self.out.estimated = (self.est_n, round(self.est_h, 4))
+        return self.out
+
+
+def ticket_figures(store: Store, ctx: RX.Context, start: int, end: int, estimates: Estimates | None = None) -> TicketFigures:
+    """Volume, backlog, time to resolve, breaches and partner hours of [start, end), judged at `end`."""
+    return ticket_figures_of(store, ctx, [(start, end)], estimates)[0]
+
+
+def ticket_figures_of(store: Store, ctx: RX.Context, windows: Sequence[tuple[int, int]],
+                      estimates: Estimates | None = None) -> list[TicketFigures]:
+    """`ticket_figures` of each window, from one read of the tickets any of them needs.
+
+    The tickets the stops cache holds are counted from it (`stops_cache.ticket_entry` keeps what
+    a walk finds here: the opening, each stop and who held the ticket before it, when each
+    clock ran out and from when it was over its target); the others are walked, once per
+    window. The figures are the same either way (tests/data/test_stops_cache.py).
+    """
+    tallies = [_Tally(ctx, start, end, estimates or Estimates()) for start, end in windows]
+    lo, hi = min(start for start, _ in windows), max(end for _, end in windows)
+    cached = stops_cache.usable(store, ctx)
+    params = (hi, lo, lo, lo)  # every window's candidates (ACTIVE_SINCE) are among these
+    where = stops_cache.UNCACHED_ACTIVE_SINCE if cached else ACTIVE_SINCE
+    tickets = store.rows(f"SELECT {TICKET_COLS}, t.hours_spent, {TIMES} FROM tickets t WHERE {where} ORDER BY t.id", params)
+    for row, events in stream_events(store, ctx, tickets):
+        for tally in tallies:
+            if active_since(row[9:], tally.end, tally.start):
+                _walked_ticket(tally, ctx, row[:9], events)
+    if cached:
+        _cached_tickets(tallies, store, ctx, params)
+    return [tally.done() for tally in tallies]
+
+
+def _walked_ticket(tally: _Tally, ctx: RX.Context, row: tuple, events: list[tuple]) -> None:
+    _tid, _ref, _title, area_id, priority, kind, _status, holder_id, hours_spent = row
+    area, holder, found = resolve(ctx, area_id, priority, kind, holder_id)
+    if found is None or not events or not times_in_range(events):
+        return  # no policy, or a stored date the calendar cannot walk (labelled on the ticket screens)
+    policy, cal = found
+    start, end = tally.start, tally.end
+    w = walk(events, policy, end)
+    opened = w.opened
+    if opened is None or opened >= end:
+        return
+    first_party = next((e[3] for e in events if e[3] is not None), holder)
+    first_priority = w.priorities[0][1] if w.priorities else priority
+    resolved = None
+    if any(start <= at < end for at, _until in w.stops):  # business time only when needed
+        stop = [s for s in clock_stops(w, cal) if s.clock == "resolution" and start <= s.at < end][-1]
+        resolved = (priority_at(w, stop.at) or priority, holder_before(w, stop.at, events), stop.elapsed)
+    holders = []
+    if not (w.phase == STOPPED and w.resolution_stop < start):  # else every breach it had came earlier
         clocks = compute_clocks(events, policy, cal, end)
-        for c in (clocks.response, clocks.resolution):
-            if c.breached_at is not None and start <= c.breached_at < end:
-                out.breaches[c.breach_holder or "?"] += 1
-                out.breaches["all"] += 1
-                out.area_breaches[area_key] += 1
-    out.recorded, out.estimated = (rec_n, round(rec_h, 4)), (est_n, round(est_h, 4))
-    return out
+        holders = [c.breach_holder or "?" for c in (clocks.response, clocks.resolution)
+                   if c.breached_at is not None and start <= c.breached_at < end]
+    tally.ticket(area, hours_spent, opened, first_party, first_priority, resolved, w.phase != STOPPED, holders)
 
 
-def _holder_at(w, t: float, events: list[tuple]) -> str:
-    """The party holding the ticket just before `t` (the running or paused segment ending at `t`)."""
-    holder = None
-    for s, _e, _phase, h, _status, _resp in w.segments:
-        if s < t:
-            holder = h
-        else:
-            break
-    if holder is None:  # resolved at the instant it opened: the party it opened with
-        holder = next((e[3] for e in events if e[3] is not None), "?")
-    return holder
+def _cached_tickets(tallies: list[_Tally], store: Store, ctx: RX.Context, params: tuple) -> None:
+    """The candidates the stops cache holds, counted in each window as `_walked_ticket` counts a walk.
+
+    One row per resolution stop (or one without a stop) of each ticket, in ticket order. A
+    clock counts as breached in a window when it ran out in it and was over its target by
+    the window's end (`sla.engine.exceeding`: a target reached at a close of business is
+    only exceeded once the clock runs again).
+    """
+    cols = ", ".join(f"c.{c}" for c in stops_cache.SUMMARY_COLS)
+    with store.reading() as cur:
+        rows = cur.execute(
+            f"SELECT t.id, t.area_id, t.priority, t.kind, t.holder_party_id, t.hours_spent, {TIMES}, {cols}, "
+            "s.at, s.until, s.elapsed, s.held_by FROM tickets t JOIN clock_cache c ON c.ticket_id = t.id "
+            "LEFT JOIN clock_cache_stops s ON s.ticket_id = t.id AND s.at <= ? AND s.clock = 1 "
+            f"WHERE {ACTIVE_SINCE} AND {stops_cache.CACHED} ORDER BY t.id, s.at", (params[0], *params)).fetchall()
+    for _tid, group in groupby(rows, key=itemgetter(0)):
+        first, *more = group
+        (_tid, area_id, priority, kind, holder_id, hours_spent, *times), summary = first[:10], first[10:19]
+        opened, first_party, first_priority, r_ran_out, r_exceeded, r_holder, s_ran_out, s_exceeded, s_holder = summary
+        if opened is None:
+            continue  # counted in no figure
+        area = resolve(ctx, area_id, priority, kind, holder_id)[0]
+        stops = [r[19:] for r in (first, *more) if r[19] is not None]  # (at, until, elapsed, held_by), oldest first
+        for tally in tallies:
+            start, end = tally.start, tally.end
+            if opened >= end or not active_since(times, end, start):
+                continue
+            in_period = [s for s in stops if start <= s[0] < end]
+            resolved = (first_priority, in_period[-1][3], in_period[-1][2]) if in_period else None
+            stopped = any(at <= end and (until is None or until > end) for at, until, _el, _by in stops)
+            holders = [holder for ran_out, exceeded, holder in ((r_ran_out, r_exceeded, r_holder),
+                                                                (s_ran_out, s_exceeded, s_holder))
+                       if ran_out is not None and start <= ran_out < end and exceeded < end]
+            tally.ticket(area, hours_spent, opened, first_party, first_priority, resolved, not stopped, holders)
 
 
 @dataclass
@@ -176,10 +247,14 @@ class HandoffCounts:
         return statistics.median(self.waits) / 60 if self.waits else None
 
 
-def handoff_counts(store: Store, ctx: RX.Context, start: int, end: int) -> dict[str, HandoffCounts]:
-    """"all" and per direction ("from → to"): handoffs requested in [start, end), judged at `end`."""
+def handoff_counts(store: Store, ctx: RX.Context, start: int, end: int,
+                   listed: Sequence[Handoff] | None = None) -> dict[str, HandoffCounts]:
+    """"all" and per direction ("from → to"): handoffs requested in [start, end), judged at `end`.
+
+    `listed`: the handoffs requested since `start` or earlier, when the caller has read them.
+    """
     out: dict[str, HandoffCounts] = defaultdict(HandoffCounts)
-    for s in RO.handoff_statuses(store, ctx, end, open_only=False, requested_from=start):
+    for s in RO.handoff_statuses(store, ctx, end, open_only=False, requested_from=start, listed=listed):
         h = s.handoff
         if not start <= h.requested_at < end:
             continue
@@ -242,11 +317,13 @@ def build_review(store: Store, period: Period) -> M.Review:
     party_keys = [p.key for p in parties]
     area_keys = sorted(a.key for a in ctx.areas.values())
     estimates = store.sla.estimates()
-    # Both periods' tickets read once (events kept in ctx.events): the four walks below reuse them
-    # instead of reading them from SQLite each time (two quarters of a 100k-ticket demo: ~300k events).
-    RC.load_tickets(store, ctx, ACTIVE_SINCE, (end, p_start, p_start, p_start))
+    # The tickets of both periods that the stops cache does not hold (all of them without it) are
+    # read once, events kept in ctx.events: the walks below reuse them instead of reading them
+    # from SQLite each time (two quarters of a 100k-ticket demo: ~300k events).
+    walked = stops_cache.UNCACHED_ACTIVE_SINCE if stops_cache.usable(store, ctx) else ACTIVE_SINCE
+    RC.load_tickets(store, ctx, walked, (end, p_start, p_start, p_start))
 
-    cur, prev = ticket_figures(store, ctx, start, end, estimates), ticket_figures(store, ctx, p_start, p_end, estimates)
+    cur, prev = ticket_figures_of(store, ctx, [(start, end), (p_start, p_end)], estimates)
 
     def volume(c: Counter, p: Counter, good: M.Good) -> M.Volume:
         return M.Volume(total=M.fig(c[("all", "all")], p[("all", "all")], good, 0),
@@ -276,8 +353,7 @@ def build_review(store: Store, period: Period) -> M.Review:
     olas = RL.load_olas(store)
     ola_rows: list[M.KeyFig] = []
     if olas:
-        o_cur = RL.ola_compliance(store, ctx, start, end, olas).by_party
-        o_prev = RL.ola_compliance(store, ctx, p_start, p_end, olas).by_party
+        o_cur, o_prev = (o.by_party for o in RL.ola_compliances(store, ctx, [(start, end), (p_start, p_end)], olas))
         ordered = [k for k in party_keys if k in o_cur or k in o_prev] + sorted((set(o_cur) | set(o_prev)) - set(party_keys))
         ola_rows = [M.KeyFig(key=clean(k), fig=M.fig(_pct(o_cur[k]) if k in o_cur else None,
                                                      _pct(o_prev[k]) if k in o_prev else None, "up")) for k in ordered]
@@ -308,7 +384,8 @@ def build_review(store: Store, period: Period) -> M.Review:
     top_areas = M.TopAreas(most_tickets=top(cur.area_tickets, prev.area_tickets),
                            most_breaches=top(cur.area_breaches, prev.area_breaches))
 
-    h_cur, h_prev = handoff_counts(store, ctx, start, end), handoff_counts(store, ctx, p_start, p_end)
+    listed = ctx.handoffs(store, open_only=False, requested_from=p_start)  # both periods' (and later ones)
+    h_cur, h_prev = handoff_counts(store, ctx, start, end, listed), handoff_counts(store, ctx, p_start, p_end, listed)
 
     def h_figs(c: HandoffCounts, p: HandoffCounts) -> dict:
         return {"count": M.fig(c.count, p.count, "neither", 0), "on_time_percent": M.fig(c.percent(), p.percent(), "up"),
