@@ -75,7 +75,7 @@ class Context:
         window that needs a few handoffs does not read every handoff ever made.
         """
         if self.past is not None:
-            listed = self.past.handoffs(store, open_only=open_only or open_at is not None)
+            listed = self.past.handoffs(store, open_only=open_only or open_at is not None, requested_from=requested_from)
             return [h for h in listed if (states is None or h.state in states)
                     and (requested_from is None or h.requested_at >= requested_from)]
         if open_at is not None:

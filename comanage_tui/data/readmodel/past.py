@@ -78,18 +78,20 @@ class PastState:
     """In the order `KtRepo.list()` gives: by area name, due date, id."""
     floor: int = 0
     """Changes recorded after this moment are undone: `history.at`, or the log's start if later."""
-    _handoffs: dict[bool, list[Handoff]] = field(default_factory=dict, repr=False)
+    _handoffs: dict[tuple[bool, float | None], list[Handoff]] = field(default_factory=dict, repr=False)
 
-    def handoffs(self, store: Store, *, open_only: bool) -> list[Handoff]:
+    def handoffs(self, store: Store, *, open_only: bool, requested_from: float | None = None) -> list[Handoff]:
         """Handoffs requested by then, in the state they had then, oldest request first (as `HandoffRepo.list`).
 
         Read on first use, and only those that can matter: with `open_only`, the ones open
-        then by their own times plus any whose record changed after then (a large database
-        holds tens of thousands of closed handoffs that no as-of figure needs).
+        then by their own times; with `requested_from`, those (last) requested since; plus
+        any whose record changed after then (a large database holds tens of thousands of
+        closed handoffs that no as-of figure needs).
         """
-        if open_only not in self._handoffs:
-            self._handoffs[open_only] = _handoffs_at(store, self.history.at, self.floor, open_only, self.parties)
-        return list(self._handoffs[open_only])
+        key = (open_only, requested_from)
+        if key not in self._handoffs:
+            self._handoffs[key] = _handoffs_at(store, self.history.at, self.floor, open_only, self.parties, requested_from)
+        return list(self._handoffs[key])
 
 
 def _rows(cur, sql: str, params: Any = ()) -> list[dict[str, Any]]:  # sqlite3.Cursor; a tuple or a dict of names
@@ -248,15 +250,19 @@ def _build(history: History, parties, areas, people, raci, caps, kt, today) -> P
                      capabilities, items)
 
 
-def _handoffs_at(store: Store, at: int, floor: int, open_only: bool, parties: dict[int, Party]) -> list[Handoff]:
+def _handoffs_at(store: Store, at: int, floor: int, open_only: bool, parties: dict[int, Party],
+                 requested_from: float | None = None) -> list[Handoff]:
     """The handoffs of then (see `PastState.handoffs`): rows and their later changes read in one transaction."""
     with store.reading() as cur:
         changes = cur.execute("SELECT action, entity_id, before FROM audit_log WHERE at > ? AND entity = 'handoff' "
                               "ORDER BY id DESC", (floor,)).fetchall()
         touched = json.dumps(sorted({int(i) for _a, i, _b in changes if i is not None and i.isdigit()}))
         by_times = "h.requested_at <= :at AND (h.closed_at IS NULL OR h.closed_at > :at)" if open_only else "h.requested_at <= :at"
+        if requested_from is not None:
+            by_times += " AND h.requested_at >= :since"
         rows = _rows(cur, "SELECT h.*, t.ref AS ticket_ref FROM handoffs h LEFT JOIN tickets t ON t.id = h.ticket_id "
-                     f"WHERE {by_times} OR h.id IN (SELECT value FROM json_each(:touched))", {"at": at, "touched": touched})
+                     f"WHERE {by_times} OR h.id IN (SELECT value FROM json_each(:touched))",
+                     {"at": at, "touched": touched, "since": requested_from})
     table = {r["id"]: r for r in rows}
     undo = _Undo({}, {}, {}, {}, {}, {}, table, {})
     for action, entity_id, before in changes:
@@ -272,6 +278,8 @@ def _handoffs_at(store: Store, at: int, floor: int, open_only: bool, parties: di
             continue
         if open_only and h["state"] not in ("requested", "acknowledged"):
             continue
+        if requested_from is not None and h["requested_at"] < requested_from:
+            continue  # a changed record read above: requested before the span, as it stood then
         out.append(_valid(Handoff, "handoff", h, undo.today, from_party_key=key_of[h["from_party_id"]],
                           to_party_key=key_of[h["to_party_id"]]))
     out.sort(key=lambda h: (h.requested_at, h.id))
