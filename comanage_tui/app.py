@@ -101,6 +101,9 @@ class ComanageApp(ReportWorkerErrors, App[None]):
     TITLE = "comanage"
     NOTIFICATION_TIMEOUT = 3  # toasts sit at the top (app.tcss) and go soon: the detail pane stays readable
     COMMANDS = App.COMMANDS | {_commands}
+    DEFAULT_MODE = "overview"
+    """The first screen is the Overview itself, not Textual's blank default switched away from in
+    on_mount: one screen composed and one stylesheet pass before the first frame, not two."""
     MODES = {
         "overview": OverviewScreen,
         "split": _lazy("split", "SplitScreen"),
@@ -134,6 +137,9 @@ class ComanageApp(ReportWorkerErrors, App[None]):
         self._reader: Store | None = None
         self._reader_lock = threading.Lock()
         self._poll_failed = False
+        self._opening_version = self._read_version()
+        """The database's version before any screen read it: the poller, started after the first
+        frame, compares with it first, so a commit in between still reloads the screens."""
         self._audit_seen: int | None = None
         """The newest audit row id this session has looked at (the toast names newer ones by others)."""
         self.trail: list[str] = []
@@ -188,11 +194,13 @@ class ComanageApp(ReportWorkerErrors, App[None]):
         self._apply_config()
         if self.as_of:
             self.title = f"comanage · as of {moment_label(self.now())} · read-only"
-            self._say_what_is_recorded()
         elif self.read_only:
             self.title = "comanage · read-only"
-        self.switch_mode("overview")
-        self._poll()
+        # After the first frame: the note below and the poller's first look import the read model
+        # (pydantic and all, ~0.1 s of Python), which would otherwise delay the frame.
+        if self.as_of:
+            self.call_after_refresh(self._say_what_is_recorded)
+        self.call_after_refresh(self._poll, self._opening_version)
 
     def _say_what_is_recorded(self) -> None:
         """A moment before the audit log begins shows the records as first recorded: say so once."""
@@ -245,6 +253,13 @@ class ComanageApp(ReportWorkerErrors, App[None]):
         with self.store.lock:
             return self.store.data_version(), self.store.conn.total_changes
 
+    def _read_version(self) -> tuple[int, int] | None:
+        """`_version()`, or None when it cannot be read (the poller reads it again and reports why)."""
+        try:
+            return self._version()
+        except Exception:  # any failure: the poller's own first read reports it
+            return None
+
     def _others(self) -> None:
         """Post the audit rows newer than the last seen one that this session did not write (poller thread)."""
         from comanage_tui.data.readmodel.activity import changes, last_id
@@ -264,13 +279,14 @@ class ComanageApp(ReportWorkerErrors, App[None]):
             self.post_message(OthersChanged(theirs[:TOASTED], len(theirs) - len(theirs[:TOASTED]) + unread))
 
     @work(thread=True, exclusive=True, group="poll", exit_on_error=False, name="poll data_version")
-    def _poll(self) -> None:
+    def _poll(self, last: tuple[int, int] | None) -> None:
+        """Post StoreMoved when the version moves on from `last` (the opening one); toasts for others' changes."""
         worker = get_current_worker()
-        last = None
         while not worker.is_cancelled:
             try:
                 current = self._version()
-                if last is None or current[0] != last[0]:  # another connection committed: name what changed
+                # The first look notes what is not news; then another connection committed: name what changed.
+                if self._audit_seen is None or last is None or current[0] != last[0]:
                     self._others()
             except Exception as exc:  # any failure is shown, then polling goes on
                 self.post_message(PollFailed(exc))

@@ -3,21 +3,32 @@
 from __future__ import annotations
 
 import sys
+from importlib import import_module
 from pathlib import Path
 
 import click
 
 from comanage_tui import __version__
-from comanage_tui.cli_cache import cache_group
 from comanage_tui.cli_common import Ctx, fail, parse_instant, refresh_stops_cache, unchanged, writes_database
-from comanage_tui.cli_import import import_cmd, import_verdicts_cmd
-from comanage_tui.cli_log import log_cmd
-from comanage_tui.cli_org import org_group
-from comanage_tui.cli_review import review_cmd
-from comanage_tui.cli_scorecard import scorecard_cmd
-from comanage_tui.cli_snapshot import check_cmd, snapshot_cmd
-from comanage_tui.cli_sync import sync_cmd
 from comanage_tui.locations import DB_ENV, default_db_path
+
+SUBCOMMANDS = {
+    "cache": ("comanage_tui.cli_cache", "cache_group"),
+    "check": ("comanage_tui.cli_snapshot", "check_cmd"),
+    "import": ("comanage_tui.cli_import", "import_cmd"),
+    "import-verdicts": ("comanage_tui.cli_import", "import_verdicts_cmd"),
+    "log": ("comanage_tui.cli_log", "log_cmd"),
+    "org": ("comanage_tui.cli_org", "org_group"),
+    "review": ("comanage_tui.cli_review", "review_cmd"),
+    "scorecard": ("comanage_tui.cli_scorecard", "scorecard_cmd"),
+    "snapshot": ("comanage_tui.cli_snapshot", "snapshot_cmd"),
+    "sync": ("comanage_tui.cli_sync", "sync_cmd"),
+}
+"""The commands kept in their own modules: name -> (module, attribute), imported when first asked for.
+
+Opening the dashboard (no sub-command) then never imports them; each module marks its own
+writers (`writes_database`), so a command is the same object however it is reached.
+"""
 
 
 def run() -> None:
@@ -36,7 +47,26 @@ def run() -> None:
 
 class _Main(click.Group):
     """The top-level group; a usage error in its own options (a folder as --db, a mistyped option)
-    meant for `check` exits 3 (UNKNOWN) with one line, as every failure of the probe does."""
+    meant for `check` exits 3 (UNKNOWN) with one line, as every failure of the probe does.
+
+    The commands of SUBCOMMANDS are listed with the others and loaded on first use (click's
+    lazy sub-command pattern): help, completion and `get_command` see every command.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *SUBCOMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in SUBCOMMANDS:
+            module, attribute = SUBCOMMANDS[cmd_name]
+            self.add_command(getattr(import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):  # click's signature
+        if args and args[0] not in self.commands and args[0] not in SUBCOMMANDS:
+            for name in SUBCOMMANDS:  # a mistyped name: click suggests from the loaded commands
+                self.get_command(ctx, name)
+        return super().resolve_command(ctx, args)
 
     def make_context(self, info_name, args, parent=None, **extra):  # click's signature
         is_check = "check" in args
@@ -268,15 +298,3 @@ def restore_cmd(c: Ctx, source: Path, yes: bool) -> None:
         fail(str(exc))
     click.echo(f"Restored {c.db} from {source}" + (f"; the previous database is kept as {safety}" if safety else ""))
 
-
-main.add_command(snapshot_cmd)
-main.add_command(scorecard_cmd)
-main.add_command(check_cmd)
-main.add_command(review_cmd)
-main.add_command(log_cmd)
-main.add_command(writes_database(import_cmd, unless="dry_run"))
-main.add_command(import_verdicts_cmd)
-main.add_command(writes_database(sync_cmd, unless="dry_run"))
-main.add_command(org_group)
-main.add_command(cache_group)
-writes_database(org_group.commands["load"], unless="dry_run")

@@ -1,6 +1,6 @@
 """`comanage import` and `comanage import-verdicts`: argument parsing around data.importer and data.verdicts.
 
-Registered in cli.py with `main.add_command(import_cmd)` and `main.add_command(import_verdicts_cmd)`.
+Loaded by cli.py when one of the two is asked for (cli.SUBCOMMANDS); `import` is marked a writer here.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from comanage_tui.cli_common import fail, refresh_stops_cache
+from comanage_tui.cli_common import fail, refresh_stops_cache, writes_database
 
 if TYPE_CHECKING:
     from comanage_tui.cli_common import Ctx
@@ -173,3 +173,6 @@ def import_verdicts_cmd(c: Ctx, source: str | None, clock: str, as_of: str | Non
                                "disagreements_total": report.disagreements_total}, indent=2))
         return
     click.echo(report.format_text(list_limit=list_limit), nl=False)
+
+
+writes_database(import_cmd, unless="dry_run")

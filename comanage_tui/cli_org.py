@@ -1,7 +1,7 @@
 """`comanage org show` and `comanage org load FILE`: the organisation as one TOML file.
 
 Argument parsing and printing only; the work is in comanage_tui.data.repos.orgconfig.
-Registered in cli.py with `main.add_command(org_group)`; the data layer (and pydantic) is
+Loaded by cli.py when `org` is asked for (cli.SUBCOMMANDS); the data layer (and pydantic) is
 imported inside the commands, so `comanage --help` stays fast.
 """
 
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 import click
 
-from comanage_tui.cli_common import fail
+from comanage_tui.cli_common import fail, writes_database
 
 if TYPE_CHECKING:
     from comanage_tui.cli_common import Ctx
@@ -76,3 +76,6 @@ def org_load(c: Ctx, config: BinaryIO, dry_run: bool) -> None:
 
         refresh_stops_cache(c)  # area and party keys are part of what the cache was computed with
         click.echo(f"Loaded org: {result.summary()}")
+
+
+writes_database(org_load, unless="dry_run")

@@ -1,6 +1,6 @@
 """`comanage sync`: argument parsing around data.sync (sources, credentials, the run, its report).
 
-Registered in cli.py with `main.add_command(writes_database(sync_cmd, unless="dry_run"))`.
+Loaded by cli.py when `sync` is asked for (cli.SUBCOMMANDS); marked a writer here unless --dry-run.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from comanage_tui.cli_common import fail, refresh_stops_cache
+from comanage_tui.cli_common import fail, refresh_stops_cache, writes_database
 
 if TYPE_CHECKING:
     from comanage_tui.cli_common import Ctx
@@ -151,3 +151,6 @@ def _write_report(c: Ctx, report, path: Path) -> None:  # a SyncReport
         write_file(path, text.encode("utf-8"), mode=file_mode(c.shared))
     except OSError as exc:
         fail(f"cannot write the report to {clean(path, limit=300)}: {exc.strerror}")
+
+
+writes_database(sync_cmd, unless="dry_run")

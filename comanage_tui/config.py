@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -57,10 +56,15 @@ def load(path: Path | None = None) -> Config:
         if not path.exists():
             return Config()
         raw = path.read_bytes()
-        if len(raw) > MAX_BYTES:
-            return Config(problem=f"{path}: larger than {MAX_BYTES:,} bytes, not read")
+    except OSError as exc:
+        return Config(problem=f"{path}: {exc}")
+    if len(raw) > MAX_BYTES:
+        return Config(problem=f"{path}: larger than {MAX_BYTES:,} bytes, not read")
+    import tomllib  # only when there is a file: the dashboard starts without the parser otherwise
+
+    try:
         data = tomllib.loads(raw.decode("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         return Config(problem=f"{path}: {exc}")
     theme, export = data.get("theme"), data.get("export_dir")
     keys = data.get("keys", {})

@@ -13,7 +13,6 @@ import datetime as dt
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from rich.text import Text
 from textual import work
@@ -154,6 +153,8 @@ class OverviewScreen(ComanageScreen):
         self.post_message(TrendLoaded(past.weeks))
 
     def on_now_loaded(self, message: NowLoaded) -> None:
+        from zoneinfo import ZoneInfo  # loaded by the read model by now; not before the first frame
+
         f = self.figures = message.figures
         fresh = f.data_as_of  # synced sources only: a database filled by hand or by import says nothing here
         self.sub_title = f"Overview · {fresh}" if fresh else "Overview"

@@ -22,8 +22,11 @@ AS_OF = "2026-11-23T08:30:00Z"
 
 
 def _leaves(group: click.Group, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], click.Command]:
+    # Through click's listing, as help does: the top-level group loads most commands only when asked.
+    ctx = click.Context(group)
     found = {}
-    for name, cmd in group.commands.items():
+    for name in group.list_commands(ctx):
+        cmd = group.get_command(ctx, name)
         if isinstance(cmd, click.Group):
             found.update(_leaves(cmd, (*prefix, name)))
         else:

@@ -202,6 +202,19 @@ async def test_another_session_commit_shows_up_with_cursor_kept(make_app, ui_db)
         assert table.cursor_key == key and table.cursor == 3
 
 
+async def test_a_commit_before_the_poller_starts_still_reloads(make_app, ui_db) -> None:
+    """The poller starts after the first frame, but compares with the version the app opened on."""
+    app = make_app()
+    other = Store(ui_db, actor="colleague", clock=lambda: FIXED_NOW, create=False)
+    try:
+        ticket = other.tickets.get(1)
+        other.tickets.update(ticket.id, {"title": "Edited while the dashboard opened"}, expected_version=ticket.version)
+    finally:
+        other.close()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.data_generation > 0, timeout=2.0, what="a reload")
+
+
 async def test_store_error_in_a_worker_becomes_a_notification(make_app, monkeypatch) -> None:
     from comanage_tui.data.repos import TicketRepo
 

@@ -49,6 +49,14 @@ def test_first_frame_needs_no_pydantic_models_or_sla_engine(ui_db: Path) -> None
     assert not heavy, f"imported before the first frame, slowing cold start: {sorted(heavy)}"
 
 
+def test_dashboard_loads_no_subcommand_module(ui_db: Path) -> None:
+    from comanage_tui.cli import SUBCOMMANDS
+
+    loaded = _loaded(_BEFORE_RUN, str(ui_db))
+    modules = {module for module, _attribute in SUBCOMMANDS.values()}
+    assert not modules & loaded, f"sub-command modules imported to open the dashboard: {sorted(modules & loaded)}"
+
+
 def test_repositories_still_work_once_used(ui_db: Path) -> None:
     script = """
 import json, sys
