@@ -101,3 +101,28 @@ def test_the_installed_command_reviews_each_quarter(store: Store, capsys) -> Non
     with capsys.disabled():
         print("\ncomanage review --format json, fresh process per quarter: "
               + ", ".join(f"{q} {seconds[q]:.2f} s" for q in QUARTERS))
+
+
+def test_the_stops_cache_gives_every_quarter_the_same_review(store: Store, capsys) -> None:
+    """Real data (reassignments, priority changes, reopens): each quarter's review read through the
+    stops cache, as after `comanage import`, equals the one walked from the events."""
+    from comanage_tui.data.readmodel import stops_cache
+    from comanage_tui.data.readmodel.context import load_context
+
+    assert not stops_cache.usable(store, load_context(store)), "import_file alone leaves the cache to the command"
+    walked = {q: build_review(store, parse_period(quarter_text=q, now=CLOCK)) for q in QUARTERS}
+    try:
+        stops_cache.refresh(store)
+        status = stops_cache.status(store)
+        assert status.current and status.cached == status.tickets and 0 < status.walked < status.tickets
+        seconds = {}
+        for q in QUARTERS:
+            t0 = time.perf_counter()
+            cached = build_review(store, parse_period(quarter_text=q, now=CLOCK))
+            seconds[q] = time.perf_counter() - t0
+            assert cached == walked[q], q
+    finally:
+        stops_cache.drop(store)
+    with capsys.disabled():
+        print(f"\nreview per quarter on the ServiceNow log through the stops cache ({status.walked:,} of "
+              f"{status.tickets:,} tickets walked each time): " + ", ".join(f"{q} {seconds[q]:.2f} s" for q in QUARTERS))
