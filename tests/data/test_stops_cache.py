@@ -16,6 +16,7 @@ from comanage_tui.data.readmodel.context import load_context
 from comanage_tui.data.readmodel.ola import ola_compliance
 from comanage_tui.data.readmodel.review.build import TicketFigures, build_review, ticket_figures
 from comanage_tui.data.readmodel.review.period import quarter
+from comanage_tui.data.snapshot.build import SnapshotOptions, build_snapshot
 from comanage_tui.data.store import Store
 from tests.cli.test_cli import comanage_cmd
 from tests.conftest import FIXED_NOW
@@ -59,6 +60,10 @@ def figures(store: Store) -> list:
             out.append(ola_compliance(store, ctx, now - days * DAY, now))
     # A whole review (2026Q3 against 2026Q2): every figure it shows, as its JSON gives them.
     out.append(build_review(store, quarter(dt.date(2026, 8, 1))).model_dump(mode="json"))
+    # Whole snapshots: the replay walks cached tickets for held time, its samples and OLAs only.
+    for now in MOMENTS[:2]:
+        for party in (None, "msp"):
+            out.append(build_snapshot(store, SnapshotOptions(as_of=now, party=party)).model_dump(mode="json"))
     return out
 
 

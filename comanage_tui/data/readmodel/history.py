@@ -67,8 +67,8 @@ def replay(
     - `held_from`: business seconds each party held a running ticket in [held_from, now).
     - `held_stats` (needs `window_start`): the samples of `held_stats.HELD_RULE`.
     - `on_walk(ticket row, events, policy, walk)` sees every ticket walked, so another count
-      (the snapshot's OLA compliance, `ola.OlaCounter`) needs no walk of its own; with it, no
-      ticket is taken from the stops cache.
+      (the snapshot's OLA compliance, `ola.OlaCounter`) needs no walk of its own: at least every
+      ticket active since `window_start` (since the earliest start without one).
 
     `party` keeps only the verdicts that belong to that party (held time covers everyone).
     A verdict belongs to the party that held the ticket when the clock stopped (met) or ran
@@ -134,15 +134,26 @@ def replay(
                 count_window(index, owner, area, priority, *((1, 0) if elapsed <= target else (0, 1)))
 
     params = (now, lo, lo, lo)
-    # The stops cache (stops_cache) answers for tickets it holds, when it was filled for this
-    # configuration and nothing else is asked of the walk (held time, samples): its stops are
-    # counted by SQLite, grouped, and only the other tickets are walked here.
-    cached = held_into is None and samples is None and on_walk is None and stops_cache.usable(store, ctx)
+    # The stops cache (stops_cache) answers for the tickets it holds, when it was filled for this
+    # configuration: their stops are counted by SQLite, grouped, and only the other tickets are
+    # walked and counted here. What only a walk gives (held time, the samples, `on_walk`) needs
+    # a shorter span than the trend: the cached tickets active in it are walked for that alone.
+    cached = stops_cache.usable(store, ctx)
+    counted: set[int] | None = None  # with the cache: the walked tickets whose stops are counted here
     if cached:
+        spans = [held_from] if held_into is not None else []
+        if samples is not None or on_walk is not None:
+            spans.append(window_start if window_start is not None else lo)
         with store.reading() as cur:
             tickets = cur.execute(
                 f"SELECT {TICKET_COLS} FROM tickets t WHERE {stops_cache.UNCACHED_ACTIVE_SINCE} "
                 "ORDER BY t.id", params).fetchall()
+            if spans:
+                counted = {r[0] for r in tickets}
+                since = min(spans)
+                also = cur.execute(f"SELECT {TICKET_COLS} FROM tickets t WHERE {ACTIVE_SINCE} ORDER BY t.id",
+                                   (now, since, since, since)).fetchall()
+                tickets = sorted({r[0]: r for r in (*tickets, *also)}.values())
             mine = {"now": now, "lo": lo, "party": party}
             only = "" if party is None else "AND s.owner = :party"
             if weeks:
@@ -169,6 +180,8 @@ def replay(
         stops = clock_stops(w, cal, held_into, held_since)
         if samples is not None:
             add_sample(samples, w, cal, priority, window_start, now, party)
+        if counted is not None and ticket[0] not in counted:
+            continue  # its stops are in the cache, counted above
         # Nearly every ticket keeps one priority, so one target pair serves every moment judged.
         targets = targets_at(policy, w, now) if len(w.priorities) < 2 else None
         for stop in stops:
