@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import select
+import sqlite3
 import time
 from pathlib import Path
 
@@ -61,3 +62,15 @@ def store(tmp_path: Path):
     s = Store(tmp_path / "test.db", actor="tester", clock=lambda: FIXED_NOW)
     yield s
     s.close()
+
+
+def copy_database(source: Path, target: Path) -> Path:
+    """A consistent copy of a database file (SQLite's backup API, so a WAL's contents come along),
+    for a test that changes a database a module-scoped fixture built once."""
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+    return target

@@ -245,10 +245,10 @@ class SlaScreen(FilterLine, ComanageScreen):
                                        sorted(a.key for a in ctx.areas.values()), counts,
                                        uncovered_tickets(store, ctx, now).uncovered_open))
         # Then each listed ticket's open OLA hop (readmodel/ola.py), from the events already read.
-        from comanage_tui.data.readmodel.ola import current_hops, load_olas
+        from comanage_tui.data.readmodel.ola import current_hops
 
         cal = ctx.internal_calendar()
-        self.post_message(OlaHopsLoaded(current_hops(ctx, load_olas(store), rows, now), cal.timezone if cal else "UTC"))
+        self.post_message(OlaHopsLoaded(current_hops(ctx, ctx.olas, rows, now), cal.timezone if cal else "UTC"))
 
     def on_clocks_loaded(self, message: ClocksLoaded) -> None:
         self.items, self.parties, self.areas = message.items, message.parties, message.areas

@@ -14,7 +14,7 @@ from comanage_tui.data.readmodel import candidates
 from comanage_tui.data.readmodel.context import load_context
 from comanage_tui.data.readmodel.coverage import uncovered_tickets
 from comanage_tui.data.store import Store
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, copy_database
 
 DAY = 86_400
 PLAIN_OPEN_AT = "t.opened_at <= :now AND (t.closed_at IS NULL OR t.closed_at > :now)"
@@ -81,21 +81,14 @@ def test_the_skip_scan_finds_every_combination_and_so_does_an_older_file(db: Pat
                                           (*combo, FIXED_NOW, FIXED_NOW)).fetchone()[0]
     finally:
         conn.close()
-    old = tmp_path / "old.db"
-    src, dst = sqlite3.connect(db), sqlite3.connect(old)
-    src.backup(dst)
-    src.close()
+    dst = sqlite3.connect(copy_database(db, tmp_path / "old.db"))
     dst.execute("DROP INDEX idx_tickets_policy_keys")
     assert candidates.policy_combinations(dst) == distinct
     dst.close()
 
 
 def test_uncovered_counts_match_a_count_of_every_ticket(db: Path, tmp_path: Path) -> None:
-    copy = tmp_path / "copy.db"
-    src, dst = sqlite3.connect(db), sqlite3.connect(copy)
-    src.backup(dst)
-    src.close()
-    dst.close()
+    copy = copy_database(db, tmp_path / "copy.db")
     with Store(copy, clock=lambda: FIXED_NOW, actor="t") as store:
         calendar = next(iter(store.sla.calendar_map()))
         # Only P1 and P2 of the MSP are covered: most tickets are not.

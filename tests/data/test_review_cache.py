@@ -9,7 +9,6 @@ business (ran out, but not breached until the clock runs again).
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,7 @@ from comanage_tui.data.readmodel.review.build import ticket_figures_of
 from comanage_tui.data.sla.engine import compute_clocks
 from comanage_tui.data.sla.ola import ola_hops
 from comanage_tui.data.store import Store
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, copy_database
 
 DAY = 86_400
 
@@ -37,12 +36,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def db(demo: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "demo.db"
-    src, dst = sqlite3.connect(demo), sqlite3.connect(copy)
-    src.backup(dst)
-    src.close()
-    dst.close()
-    return copy
+    return copy_database(demo, tmp_path / "demo.db")
 
 
 def test_ran_out_and_exceeded_agree_with_the_engine_just_before_at_and_after(demo: Path) -> None:

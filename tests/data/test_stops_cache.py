@@ -4,7 +4,6 @@ computed for another configuration, and the triggers keep it exact whatever chan
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from comanage_tui.data.readmodel.review.period import quarter
 from comanage_tui.data.snapshot.build import SnapshotOptions, build_snapshot
 from comanage_tui.data.store import Store
 from tests.cli.test_cli import comanage_cmd
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, copy_database
 
 DAY = 86_400
 # Moments judged: now, a week and a month back, and a moment in the middle of a working day.
@@ -35,13 +34,7 @@ def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def db(demo_file: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "demo.db"
-    src = sqlite3.connect(demo_file)
-    dst = sqlite3.connect(copy)
-    src.backup(dst)
-    src.close()
-    dst.close()
-    return copy
+    return copy_database(demo_file, tmp_path / "demo.db")
 
 
 def figures(store: Store) -> list:

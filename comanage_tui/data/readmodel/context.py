@@ -27,7 +27,7 @@ class Context:
     parties: dict[int, Party]
     areas: dict[int, Area]
     olas: dict[str, OlaSpec] = field(default_factory=dict)
-    """The OLAs by party key (what `readmodel.ola.load_olas` reads)."""
+    """The OLAs by party key (`load_olas`), read with the context so no figure reads them again."""
     events: dict[int, list[tuple]] = field(default_factory=dict, repr=False)
     """Event tuples per ticket id, loaded once per context: clocks, trend and workload share them."""
     resolved: dict[tuple, tuple] = field(default_factory=dict, repr=False)

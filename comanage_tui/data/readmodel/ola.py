@@ -158,17 +158,17 @@ def cached_hop_states(hops: list[tuple], start: float, end: float) -> Iterator[t
     in [start, end): a candidate's hop that ended in it (met or missed), or is open at its end
     (breached once over its target, else running: only "in flight" is counted of the rest)."""
     for *times, party, priority, target, elapsed, exceeded, started_at, ended_at in hops:
-        if ended_at is not None and ended_at <= end:
-            if ended_at < start or ended_at == end:
-                continue  # ended before the window, or as it closed (neither in it nor open at its end)
-            state = None if target is None else ClockState.MET if elapsed <= target else ClockState.MISSED
-        elif started_at < end:
-            state = None if target is None else ClockState.BREACHED if exceeded is not None and end > exceeded \
-                else ClockState.RUNNING
-        else:
+        ended_in = ended_at is not None and start <= ended_at < end
+        open_at_end = started_at < end and (ended_at is None or ended_at > end)  # one ending at `end` is neither
+        if not (ended_in or open_at_end) or not active_since(times, end, start):
             continue
-        if active_since(times, end, start):
-            yield party, priority, state
+        if target is None:
+            state = None
+        elif ended_in:
+            state = ClockState.MET if elapsed <= target else ClockState.MISSED
+        else:
+            state = ClockState.BREACHED if exceeded is not None and end > exceeded else ClockState.RUNNING
+        yield party, priority, state
 
 
 class OlaCounter:

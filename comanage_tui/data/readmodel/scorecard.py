@@ -21,7 +21,7 @@ from comanage_tui.data.readmodel.context import DAY, Context, local_today
 from comanage_tui.data.readmodel.held import HeldWindow, held_in_window
 from comanage_tui.data.readmodel.held_stats import HELD_RULE
 from comanage_tui.data.readmodel.history import Compliance, compliance_in_window
-from comanage_tui.data.readmodel.ola import OLA_RULE, OlaCompliance, OlaRow, load_olas, ola_compliance
+from comanage_tui.data.readmodel.ola import OLA_RULE, OlaCompliance, OlaRow, ola_compliance
 from comanage_tui.data.readmodel.org import handoff_statuses, raci_split
 from comanage_tui.data.sla.engine import ClockState
 from comanage_tui.data.store import Store
@@ -150,7 +150,7 @@ def party_scorecards(store: Store, ctx: Context, start: float, end: float, parti
         raise ValueError(f"compliance covers [{comp.start}, {comp.end}), not [{start}, {end})")
     if ola is not None and (ola.start, ola.end) != (start, end):
         raise ValueError(f"OLA compliance covers [{ola.start}, {ola.end}), not [{start}, {end})")
-    olas = ola if ola is not None else ola_compliance(store, ctx, start, end, load_olas(store))
+    olas = ola if ola is not None else ola_compliance(store, ctx, start, end)
     if held is not None and (held.start, held.end) != (start, end):
         raise ValueError(f"held time covers [{held.start}, {held.end}), not [{start}, {end})")
     held_rows = (held if held is not None else held_in_window(store, ctx, start, end)).rows

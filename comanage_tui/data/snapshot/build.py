@@ -105,7 +105,7 @@ def build_snapshot(store: Store, opts: SnapshotOptions) -> Snapshot:
     open_rows_scope = [r for r in open_rows if RC.concerns(r, opts.party)] if opts.party else open_rows
     # One walk per ticket serves the 30-day compliance, the 12-week trend, the workload, the
     # time held and the parties' OLA compliance.
-    olas = ROla.OlaCounter.for_window(store, ctx, now - WINDOW_DAYS * DAY, now, ROla.load_olas(store))
+    olas = ROla.OlaCounter.for_window(store, ctx, now - WINDOW_DAYS * DAY, now, ctx.olas)
     replayed = RH.replay(store, ctx, now, window_start=now - WINDOW_DAYS * DAY, weeks=TREND_WEEKS,
                         held_from=now - WINDOW_DAYS * DAY, party=opts.party, held_stats=True, on_walk=olas.visit)
     window = RH.compliance_in_window(store, ctx, now - WINDOW_DAYS * DAY, now, open_rows=open_rows_scope, replayed=replayed,

@@ -350,7 +350,7 @@ def build_review(store: Store, period: Period) -> M.Review:
         o_cur, o_prev = comp_cur.overall[name], comp_prev.overall[name]
         clocks.append(M.ClockReview(clock=name, overall=M.fig(_pct(o_cur), _pct(o_prev), "up"), met=o_cur.met,
                                     missed=o_cur.missed, by_party=rows[0], by_priority=rows[1]))
-    olas = RL.load_olas(store)
+    olas = ctx.olas
     ola_rows: list[M.KeyFig] = []
     if olas:
         o_cur, o_prev = (o.by_party for o in RL.ola_compliances(store, ctx, [(start, end), (p_start, p_end)], olas))
